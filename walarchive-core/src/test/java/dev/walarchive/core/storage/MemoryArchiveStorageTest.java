@@ -1,0 +1,8 @@
+package dev.walarchive.core.storage;
+
+class MemoryArchiveStorageTest extends AbstractArchiveStorageTest {
+  @Override
+  protected ArchiveStorage createStorage() {
+    return ArchiveStorages.memory();
+  }
+}

@@ -168,6 +168,23 @@ public record SegmentHeader(
     return String.format(Locale.ROOT, "0x%04X", value);
   }
 
+  /**
+   * Returns the {@link #LENGTH} bytes of this header as PostgreSQL lays them out on little-endian
+   * platforms, with {@code xlp_info} = long header and {@code xlp_rem_len} = 0; {@link
+   * #parse(byte[])} reads them back. Useful to build synthetic segments for tests.
+   */
+  public byte[] toBytes() {
+    ByteBuffer buffer = ByteBuffer.allocate(LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    buffer.putShort(0, (short) magic);
+    buffer.putShort(2, (short) XLP_LONG_HEADER);
+    buffer.putInt(4, (int) timeline);
+    buffer.putLong(8, pageAddress.value());
+    buffer.putLong(24, systemIdentifier);
+    buffer.putInt(32, (int) segmentSize.bytes());
+    buffer.putInt(36, blockSize);
+    return buffer.array();
+  }
+
   /** Returns the PostgreSQL version that writes this magic, such as {@code 9.6} or {@code 15}. */
   public String postgresVersion() {
     return VERSIONS[versionIndex(magic)];

@@ -1,0 +1,26 @@
+package dev.walarchive.core.archive;
+
+import java.io.IOException;
+
+/**
+ * The local file handed to push is not what its name claims: not a regular file, wrong size, or a
+ * segment whose page header contradicts its name. Nothing was written.
+ */
+public final class InvalidWalFileException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * @param message what is wrong, naming the file
+   */
+  public InvalidWalFileException(String message) {
+    super(message);
+  }
+
+  /**
+   * @param message what is wrong, naming the file
+   * @param cause the parser's complaint
+   */
+  public InvalidWalFileException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -147,9 +147,15 @@ public final class ObjectCodec {
           zstd.write(buffer, 0, n);
           plaintextLength += n;
         }
-      } finally {
-        zstd.closeWithoutClosingParentStream();
+      } catch (IOException | RuntimeException e) {
+        try {
+          zstd.closeWithoutClosingParentStream();
+        } catch (IOException | RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
       }
+      zstd.closeWithoutClosingParentStream();
     } else {
       for (int n; (n = plaintext.read(buffer)) >= 0; ) {
         digester.update(buffer, 0, n);

@@ -1,0 +1,89 @@
+package dev.walarchive.core.format;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+import org.bouncycastle.crypto.params.HKDFParameters;
+
+/** The key derivations of format v1 (HKDF-SHA256 and Argon2id, from Bouncy Castle). */
+final class Kdf {
+  static final int KEY_LENGTH = 32;
+  static final int KEY_CHECK_LENGTH = 16;
+
+  private static final byte[] INFO_DATA_KEY = "walarchive v1 data key".getBytes(US_ASCII);
+  private static final byte[] INFO_KEY_CHECK = "walarchive v1 key check".getBytes(US_ASCII);
+  private static final byte[] INFO_DIGEST_KEY = "walarchive v1 digest key".getBytes(US_ASCII);
+  private static final byte[] PASSPHRASE_SALT_DOMAIN =
+      "walarchive v1 passphrase salt\0".getBytes(US_ASCII);
+
+  private Kdf() {}
+
+  /** The AES-256 key of one object: HKDF(master, objectSalt, "walarchive v1 data key"). */
+  static byte[] dataKey(byte[] master, byte[] objectSalt) {
+    return hkdf(master, objectSalt, INFO_DATA_KEY, KEY_LENGTH);
+  }
+
+  /**
+   * A value recorded in the header that tells a wrong key from a damaged object before anything is
+   * decrypted (and commits the object to one key, which GCM alone does not).
+   */
+  static byte[] keyCheck(byte[] master, byte[] objectSalt) {
+    return hkdf(master, objectSalt, INFO_KEY_CHECK, KEY_CHECK_LENGTH);
+  }
+
+  /**
+   * The HMAC key of plaintext digests. It depends on the master key only (no per-object salt) so
+   * that the same file always has the same digest under the same key id.
+   */
+  static byte[] digestKey(byte[] master) {
+    return hkdf(master, null, INFO_DIGEST_KEY, KEY_LENGTH);
+  }
+
+  /**
+   * The Argon2id salt of a passphrase key: derived from its key id, so that every process using the
+   * same passphrase and key id derives the same master key (and so the same digests) without
+   * sharing state. It is recorded in each object's header nonetheless, so that a later version may
+   * choose salts differently and still read today's objects.
+   */
+  static byte[] passphraseSalt(String keyId) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      sha256.update(PASSPHRASE_SALT_DOMAIN);
+      sha256.update(keyId.getBytes(US_ASCII));
+      byte[] salt = new byte[KdfSpec.SALT_LENGTH];
+      System.arraycopy(sha256.digest(), 0, salt, 0, salt.length);
+      return salt;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+  }
+
+  static byte[] argon2id(byte[] passphrase, KdfSpec spec) {
+    Argon2Parameters parameters =
+        new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+            .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+            .withSalt(spec.salt())
+            .withMemoryAsKB(spec.memoryKiB())
+            .withIterations(spec.iterations())
+            .withParallelism(spec.parallelism())
+            .build();
+    Argon2BytesGenerator generator = new Argon2BytesGenerator();
+    generator.init(parameters);
+    byte[] master = new byte[KEY_LENGTH];
+    generator.generateBytes(passphrase, master);
+    return master;
+  }
+
+  static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) {
+    HKDFBytesGenerator generator = new HKDFBytesGenerator(new SHA256Digest());
+    generator.init(new HKDFParameters(ikm, salt, info));
+    byte[] out = new byte[length];
+    generator.generateBytes(out, 0, length);
+    return out;
+  }
+}

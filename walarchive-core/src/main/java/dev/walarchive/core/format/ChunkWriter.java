@@ -72,9 +72,9 @@ final class ChunkWriter extends OutputStream {
     emit(trailer, 0, trailer.length, true);
   }
 
-  /** Body bytes written so far (excluding the trailer). */
+  /** Body bytes written so far, including those not yet sealed (excluding the trailer). */
   long bodyLength() {
-    return bodyLength;
+    return bodyLength + position;
   }
 
   /** Bytes written to the underlying stream. */

@@ -55,16 +55,17 @@ abstract class AbstractPitrDrillTest {
   @BeforeAll
   void archiveABaseBackupAndWalUnderLoad() throws Exception {
     startArchiveServer();
-    base = Drills.postgresOwnedDirectory("walarchive-drill-" + getClass().getSimpleName());
+    base = PostgresServer.createBaseDir("walarchive-drill-" + getClass().getSimpleName());
     config = writeCliConfig(base);
-    primary = track(PostgresServer.initdb(base.resolve("primary"), 16));
+    primary =
+        track(PostgresServer.initdb(PostgresServer.createDirectory(base.resolve("primary")), 16));
     configureArchiving(primary);
     primary.setConfig("track_commit_timestamp", "on");
     primary.start();
     primary.execute("SET TIME ZONE 'UTC'");
     primary.execute(
         "CREATE TABLE marks (id serial PRIMARY KEY, phase int NOT NULL, note text NOT NULL)");
-    primary.pgbench("-i", "-q", "-s", "2", "postgres");
+    primary.pgbench("-i", "-q", "-s", "2");
 
     backup = base.resolve("backup");
     primary.pgBasebackup(backup, "-X", "none", "-c", "fast");
@@ -74,7 +75,7 @@ abstract class AbstractPitrDrillTest {
       Future<?> load =
           pool.submit(
               () -> {
-                primary.pgbench("-T", "6", "-c", "2", "-j", "1", "-n", "postgres");
+                primary.pgbench("-T", "6", "-c", "2", "-j", "1", "-n");
                 return null;
               });
       for (int i = 0; i < 40; i++) {
@@ -115,7 +116,7 @@ abstract class AbstractPitrDrillTest {
     }
     stopArchiveServer();
     if (base != null) {
-      Drills.deleteRecursively(base);
+      PostgresServer.deleteTree(base);
     }
   }
 
@@ -146,8 +147,7 @@ abstract class AbstractPitrDrillTest {
   protected void configureArchiving(PostgresServer server) throws IOException {
     server.setConfig("wal_level", "replica");
     server.setConfig("archive_mode", "on");
-    server.setConfig(
-        "archive_command", "'" + Cli.launcher() + " wal-push --config " + config + " %p'");
+    server.setConfig("archive_command", Cli.launcher() + " wal-push --config " + config + " %p");
   }
 
   /** A new data directory from the base backup, set up to recover through the CLI. */
@@ -158,7 +158,7 @@ abstract class AbstractPitrDrillTest {
     PostgresServer server = track(PostgresServer.existing(dataDir));
     configureArchiving(server);
     server.setConfig(
-        "restore_command", "'" + Cli.launcher() + " wal-fetch --config " + config + " %f %p'");
+        "restore_command", Cli.launcher() + " wal-fetch --config " + config + " %f %p");
     for (Map.Entry<String, String> e : recovery.entrySet()) {
       server.setConfig(e.getKey(), e.getValue());
     }
@@ -193,7 +193,7 @@ abstract class AbstractPitrDrillTest {
     restored.stop();
 
     PostgresServer latest =
-        restoreFromBackup("restore-latest", Map.of("recovery_target_timeline", "'latest'"));
+        restoreFromBackup("restore-latest", Map.of("recovery_target_timeline", "latest"));
     latest.start();
     latest.waitFor("SELECT NOT pg_is_in_recovery()", Duration.ofMinutes(3));
     assertThat(latest.queryOne("SELECT count(*) FROM marks WHERE phase = 1"))

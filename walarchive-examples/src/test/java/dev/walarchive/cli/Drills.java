@@ -8,9 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /** File-system chores of the drills: directories and files PostgreSQL (user postgres) can use. */
 final class Drills {
@@ -18,17 +16,6 @@ final class Drills {
 
   static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
-  }
-
-  /** A new directory under /tmp, owned by postgres when running as root. */
-  static Path postgresOwnedDirectory(String prefix) throws IOException, InterruptedException {
-    Path dir =
-        Files.createTempDirectory(
-            Path.of("/tmp"),
-            prefix + "-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    chownToPostgres(dir);
-    return dir;
   }
 
   static void chownToPostgres(Path path) throws IOException, InterruptedException {
@@ -100,16 +87,5 @@ final class Drills {
         .map(l -> l.substring(l.indexOf(':') + 1).trim())
         .findFirst()
         .orElseThrow(() -> new AssertionError("pg_controldata printed no state: " + out));
-  }
-
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

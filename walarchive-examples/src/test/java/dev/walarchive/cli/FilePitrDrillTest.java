@@ -40,7 +40,7 @@ class FilePitrDrillTest extends AbstractPitrDrillTest {
     try {
       // timeline 1 to its end, whatever the other drill added on timeline 2
       PostgresServer broken =
-          restoreFromBackup("restore-damaged", Map.of("recovery_target_timeline", "'1'"));
+          restoreFromBackup("restore-damaged", Map.of("recovery_target_timeline", "1"));
       try {
         broken.start();
       } catch (Exception expected) {

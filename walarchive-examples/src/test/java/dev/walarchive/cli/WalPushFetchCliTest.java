@@ -3,6 +3,7 @@ package dev.walarchive.cli;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.walarchive.core.testing.PostgresServer;
 import dev.walarchive.core.testing.SyntheticWal;
 import dev.walarchive.core.wal.WalFileName;
 import dev.walarchive.core.wal.WalSegmentSize;
@@ -33,7 +34,7 @@ class WalPushFetchCliTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    base = Drills.postgresOwnedDirectory("walarchive-cli");
+    base = PostgresServer.createBaseDir("walarchive-cli");
     archiveDir = base.resolve("archive");
     keyFile = base.resolve("key");
     byte[] key = new byte[32];
@@ -48,7 +49,7 @@ class WalPushFetchCliTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    Drills.deleteRecursively(base);
+    PostgresServer.deleteTree(base);
   }
 
   private Path segment(String dir, long segno, long seed) throws Exception {

@@ -4,7 +4,9 @@ import dev.walarchive.core.format.Keyring;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Properties;
 
@@ -21,10 +23,7 @@ final class Keys {
     }
     try {
       if (keyFile != null) {
-        return Keyring.builder()
-            .addKey(id, Keyring.readKeyFile(Path.of(keyFile)))
-            .activeKeyId(id)
-            .build();
+        return Keyring.builder().addKey(id, readKeyFile(Path.of(keyFile))).activeKeyId(id).build();
       }
       if (keyBase64 != null && !keyBase64.isEmpty()) {
         return Keyring.builder()
@@ -44,6 +43,26 @@ final class Keys {
     return Keyring.none();
   }
 
+  private static byte[] readKeyFile(Path file) throws IOException {
+    try {
+      return Keyring.readKeyFile(file);
+    } catch (IOException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof NoSuchFileException) {
+        throw new CliException("key file " + file + " does not exist; fix the key-file setting");
+      }
+      if (cause instanceof AccessDeniedException) {
+        throw new CliException(
+            "key file "
+                + file
+                + " is not readable by user "
+                + System.getProperty("user.name")
+                + "; give the user that runs PostgreSQL read access to it");
+      }
+      throw new CliException("cannot read key file " + file + ": " + Errors.oneLine(cause));
+    }
+  }
+
   private static Keyring fromKeyringFile(Path file) throws IOException {
     if (!Files.isReadable(file)) {
       throw new CliException(
@@ -60,7 +79,7 @@ final class Keys {
         if (name.startsWith("key.")) {
           b.addKey(name.substring(4), Keyring.decodeBase64Key(value));
         } else if (name.startsWith("key-file.")) {
-          b.addKey(name.substring(9), Keyring.readKeyFile(Path.of(value)));
+          b.addKey(name.substring(9), readKeyFile(Path.of(value)));
         } else if (name.startsWith("passphrase.")) {
           b.addPassphrase(name.substring(11), value.toCharArray());
         } else if (!name.equals("active")) {

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
       WalFetchCommand.class,
       ListCommand.class,
       ShowCommand.class,
+      VerifyCommand.class,
+      StatusCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -171,11 +171,7 @@ abstract class AbstractPitrDrillTest {
     PostgresServer restored =
         restoreFromBackup(
             "restore-to-time",
-            Map.of(
-                "recovery_target_time",
-                "'" + targetTime + "'",
-                "recovery_target_action",
-                "'promote'"));
+            Map.of("recovery_target_time", targetTime, "recovery_target_action", "promote"));
     restored.start();
     restored.waitFor("SELECT NOT pg_is_in_recovery()", Duration.ofMinutes(3));
     assertThat(restored.queryOne("SELECT count(*) FROM marks"))

@@ -54,6 +54,7 @@ class FilePitrDrillTest extends AbstractPitrDrillTest {
       assertThat(broken.dataDir().resolve("recovery.signal")).exists();
 
       Files.write(victim, original);
+      broken.stop(); // the harness still counts the crashed server as running
       broken.start();
       broken.waitFor("SELECT NOT pg_is_in_recovery()", Duration.ofMinutes(3));
       assertThat(broken.queryOne("SELECT count(*) FROM marks WHERE phase = 1"))

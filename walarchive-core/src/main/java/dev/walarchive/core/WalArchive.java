@@ -486,6 +486,69 @@ public final class WalArchive implements AutoCloseable {
     return result;
   }
 
+  /** Storage key prefix of backup pins. */
+  public static final String PIN_PREFIX = "pins/";
+
+  /**
+   * Pins a base backup so that retention never expires it, whatever the policy. Pinning a pinned
+   * backup is a no-op.
+   *
+   * @param backup the backup's history file name, e.g. {@code
+   *     000000010000000000000002.00000028.backup}
+   * @throws WalFileNotFoundException if the archive holds no such backup history file
+   */
+  public void pin(WalFileName backup) throws IOException {
+    checkBackupName(backup);
+    try {
+      storage.stat(keyOf(backup));
+    } catch (NoSuchFileException e) {
+      throw new WalFileNotFoundException(backup.name());
+    }
+    try {
+      storage.create(
+          PIN_PREFIX + backup.name(),
+          ObjectSource.ofBytes(clock.instant().toString().getBytes(StandardCharsets.US_ASCII)),
+          Map.of());
+      log.info("pinned {}", backup);
+    } catch (FileAlreadyExistsException e) {
+      log.info("{} was already pinned", backup);
+    }
+  }
+
+  /** Removes the pin of a backup; unpinning an unpinned backup is a no-op. */
+  public void unpin(WalFileName backup) throws IOException {
+    checkBackupName(backup);
+    storage.delete(List.of(PIN_PREFIX + backup.name()));
+    log.info("unpinned {}", backup);
+  }
+
+  /** The pinned backups, in name order. */
+  public java.util.SortedSet<WalFileName> pinnedBackups() throws IOException {
+    java.util.SortedSet<WalFileName> pins = new java.util.TreeSet<>();
+    ObjectIterator it = storage.list(PIN_PREFIX);
+    while (it.hasNext()) {
+      String name = it.next().key().substring(PIN_PREFIX.length());
+      try {
+        WalFileName parsed = WalFileName.parse(name);
+        if (parsed.kind() == WalFileName.Kind.BACKUP_HISTORY) {
+          pins.add(parsed);
+        }
+      } catch (IllegalArgumentException e) {
+        log.warn("ignoring unrecognized pin object {}{}", PIN_PREFIX, name);
+      }
+    }
+    return pins;
+  }
+
+  private static void checkBackupName(WalFileName backup) {
+    requireNonNull(backup, "backup is null");
+    if (backup.kind() != WalFileName.Kind.BACKUP_HISTORY) {
+      throw new IllegalArgumentException(
+          backup
+              + " is not a backup history file name (like 000000010000000000000002.00000028.backup)");
+    }
+  }
+
   /** Closes the storage. */
   @Override
   public void close() throws IOException {

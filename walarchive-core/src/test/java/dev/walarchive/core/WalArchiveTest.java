@@ -243,6 +243,29 @@ class WalArchiveTest {
         .isEqualTo(WalFileName.segment(1, 10, ONE_MB));
   }
 
+  @Test
+  void pinsAreStoredInTheArchiveAndSurviveReopening() throws Exception {
+    WalFileName backup = WalFileName.parse("000000010000000000000005.00000028.backup");
+    assertThatThrownBy(() -> archive.pin(backup)).isInstanceOf(WalFileNotFoundException.class);
+    Path file = Files.createDirectories(dir.resolve("bk")).resolve(backup.name());
+    Files.writeString(
+        file,
+        "START WAL LOCATION: 0/500028 (file 000000010000000000000005)\n"
+            + "STOP WAL LOCATION: 0/500100 (file 000000010000000000000005)\n"
+            + "CHECKPOINT LOCATION: 0/500060\nBACKUP METHOD: streamed\nBACKUP FROM: primary\n"
+            + "START TIME: 2026-11-20 10:00:00 UTC\nLABEL: pinned\nSTART TIMELINE: 1\n"
+            + "STOP TIME: 2026-11-20 10:01:00 UTC\nSTOP TIMELINE: 1\n");
+    archive.push(file);
+    archive.pin(backup);
+    archive.pin(backup);
+    WalArchive reopened = WalArchive.builder(storage).keyring(keyring).build();
+    assertThat(reopened.pinnedBackups()).containsExactly(backup);
+    reopened.unpin(backup);
+    assertThat(archive.pinnedBackups()).isEmpty();
+    assertThatThrownBy(() -> archive.pin(WalFileName.parse("000000010000000000000005")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   private static byte[] filled(int value) {
     byte[] b = new byte[32];
     java.util.Arrays.fill(b, (byte) value);

@@ -51,7 +51,8 @@ final class WalArbitraries {
                         weighted(3, Arbitraries.longs().between(0, size.segmentCount() - 1)),
                         weighted(2, Arbitraries.longs().between(0, 10_000)),
                         weighted(1, Arbitraries.of(0L, size.segmentCount() - 1)))
-                    .map(n -> new SizedSegment(size, n)));
+                    .map(n -> new SizedSegment(size, n)))
+        .withoutEdgeCases();
   }
 
   /** n uppercase hex digits. */

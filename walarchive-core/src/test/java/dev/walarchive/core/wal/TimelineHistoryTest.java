@@ -40,7 +40,7 @@ class TimelineHistoryTest {
               WalSegmentSize size = WalSegmentSize.of(1L << shift);
               long lastBase = size.segmentCount() - WINDOW_SEGMENTS - 1;
               long baseSegment;
-              switch ((int) Math.floorMod(base[0], 4)) {
+              switch (Math.floorMod(base[0], 4)) {
                 case 0:
                   baseSegment = 0;
                   break;

@@ -307,11 +307,13 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   private void pgCtlStop(String mode) throws IOException {
-    if (!Files.exists(dataDir.resolve("postmaster.pid"))) {
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
       running = false;
       removeShutdownHook();
       return;
     }
+    Long pid = postmasterPid();
     runAsPostgres(
         List.of(
             bin("pg_ctl").toString(),
@@ -325,6 +327,27 @@ public final class PostgresServer implements AutoCloseable {
             "120"));
     running = false;
     removeShutdownHook();
+    if (pid != null) {
+      // pg_ctl returns once the pid file is gone; the process may take a moment longer
+      ProcessHandle.of(pid)
+          .ifPresent(
+              process -> {
+                try {
+                  process.onExit().get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                  // reported by the caller's next start, if it matters
+                }
+              });
+    }
+  }
+
+  private Long postmasterPid() {
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"), UTF_8);
+      return lines.isEmpty() ? null : Long.valueOf(lines.get(0).trim());
+    } catch (IOException | NumberFormatException e) {
+      return null;
+    }
   }
 
   /**
@@ -400,12 +423,9 @@ public final class PostgresServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       // fall through
     }
-    try {
-      List<String> pidFile = Files.readAllLines(dataDir.resolve("postmaster.pid"), UTF_8);
-      long pid = Long.parseLong(pidFile.get(0).trim());
+    Long pid = postmasterPid();
+    if (pid != null) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    } catch (IOException | RuntimeException e) {
-      // nothing left to try
     }
     running = false;
     removeShutdownHook();

@@ -59,6 +59,8 @@ public class FormatBenchmark {
   private byte[][] aesObjects;
   private byte[][] rawZstd;
   private byte[][] rawGcm;
+  private byte[][] rawGcmChunked;
+  private static final int CHUNK = ObjectCodec.DEFAULT_CHUNK_SIZE;
   private byte[] zstdBuffer;
   private byte[] plainBuffer;
   private byte[] gcmBuffer;
@@ -84,6 +86,7 @@ public class FormatBenchmark {
     aesObjects = new byte[n][];
     rawZstd = new byte[n][];
     rawGcm = new byte[n][];
+    rawGcmChunked = new byte[n][];
     aesKey = new SecretKeySpec(key, "AES");
     gcm = Cipher.getInstance("AES/GCM/NoPadding");
     hmac = Mac.getInstance("HmacSHA256");
@@ -98,11 +101,18 @@ public class FormatBenchmark {
       rawZstd[i] = Zstd.compress(s.bytes(), level);
       gcm.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce(i)));
       rawGcm[i] = gcm.doFinal(s.bytes());
+      ByteArrayOutputStream chunked = new ByteArrayOutputStream();
+      long counter = (long) i << 32;
+      for (int offset = 0; offset < s.bytes().length; offset += CHUNK) {
+        gcm.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce(counter++)));
+        chunked.write(gcm.doFinal(s.bytes(), offset, Math.min(CHUNK, s.bytes().length - offset)));
+      }
+      rawGcmChunked[i] = chunked.toByteArray();
     }
     zstdBuffer = new byte[(int) Zstd.compressBound(max)];
     plainBuffer = new byte[max];
     gcmBuffer = new byte[max + 16];
-    nonceCounter = n;
+    nonceCounter = 1L << 48;
   }
 
   @Setup(Level.Invocation)
@@ -191,6 +201,30 @@ public class FormatBenchmark {
   public int rawAesGcmDecrypt() throws GeneralSecurityException {
     gcm.init(Cipher.DECRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce(index)));
     return gcm.doFinal(rawGcm[index], 0, rawGcm[index].length, plainBuffer, 0);
+  }
+
+  @Benchmark
+  public int rawAesGcmEncryptChunked() throws GeneralSecurityException {
+    byte[] plain = segment.bytes();
+    int total = 0;
+    for (int offset = 0; offset < plain.length; offset += CHUNK) {
+      gcm.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce(nonceCounter++)));
+      total += gcm.doFinal(plain, offset, Math.min(CHUNK, plain.length - offset), gcmBuffer, 0);
+    }
+    return total;
+  }
+
+  @Benchmark
+  public int rawAesGcmDecryptChunked() throws GeneralSecurityException {
+    byte[] sealed = rawGcmChunked[index];
+    int total = 0;
+    long counter = (long) index << 32;
+    for (int offset = 0; offset < sealed.length; offset += CHUNK + 16) {
+      gcm.init(Cipher.DECRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce(counter++)));
+      total +=
+          gcm.doFinal(sealed, offset, Math.min(CHUNK + 16, sealed.length - offset), plainBuffer, 0);
+    }
+    return total;
   }
 
   @Benchmark

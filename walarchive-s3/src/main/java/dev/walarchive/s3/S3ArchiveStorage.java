@@ -802,7 +802,12 @@ final class S3ArchiveStorage implements ArchiveStorage {
         } catch (IOException e) {
           failure = e;
         } catch (SdkException e) {
-          throw S3Exceptions.translate("read", key, location(objectKey), e);
+          if (position >= length) {
+            // all bytes arrived but fail the store's checksum
+            throw S3Exceptions.translate("read", key, location(objectKey), e);
+          }
+          // a stream cut short fails the checksum at its early end
+          failure = new IOException(e.getMessage(), e);
         }
         resume(failure);
       }

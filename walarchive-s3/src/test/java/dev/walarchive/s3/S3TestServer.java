@@ -11,6 +11,11 @@ import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * An S3 server for tests: <a href="https://github.com/gaul/s3proxy">s3proxy</a> in this JVM with
@@ -115,10 +120,30 @@ public final class S3TestServer implements AutoCloseable {
     return env;
   }
 
+  /** A plain SDK client for this server, for tests that look behind the storage; caller closes. */
+  S3Client client() {
+    return S3Client.builder()
+        .region(Region.of(REGION))
+        .endpointOverride(endpoint)
+        .forcePathStyle(true)
+        .httpClient(UrlConnectionHttpClient.builder().build())
+        .serviceConfiguration(s -> s.chunkedEncodingEnabled(false))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(accessKeyId, secretAccessKey)))
+        .build();
+  }
+
   /** Stops the server; its objects are gone. */
   @Override
-  public void close() throws Exception {
-    proxy.stop();
+  public void close() {
+    try {
+      proxy.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      throw new IllegalStateException("could not stop s3proxy", e);
+    }
   }
 
   private static String shortId() {

@@ -146,6 +146,19 @@ public final class S3TestServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a server until this process is stopped, printing its settings as {@code export} lines for
+   * a shell: {@code java -cp TEST_CLASSPATH dev.walarchive.s3.S3TestServer}.
+   */
+  public static void main(String[] args) throws Exception {
+    try (S3TestServer server = start()) {
+      server.environment().forEach((k, v) -> System.out.println("export " + k + "=" + v));
+      System.out.println("export WALARCHIVE_URL=" + server.url("archive"));
+      System.out.flush();
+      Thread.currentThread().join();
+    }
+  }
+
   private static String shortId() {
     return UUID.randomUUID().toString().substring(0, 8);
   }

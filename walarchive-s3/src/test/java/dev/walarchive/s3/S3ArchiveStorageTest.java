@@ -1,0 +1,49 @@
+package dev.walarchive.s3;
+
+import dev.walarchive.core.storage.AbstractArchiveStorageTest;
+import dev.walarchive.core.storage.ArchiveStorage;
+import dev.walarchive.core.storage.ArchiveStorages;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The storage contract against s3proxy, opened by URL. Multipart uploads start at 5 MiB here, so
+ * {@link #largeObjectRoundTrips()} writes three parts.
+ */
+class S3ArchiveStorageTest extends AbstractArchiveStorageTest {
+  private static final AtomicInteger PREFIXES = new AtomicInteger();
+  static S3TestServer server;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = S3TestServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** Options of this variant on top of the server's. */
+  protected Map<String, String> extraOptions() {
+    return Map.of("s3.multipart-threshold", "5MiB", "s3.part-size", "5MiB");
+  }
+
+  @Override
+  protected ArchiveStorage createStorage() throws Exception {
+    Map<String, String> options = new HashMap<>(server.options());
+    options.putAll(extraOptions());
+    return ArchiveStorages.open(
+        server.url("contract/" + PREFIXES.incrementAndGet() + "/archive"), options);
+  }
+
+  @Override
+  protected int largeObjectSize() {
+    return 12 * 1024 * 1024 + 17;
+  }
+}

@@ -1,0 +1,469 @@
+package dev.walarchive.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.walarchive.core.storage.ArchiveStorage;
+import dev.walarchive.core.storage.ArchiveStorageProvider;
+import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.s3.S3StorageConfig.Checksum;
+import dev.walarchive.s3.S3StorageConfig.ConditionalWrites;
+import dev.walarchive.s3.S3StorageConfig.ServerSideEncryption;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.ServiceLoader;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+
+class S3StorageConfigTest {
+  private static S3StorageConfig parse(String url, Map<String, String> options) {
+    return S3StorageConfig.fromUrl(URI.create(url), options);
+  }
+
+  // ---- URL ----
+
+  @Example
+  void bucketAndPrefixComeFromTheUrl() {
+    S3StorageConfig config = parse("s3://my-bucket/prod/db1/", Map.of());
+    assertThat(config.bucket()).isEqualTo("my-bucket");
+    assertThat(config.prefix()).isEqualTo("prod/db1");
+    assertThat(parse("s3://my-bucket", Map.of()).prefix()).isEmpty();
+    assertThat(parse("s3://my-bucket/", Map.of()).prefix()).isEmpty();
+    assertThat(parse("S3://my-bucket/x", Map.of()).prefix()).isEqualTo("x");
+  }
+
+  @Example
+  void everySettingHasItsDocumentedDefault() {
+    S3StorageConfig config = parse("s3://bucket", Map.of());
+    assertThat(config.region()).isNull();
+    assertThat(config.endpoint()).isNull();
+    assertThat(config.pathStyle()).isFalse();
+    assertThat(config.profile()).isNull();
+    assertThat(config.accessKeyId()).isNull();
+    assertThat(config.sse()).isEqualTo(ServerSideEncryption.NONE);
+    assertThat(config.storageClass()).isNull();
+    assertThat(config.apiTimeout()).isEqualTo(Duration.ofMinutes(20));
+    assertThat(config.attemptTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.maxAttempts()).isEqualTo(5);
+    assertThat(config.multipartThreshold()).isEqualTo(32L << 20);
+    assertThat(config.partSize()).isEqualTo(16L << 20);
+    assertThat(config.conditionalWrites()).isEqualTo(ConditionalWrites.REQUIRED);
+    assertThat(config.checksum()).isEqualTo(Checksum.CRC32);
+  }
+
+  @Example
+  void everyOptionIsApplied() {
+    Map<String, String> options = new HashMap<>();
+    options.put("s3.region", "eu-central-1");
+    options.put("s3.endpoint", "https://minio.example:9000");
+    options.put("s3.path-style", "TRUE");
+    options.put("s3.access-key-id", "AKIAEXAMPLEKEY");
+    options.put("s3.secret-access-key", "s3cr3t/with+chars");
+    options.put("s3.session-token", "token");
+    options.put("s3.sse", "aws:kms");
+    options.put("s3.sse-kms-key-id", "arn:aws:kms:eu-central-1:111122223333:key/abc");
+    options.put("s3.storage-class", "STANDARD_IA");
+    options.put("s3.api-timeout", "2m");
+    options.put("s3.attempt-timeout", "PT30S");
+    options.put("s3.max-attempts", "7");
+    options.put("s3.multipart-threshold", "64MiB");
+    options.put("s3.part-size", "8MiB");
+    options.put("s3.conditional-writes", "unsafe-allow-overwrite");
+    options.put("s3.checksum", "md5");
+    options.put("compression", "zstd"); // another component's option: ignored
+    S3StorageConfig c = parse("s3://bucket/p", options);
+    assertThat(c.region()).isEqualTo("eu-central-1");
+    assertThat(c.endpoint()).isEqualTo(URI.create("https://minio.example:9000"));
+    assertThat(c.pathStyle()).isTrue();
+    assertThat(c.accessKeyId()).isEqualTo("AKIAEXAMPLEKEY");
+    assertThat(c.secretAccessKey()).isEqualTo("s3cr3t/with+chars");
+    assertThat(c.sessionToken()).isEqualTo("token");
+    assertThat(c.sse()).isEqualTo(ServerSideEncryption.AWS_KMS);
+    assertThat(c.sseKmsKeyId()).isEqualTo("arn:aws:kms:eu-central-1:111122223333:key/abc");
+    assertThat(c.storageClass()).isEqualTo("STANDARD_IA");
+    assertThat(c.apiTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.attemptTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.maxAttempts()).isEqualTo(7);
+    assertThat(c.multipartThreshold()).isEqualTo(64L << 20);
+    assertThat(c.partSize()).isEqualTo(8L << 20);
+    assertThat(c.conditionalWrites()).isEqualTo(ConditionalWrites.UNSAFE_ALLOW_OVERWRITE);
+    assertThat(c.checksum()).isEqualTo(Checksum.MD5);
+    assertThat(S3Options.ALL)
+        .filteredOn(o -> !o.equals("s3.profile")) // exclusive with static keys; tested apart
+        .allMatch(options::containsKey);
+    assertThat(parse("s3://bucket", Map.of("s3.profile", "archiver")).profile())
+        .isEqualTo("archiver");
+  }
+
+  @Example
+  void nonSecretOptionsMayBeUrlParameters() {
+    S3StorageConfig c =
+        parse(
+            "s3://bucket/p?region=eu-west-1&endpoint=http%3A%2F%2F127.0.0.1%3A9000"
+                + "&path-style=true&sse=AES256&max-attempts=3",
+            Map.of());
+    assertThat(c.region()).isEqualTo("eu-west-1");
+    assertThat(c.endpoint()).isEqualTo(URI.create("http://127.0.0.1:9000"));
+    assertThat(c.pathStyle()).isTrue();
+    assertThat(c.sse()).isEqualTo(ServerSideEncryption.AES256);
+    assertThat(c.maxAttempts()).isEqualTo(3);
+    assertThat(parse("s3://bucket/p?endpoint=http://127.0.0.1:9000", Map.of()).endpoint())
+        .isEqualTo(URI.create("http://127.0.0.1:9000"));
+  }
+
+  @Example
+  void credentialsAreRefusedInTheUrlWithoutEchoingThem() {
+    for (String name : new String[] {"access-key-id", "secret-access-key", "session-token"}) {
+      String envName = S3Options.envName("s3." + name);
+      assertThatThrownBy(() -> parse("s3://bucket/p?" + name + "=TopSecretValue123", Map.of()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(name)
+          .hasMessageContaining(envName)
+          .hasMessageNotContaining("TopSecretValue123");
+    }
+    assertThatThrownBy(() -> parse("s3://AKIA:TopSecretValue123@bucket/p", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("WALARCHIVE_S3_SECRET_ACCESS_KEY")
+        .hasMessageNotContaining("TopSecretValue123");
+  }
+
+  @Example
+  void badUrlsAreRejectedNamingTheProblem() {
+    assertThatThrownBy(() -> parse("gs://bucket/p", Map.of())).hasMessageContaining("s3://");
+    assertThatThrownBy(() -> parse("s3:bucket", Map.of())).hasMessageContaining("s3://");
+    assertThatThrownBy(() -> parse("s3:///p", Map.of())).hasMessageContaining("no bucket");
+    assertThatThrownBy(() -> parse("s3://bucket:9000/p", Map.of()))
+        .hasMessageContaining("s3.endpoint");
+    assertThatThrownBy(() -> parse("s3://Bad_Bucket!/p", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> parse("s3://bucket/a//b", Map.of())).hasMessageContaining("a//b");
+    assertThatThrownBy(() -> parse("s3://bucket/a/../b", Map.of())).hasMessageContaining("prefix");
+    assertThatThrownBy(() -> parse("s3://bucket/p#frag", Map.of()))
+        .hasMessageContaining("fragment");
+    assertThatThrownBy(() -> parse("s3://bucket/p?regoin=x", Map.of()))
+        .hasMessageContaining("regoin")
+        .hasMessageContaining("region");
+    assertThatThrownBy(() -> parse("s3://bucket/p?s3.region=x", Map.of()))
+        .hasMessageContaining("without the s3. prefix");
+    assertThatThrownBy(() -> parse("s3://bucket/p?region=a&region=b", Map.of()))
+        .hasMessageContaining("more than once");
+    assertThatThrownBy(() -> parse("s3://bucket/p?region", Map.of()))
+        .hasMessageContaining("no value");
+  }
+
+  @Example
+  void badOptionsAreRejectedNamingTheOption() {
+    assertThatThrownBy(() -> parse("s3://bucket", Map.of("s3.regoin", "x")))
+        .hasMessageContaining("s3.regoin")
+        .hasMessageContaining("s3.region");
+    assertThatThrownBy(
+            () -> parse("s3://bucket?region=eu-west-1", Map.of("s3.region", "us-east-1")))
+        .hasMessageContaining("s3.region")
+        .hasMessageContaining("one place");
+    assertThat(parse("s3://bucket?region=eu-west-1", Map.of("s3.region", "eu-west-1")).region())
+        .isEqualTo("eu-west-1");
+    Map<String, String> bad =
+        Map.ofEntries(
+            Map.entry("s3.region", "EU West"),
+            Map.entry("s3.endpoint", "ftp://host"),
+            Map.entry("s3.path-style", "yes"),
+            Map.entry("s3.sse", "des"),
+            Map.entry("s3.storage-class", "standard"),
+            Map.entry("s3.api-timeout", "10"),
+            Map.entry("s3.attempt-timeout", "-1s"),
+            Map.entry("s3.max-attempts", "0"),
+            Map.entry("s3.multipart-threshold", "16MB"),
+            Map.entry("s3.part-size", "4MiB"),
+            Map.entry("s3.conditional-writes", "off"),
+            Map.entry("s3.checksum", "crc64"),
+            Map.entry("s3.profile", "a b"));
+    bad.forEach(
+        (option, value) ->
+            assertThatThrownBy(() -> parse("s3://bucket", Map.of(option, value)))
+                .as(option)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(option));
+    assertThatThrownBy(() -> parse("s3://bucket", Map.of("s3.region", "")))
+        .hasMessageContaining("empty");
+  }
+
+  @Example
+  void combinationsAreChecked() {
+    assertThatThrownBy(() -> parse("s3://b1c", Map.of("s3.access-key-id", "AKIA")))
+        .hasMessageContaining("together");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "s3://b1c",
+                    Map.of(
+                        "s3.access-key-id",
+                        "AKIA",
+                        "s3.secret-access-key",
+                        "x",
+                        "s3.profile",
+                        "p")))
+        .hasMessageContaining("s3.profile");
+    assertThatThrownBy(() -> parse("s3://b1c", Map.of("s3.session-token", "t")))
+        .hasMessageContaining("s3.session-token");
+    assertThatThrownBy(() -> parse("s3://b1c", Map.of("s3.sse-kms-key-id", "alias/x")))
+        .hasMessageContaining("aws:kms");
+    assertThatThrownBy(
+            () -> parse("s3://b1c", Map.of("s3.api-timeout", "1m", "s3.attempt-timeout", "2m")))
+        .hasMessageContaining("s3.attempt-timeout");
+    assertThatThrownBy(() -> parse("s3://b1c", Map.of("s3.storage-class", "DEEP_ARCHIVE")))
+        .hasMessageContaining("restore");
+  }
+
+  @Example
+  void toStringShowsSettingsButNoSecret() {
+    S3StorageConfig c =
+        parse(
+            "s3://bucket/p?region=eu-west-1",
+            Map.of(
+                "s3.access-key-id", "AKIAIOSFODNN7EXAMPLE",
+                "s3.secret-access-key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "s3.session-token", "FwoGZXIvYXdzEXAMPLETOKEN"));
+    assertThat(c.toString())
+        .contains("s3://bucket/p", "region=eu-west-1", "AKIA***", "secret-access-key=***")
+        .doesNotContain("wJalrXUtnFEMI", "FwoGZXIv", "IOSFODNN7EXAMPLE");
+  }
+
+  @Example
+  void theEnvironmentNamesFollowTheCliConvention() {
+    assertThat(S3Options.envName("s3.path-style")).isEqualTo("WALARCHIVE_S3_PATH_STYLE");
+    assertThat(S3Options.envName("s3.secret-access-key"))
+        .isEqualTo("WALARCHIVE_S3_SECRET_ACCESS_KEY");
+  }
+
+  // ---- provider ----
+
+  @Example
+  void s3UrlsOpenThroughTheServiceLoaderWithoutNetwork() throws Exception {
+    boolean found = false;
+    for (ArchiveStorageProvider p : ServiceLoader.load(ArchiveStorageProvider.class)) {
+      found |= p instanceof S3StorageProvider && p.scheme().equals("s3");
+    }
+    assertThat(found).isTrue();
+    try (ArchiveStorage storage =
+        ArchiveStorages.open(
+            "s3://bucket/prod/db1?region=eu-west-1&endpoint=http://192.0.2.1:1", Map.of())) {
+      assertThat(storage).hasToString("s3://bucket/prod/db1");
+    }
+  }
+
+  @Example
+  void injectedClientsNeedAValidBucket() {
+    try (var client =
+        software.amazon.awssdk.services.s3.S3Client.builder()
+            .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+            .httpClient(
+                software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder().build())
+            .credentialsProvider(
+                software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+            .build()) {
+      S3StorageConfig config = S3StorageConfig.builder().build();
+      assertThat(S3Storages.create(client, "bucket", "/a/b/", config))
+          .hasToString("s3://bucket/a/b");
+      assertThatThrownBy(() -> S3Storages.create(client, "B!", "", config))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> S3Storages.create(config)).hasMessageContaining("no bucket");
+    }
+  }
+
+  // ---- properties ----
+
+  @Provide
+  Arbitrary<String> secrets() {
+    return Arbitraries.strings()
+        .withCharRange('a', 'z')
+        .withCharRange('A', 'Z')
+        .withCharRange('0', '9')
+        .withChars('/', '+', '=')
+        .ofMinLength(12)
+        .ofMaxLength(64);
+  }
+
+  @Property(tries = 200)
+  void secretsNeverAppearInToString(
+      @ForAll("secrets") String secret, @ForAll("secrets") String token) {
+    S3StorageConfig c =
+        parse(
+            "s3://bucket/p",
+            Map.of(
+                "s3.access-key-id", "AKIAIOSFODNN7EXAMPLE",
+                "s3.secret-access-key", secret,
+                "s3.session-token", token));
+    assertThat(c.toString()).doesNotContain(secret).doesNotContain(token);
+  }
+
+  @Provide
+  Arbitrary<Map.Entry<String, String>> brokenOptions() {
+    Arbitrary<String> junk = Arbitraries.strings().ofMaxLength(12);
+    return Combinators.combine(
+            Arbitraries.of(
+                "s3.region",
+                "s3.endpoint",
+                "s3.path-style",
+                "s3.max-attempts",
+                "s3.part-size",
+                "s3.multipart-threshold",
+                "s3.api-timeout",
+                "s3.sse",
+                "s3.checksum",
+                "s3.profile",
+                "s3.bogus",
+                "s3.sse-kms-key-id"),
+            junk)
+        .as(Map::entry);
+  }
+
+  @Property(tries = 500)
+  void secretsNeverAppearInErrorMessages(
+      @ForAll("secrets") String secret,
+      @ForAll("brokenOptions") Map.Entry<String, String> broken,
+      @ForAll boolean withKeyId,
+      @ForAll boolean secretInUrlToo) {
+    Map<String, String> options = new HashMap<>();
+    if (withKeyId) {
+      options.put("s3.access-key-id", "AKIAIOSFODNN7EXAMPLE");
+    }
+    options.put("s3.secret-access-key", secret);
+    options.put("s3.session-token", secret + "tok");
+    options.put(broken.getKey(), broken.getValue());
+    String url = "s3://bucket/p" + (secretInUrlToo ? "?secret-access-key=" + secret : "");
+    try {
+      S3StorageConfig c = parse(url, options);
+      assertThat(c.toString()).doesNotContain(secret);
+    } catch (IllegalArgumentException e) {
+      assertThat(S3ArchiveStorageBehaviourTest.fullText(e)).doesNotContain(secret);
+    }
+  }
+
+  @Property(tries = 300)
+  void malformedSecretsAreRejectedWithoutEchoingThem(
+      @ForAll("secrets") String head, @ForAll("whitespace") String space) {
+    String secret = head + space + head;
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "s3://bucket",
+                    Map.of("s3.access-key-id", "AKIA", "s3.secret-access-key", secret)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("s3.secret-access-key")
+        .satisfies(e -> assertThat(S3ArchiveStorageBehaviourTest.fullText(e)).doesNotContain(head));
+  }
+
+  @Provide
+  Arbitrary<String> whitespace() {
+    return Arbitraries.of(" ", "\t", "\n", "\u00a0", "\u0000");
+  }
+
+  @Property(tries = 1000)
+  void anyUrlIsParsedOrRejectedWithIllegalArgument(@ForAll String rest) {
+    URI uri;
+    try {
+      uri = new URI("s3://" + rest);
+    } catch (URISyntaxException e) {
+      return;
+    }
+    try {
+      S3StorageConfig c = S3StorageConfig.fromUrl(uri, Map.of());
+      assertThat(c.bucket()).isNotNull();
+    } catch (IllegalArgumentException expected) {
+      assertThat(expected.getMessage()).isNotBlank();
+    }
+  }
+
+  @Property(tries = 300)
+  void aUrlParameterAndTheSameOptionMeanTheSame(
+      @ForAll("regions") String region,
+      @ForAll boolean pathStyle,
+      @ForAll @IntRange(min = 1, max = 20) int attempts,
+      @ForAll @IntRange(min = 5, max = 512) int partMib,
+      @ForAll @IntRange(min = 1, max = 3600) int timeoutSeconds,
+      @ForAll("sse") String sse) {
+    String query =
+        "region="
+            + region
+            + "&path-style="
+            + pathStyle
+            + "&max-attempts="
+            + attempts
+            + "&part-size="
+            + partMib
+            + "MiB&api-timeout="
+            + timeoutSeconds
+            + "s&attempt-timeout="
+            + timeoutSeconds
+            + "s&sse="
+            + sse.replace(":", "%3A");
+    Map<String, String> options = new HashMap<>();
+    options.put("s3.region", region);
+    options.put("s3.path-style", String.valueOf(pathStyle));
+    options.put("s3.max-attempts", String.valueOf(attempts));
+    options.put("s3.part-size", String.valueOf((long) partMib << 20));
+    options.put("s3.api-timeout", "PT" + timeoutSeconds + "S");
+    options.put("s3.attempt-timeout", (timeoutSeconds * 1000L) + "ms");
+    options.put("s3.sse", sse);
+    S3StorageConfig fromUrl = parse("s3://bucket/p?" + query, Map.of());
+    S3StorageConfig fromOptions = parse("s3://bucket/p", options);
+    assertThat(fromUrl).isEqualTo(fromOptions).hasToString(fromOptions.toString());
+    assertThat(fromUrl.partSize()).isEqualTo((long) partMib << 20);
+  }
+
+  @Provide
+  Arbitrary<String> regions() {
+    return Arbitraries.of("us-east-1", "eu-west-1", "ap-southeast-2", "auto", "garage");
+  }
+
+  @Provide
+  Arbitrary<String> sse() {
+    return Arbitraries.of("AES256", "aws:kms", "none", "aes256");
+  }
+
+  @Property
+  void sizesScaleByTheirBinaryUnit(
+      @ForAll @LongRange(min = 0, max = 1L << 30) long n,
+      @ForAll("units") String unit,
+      @ForAll boolean space) {
+    long expected =
+        switch (unit.toLowerCase()) {
+          case "kib" -> n << 10;
+          case "mib" -> n << 20;
+          case "gib" -> n << 30;
+          default -> n;
+        };
+    assertThat(S3Options.size("s3.part-size", n + (space ? " " : "") + unit)).isEqualTo(expected);
+  }
+
+  @Provide
+  Arbitrary<String> units() {
+    return Arbitraries.of("", "b", "KiB", "MiB", "GiB", "mib", "GIB");
+  }
+
+  @Property
+  void durationsInEveryNotationAgree(@ForAll @LongRange(min = 0, max = 100_000) long seconds) {
+    Duration d = Duration.ofSeconds(seconds);
+    assertThat(S3Options.duration("x", seconds + "s")).isEqualTo(d);
+    assertThat(S3Options.duration("x", seconds * 1000 + "ms")).isEqualTo(d);
+    assertThat(S3Options.duration("x", d.toString())).isEqualTo(d);
+  }
+
+  @Property
+  void sizesThatOverflowAreRejected(
+      @ForAll @LongRange(min = 1L << 34, max = Long.MAX_VALUE) long n) {
+    assertThatThrownBy(() -> S3Options.size("s3.part-size", n + "GiB"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("s3.part-size");
+  }
+}

@@ -30,6 +30,13 @@ final class GcsClients {
    * @throws IOException if the credentials cannot be loaded; the message says what to configure
    */
   static Storage newClient(GcsStorageConfig config) throws IOException {
+    return newClient(config, INITIAL_RETRY_DELAY);
+  }
+
+  /**
+   * As {@link #newClient(GcsStorageConfig)}, with the first retry after {@code firstRetryDelay}.
+   */
+  static Storage newClient(GcsStorageConfig config, Duration firstRetryDelay) throws IOException {
     HttpStorageOptions.Builder options = StorageOptions.http();
     String projectId = config.projectId().orElse(null);
     Credentials credentials;
@@ -49,7 +56,7 @@ final class GcsClients {
       options.setProjectId(projectId);
     }
     config.endpoint().ifPresent(endpoint -> options.setHost(endpoint.toString()));
-    options.setRetrySettings(retrySettings(config));
+    options.setRetrySettings(retrySettings(config, firstRetryDelay));
     // Every request walarchive sends may be repeated safely: creates carry ifGenerationMatch=0,
     // a delete of a missing object is ignored, and the rest only read.
     options.setStorageRetryStrategy(StorageRetryStrategy.getUniformStorageRetryStrategy());
@@ -62,11 +69,11 @@ final class GcsClients {
     return options.build().getService();
   }
 
-  static RetrySettings retrySettings(GcsStorageConfig config) {
+  static RetrySettings retrySettings(GcsStorageConfig config, Duration firstRetryDelay) {
     Duration total = config.timeout().multipliedBy(config.maxAttempts());
     return RetrySettings.newBuilder()
         .setMaxAttempts(config.maxAttempts())
-        .setInitialRetryDelayDuration(INITIAL_RETRY_DELAY)
+        .setInitialRetryDelayDuration(firstRetryDelay)
         .setRetryDelayMultiplier(2.0)
         .setMaxRetryDelayDuration(MAX_RETRY_DELAY)
         .setTotalTimeoutDuration(total)

@@ -47,6 +47,17 @@ final class GcsExceptions {
       return e;
     }
     int code = se.getCode();
+    if (code == NOT_FOUND && isMissingBucket(se)) {
+      return new IOException(
+          "GCS "
+              + operation
+              + " of "
+              + location
+              + " failed: the bucket does not exist; check the archive URL ("
+              + detail(se)
+              + ")",
+          safeCause(failure));
+    }
     if (code == NOT_FOUND) {
       NoSuchFileException e =
           new NoSuchFileException(location, null, "no such object (" + detail(se) + ")");
@@ -64,6 +75,15 @@ final class GcsExceptions {
     }
     return new IOException(
         "GCS " + operation + " of " + location + " failed: " + detail(se), safeCause(failure));
+  }
+
+  /**
+   * Whether a 404 is about the bucket rather than the object: a misspelt bucket must not look like
+   * an archive that lacks a segment (restore would end early).
+   */
+  private static boolean isMissingBucket(StorageException se) {
+    String message = se.getMessage();
+    return message != null && message.contains("bucket does not exist");
   }
 
   /** The HTTP status of a client failure, or 0 if it carries none. */

@@ -141,6 +141,19 @@ public final class FakeGcsServer implements AutoCloseable {
     return new FakeGcsServer(bucket);
   }
 
+  /**
+   * Runs a fake in its own process until the process is stopped: {@code java -cp ...
+   * dev.walarchive.gcs.FakeGcsServer [bucket]} prints the {@code WALARCHIVE_*} variables (one
+   * {@code NAME=value} a line, archive URL included) that point the CLI at it.
+   */
+  public static void main(String[] args) throws IOException {
+    FakeGcsServer server = args.length > 0 ? start(args[0]) : start();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fake-gcs-shutdown"));
+    System.out.println("WALARCHIVE_URL=" + server.url("archive"));
+    server.environment().forEach((k, v) -> System.out.println(k + "=" + v));
+    System.out.flush();
+  }
+
   /** The root URL clients use as host, {@code http://127.0.0.1:PORT}. */
   public String endpoint() {
     return endpoint;
@@ -269,7 +282,8 @@ public final class FakeGcsServer implements AutoCloseable {
       }
       if (trace) {
         System.err.println(
-            "[fake-gcs] <- "
+            java.time.LocalTime.now()
+                + " [fake-gcs] <- "
                 + response.status
                 + " "
                 + response.headers
@@ -320,7 +334,8 @@ public final class FakeGcsServer implements AutoCloseable {
       Map<String, String> shown = new TreeMap<>(r.headers);
       shown.computeIfPresent("Authorization", (k, v) -> "***");
       System.err.println(
-          "[fake-gcs] -> "
+          java.time.LocalTime.now()
+              + " [fake-gcs] -> "
               + (inBatch ? "(batch) " : "")
               + line
               + " "

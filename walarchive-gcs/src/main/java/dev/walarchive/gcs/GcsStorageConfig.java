@@ -1,0 +1,705 @@
+package dev.walarchive.gcs;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.walarchive.core.storage.StorageKeys;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Immutable settings of a Google Cloud Storage archive: where it is ({@code gs://bucket/prefix}),
+ * how the client authenticates and reaches the service, and how objects are written.
+ *
+ * <p>Build one with {@link #builder()} (every setter validates at once and states its default) or
+ * parse one with {@link #fromUrl(URI, Map)} from a URL and the {@code gcs.*} options:
+ *
+ * <table>
+ *   <caption>Options</caption>
+ *   <tr><th>option</th><th>meaning</th><th>default</th></tr>
+ *   <tr><td>{@code gcs.project-id}</td><td>{@link Builder#setProjectId}</td>
+ *       <td>from the credentials or the environment</td></tr>
+ *   <tr><td>{@code gcs.credentials-file}</td><td>{@link Builder#setCredentialsFile}</td>
+ *       <td>application default credentials</td></tr>
+ *   <tr><td>{@code gcs.no-credentials}</td><td>{@link Builder#setNoCredentials}</td>
+ *       <td>{@code false}</td></tr>
+ *   <tr><td>{@code gcs.endpoint}</td><td>{@link Builder#setEndpoint}</td>
+ *       <td>{@code https://storage.googleapis.com}</td></tr>
+ *   <tr><td>{@code gcs.kms-key-name}</td><td>{@link Builder#setKmsKeyName}</td>
+ *       <td>the bucket's default key</td></tr>
+ *   <tr><td>{@code gcs.storage-class}</td><td>{@link Builder#setStorageClass}</td>
+ *       <td>the bucket's default class</td></tr>
+ *   <tr><td>{@code gcs.timeout}</td><td>{@link Builder#setTimeout}</td><td>{@code 20s}</td></tr>
+ *   <tr><td>{@code gcs.max-attempts}</td><td>{@link Builder#setMaxAttempts}</td><td>{@code 6}</td></tr>
+ *   <tr><td>{@code gcs.upload-chunk-size}</td><td>{@link Builder#setUploadChunkSize}</td>
+ *       <td>{@code 16MiB}</td></tr>
+ * </table>
+ *
+ * <p>{@link #toString()} shows no credential material.
+ */
+public final class GcsStorageConfig {
+  /** Granularity of resumable upload chunks required by Cloud Storage. */
+  static final int CHUNK_GRANULARITY = 256 * 1024;
+
+  static final int DEFAULT_UPLOAD_CHUNK_SIZE = 16 * 1024 * 1024;
+  static final int MAX_UPLOAD_CHUNK_SIZE = 256 * 1024 * 1024;
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
+  static final int DEFAULT_MAX_ATTEMPTS = 6;
+  static final int MAX_MAX_ATTEMPTS = 100;
+
+  static final String PROJECT_ID = "gcs.project-id";
+  static final String CREDENTIALS_FILE = "gcs.credentials-file";
+  static final String NO_CREDENTIALS = "gcs.no-credentials";
+  static final String ENDPOINT = "gcs.endpoint";
+  static final String KMS_KEY_NAME = "gcs.kms-key-name";
+  static final String STORAGE_CLASS = "gcs.storage-class";
+  static final String TIMEOUT = "gcs.timeout";
+  static final String MAX_ATTEMPTS = "gcs.max-attempts";
+  static final String UPLOAD_CHUNK_SIZE = "gcs.upload-chunk-size";
+
+  /** Every option this backend understands, in documentation order. */
+  static final List<String> OPTION_NAMES =
+      List.of(
+          PROJECT_ID,
+          CREDENTIALS_FILE,
+          NO_CREDENTIALS,
+          ENDPOINT,
+          KMS_KEY_NAME,
+          STORAGE_CLASS,
+          TIMEOUT,
+          MAX_ATTEMPTS,
+          UPLOAD_CHUNK_SIZE);
+
+  private static final List<String> STORAGE_CLASSES =
+      List.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
+  private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
+  private static final Pattern PROJECT = Pattern.compile("[a-z0-9][a-z0-9.:-]{2,62}");
+  private static final Pattern KMS_KEY =
+      Pattern.compile("projects/[^/\\s]+/locations/[^/\\s]+/keyRings/[^/\\s]+/cryptoKeys/[^/\\s]+");
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(|b|k|kib|m|mib|g|gib)");
+
+  private final Optional<String> bucket;
+  private final String prefix;
+  private final Optional<String> projectId;
+  private final Optional<Path> credentialsFile;
+  private final boolean noCredentials;
+  private final Optional<URI> endpoint;
+  private final Optional<String> kmsKeyName;
+  private final Optional<String> storageClass;
+  private final Duration timeout;
+  private final int maxAttempts;
+  private final int uploadChunkSize;
+
+  private GcsStorageConfig(Builder b) {
+    this.bucket = Optional.ofNullable(b.bucket);
+    this.prefix = b.prefix;
+    this.projectId = Optional.ofNullable(b.projectId);
+    this.credentialsFile = Optional.ofNullable(b.credentialsFile);
+    this.noCredentials = b.noCredentials;
+    this.endpoint = Optional.ofNullable(b.endpoint);
+    this.kmsKeyName = Optional.ofNullable(b.kmsKeyName);
+    this.storageClass = Optional.ofNullable(b.storageClass);
+    this.timeout = b.timeout;
+    this.maxAttempts = b.maxAttempts;
+    this.uploadChunkSize = b.uploadChunkSize;
+  }
+
+  /** A builder with every setting at its default and no bucket. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The defaults, with no bucket: for {@link GcsStorages#create(com.google.cloud.storage.Storage,
+   * String, String, GcsStorageConfig)}.
+   */
+  public static GcsStorageConfig defaults() {
+    return new Builder().build();
+  }
+
+  /** A builder that starts from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * Parses {@code gs://bucket/prefix} and the options. Options whose names start with {@code gcs.}
+   * must be ones this backend knows; other options are ignored (they belong to other parts of
+   * walarchive). URL query parameters may carry the same options without the {@code gcs.} prefix
+   * ({@code gs://bucket/prefix?storage-class=NEARLINE}); a setting given both ways must agree.
+   *
+   * @throws IllegalArgumentException naming the URL part or option that is invalid and what is
+   *     expected
+   */
+  public static GcsStorageConfig fromUrl(URI url, Map<String, String> options) {
+    requireNonNull(url, "url is null");
+    requireNonNull(options, "options is null");
+    String shown = redactedUrl(url);
+    if (url.getScheme() == null || !url.getScheme().equalsIgnoreCase("gs")) {
+      throw new IllegalArgumentException(
+          "not a gs: URL: '" + shown + "'; expected gs://bucket/prefix");
+    }
+    if (url.isOpaque() || url.getRawAuthority() == null || url.getRawAuthority().isEmpty()) {
+      throw new IllegalArgumentException(
+          "gs: URL '" + shown + "' names no bucket; expected gs://bucket/prefix");
+    }
+    if (url.getRawAuthority().contains("@") || url.getRawAuthority().contains(":")) {
+      throw new IllegalArgumentException(
+          "gs: URL '"
+              + shown
+              + "' must name only a bucket after gs:// (no user, password or port); expected"
+              + " gs://bucket/prefix");
+    }
+    if (url.getRawFragment() != null) {
+      throw new IllegalArgumentException(
+          "gs: URL '" + shown + "' must not have a fragment ('#...')");
+    }
+    Builder builder = builder();
+    try {
+      builder.setBucket(url.getRawAuthority());
+      builder.setPrefix(url.getPath() == null ? "" : url.getPath());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("gs: URL '" + shown + "': " + e.getMessage(), e);
+    }
+
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : queryParameters(url, shown).entrySet()) {
+      String name = "gcs." + e.getKey();
+      if (!OPTION_NAMES.contains(name)) {
+        throw new IllegalArgumentException(
+            "gs: URL '"
+                + shown
+                + "' has unknown parameter '"
+                + e.getKey()
+                + "'; known: "
+                + String.join(", ", OPTION_NAMES).replace("gcs.", ""));
+      }
+      settings.put(name, e.getValue());
+    }
+    for (Map.Entry<String, String> e : options.entrySet()) {
+      String name = requireNonNull(e.getKey(), "option name is null");
+      if (!name.startsWith("gcs.")) {
+        continue;
+      }
+      if (!OPTION_NAMES.contains(name)) {
+        throw new IllegalArgumentException(
+            "unknown option '" + name + "'; known: " + String.join(", ", OPTION_NAMES));
+      }
+      String value = requireNonNull(e.getValue(), () -> "option " + name + " has no value");
+      String fromUrl = settings.get(name);
+      if (fromUrl != null && !fromUrl.equals(value)) {
+        throw new IllegalArgumentException(
+            "option "
+                + name
+                + " is set both in the URL and as an option, to different values; set it once");
+      }
+      settings.put(name, value);
+    }
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      apply(builder, e.getKey(), e.getValue());
+    }
+    return builder.build();
+  }
+
+  private static void apply(Builder builder, String name, String value) {
+    try {
+      switch (name) {
+        case PROJECT_ID -> builder.setProjectId(value);
+        case CREDENTIALS_FILE -> builder.setCredentialsFile(parsePath(value));
+        case NO_CREDENTIALS -> builder.setNoCredentials(parseBoolean(value));
+        case ENDPOINT -> builder.setEndpoint(parseUri(value));
+        case KMS_KEY_NAME -> builder.setKmsKeyName(value);
+        case STORAGE_CLASS -> builder.setStorageClass(value);
+        case TIMEOUT -> builder.setTimeout(parseDuration(value));
+        case MAX_ATTEMPTS -> builder.setMaxAttempts(parseInt(value));
+        case UPLOAD_CHUNK_SIZE -> builder.setUploadChunkSize(parseSize(value));
+        default -> throw new IllegalStateException("unhandled option " + name);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid option " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The bucket, if set. */
+  public Optional<String> bucket() {
+    return bucket;
+  }
+
+  /** The key prefix inside the bucket, without leading or trailing {@code /}; empty for none. */
+  public String prefix() {
+    return prefix;
+  }
+
+  /** The project id, if set. */
+  public Optional<String> projectId() {
+    return projectId;
+  }
+
+  /** The service account key file, if set. */
+  public Optional<Path> credentialsFile() {
+    return credentialsFile;
+  }
+
+  /** Whether requests are sent without credentials. */
+  public boolean noCredentials() {
+    return noCredentials;
+  }
+
+  /** The endpoint override, if set. */
+  public Optional<URI> endpoint() {
+    return endpoint;
+  }
+
+  /** The Cloud KMS key new objects are encrypted with, if set. */
+  public Optional<String> kmsKeyName() {
+    return kmsKeyName;
+  }
+
+  /** The storage class of new objects, if set. */
+  public Optional<String> storageClass() {
+    return storageClass;
+  }
+
+  /** Connect and read timeout of each HTTP request. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /** Attempts per operation, the first included. */
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  /** Size of resumable upload chunks; objects up to this size are uploaded in one request. */
+  public int uploadChunkSize() {
+    return uploadChunkSize;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("GcsStorageConfig{");
+    sb.append("url=gs://").append(bucket.orElse("<none>"));
+    if (!prefix.isEmpty()) {
+      sb.append('/').append(prefix);
+    }
+    projectId.ifPresent(p -> sb.append(", projectId=").append(p));
+    sb.append(", credentials=")
+        .append(
+            noCredentials
+                ? "none"
+                : credentialsFile.isPresent() ? "service-account-file" : "application-default");
+    endpoint.ifPresent(e -> sb.append(", endpoint=").append(e));
+    kmsKeyName.ifPresent(k -> sb.append(", kmsKeyName=").append(k));
+    storageClass.ifPresent(c -> sb.append(", storageClass=").append(c));
+    sb.append(", timeout=").append(timeout);
+    sb.append(", maxAttempts=").append(maxAttempts);
+    sb.append(", uploadChunkSize=").append(uploadChunkSize);
+    return sb.append('}').toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GcsStorageConfig c
+        && bucket.equals(c.bucket)
+        && prefix.equals(c.prefix)
+        && projectId.equals(c.projectId)
+        && credentialsFile.equals(c.credentialsFile)
+        && noCredentials == c.noCredentials
+        && endpoint.equals(c.endpoint)
+        && kmsKeyName.equals(c.kmsKeyName)
+        && storageClass.equals(c.storageClass)
+        && timeout.equals(c.timeout)
+        && maxAttempts == c.maxAttempts
+        && uploadChunkSize == c.uploadChunkSize;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(
+        bucket,
+        prefix,
+        projectId,
+        credentialsFile,
+        noCredentials,
+        endpoint,
+        kmsKeyName,
+        storageClass,
+        timeout,
+        maxAttempts,
+        uploadChunkSize);
+  }
+
+  /** Builds a {@link GcsStorageConfig}; each setter validates its argument at once. */
+  public static final class Builder {
+    private String bucket;
+    private String prefix = "";
+    private String projectId;
+    private Path credentialsFile;
+    private boolean noCredentials;
+    private URI endpoint;
+    private String kmsKeyName;
+    private String storageClass;
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private int uploadChunkSize = DEFAULT_UPLOAD_CHUNK_SIZE;
+
+    private Builder() {}
+
+    private Builder(GcsStorageConfig c) {
+      bucket = c.bucket.orElse(null);
+      prefix = c.prefix;
+      projectId = c.projectId.orElse(null);
+      credentialsFile = c.credentialsFile.orElse(null);
+      noCredentials = c.noCredentials;
+      endpoint = c.endpoint.orElse(null);
+      kmsKeyName = c.kmsKeyName.orElse(null);
+      storageClass = c.storageClass.orElse(null);
+      timeout = c.timeout;
+      maxAttempts = c.maxAttempts;
+      uploadChunkSize = c.uploadChunkSize;
+    }
+
+    /**
+     * The bucket: 3 to 63 characters (222 if it contains dots) of lowercase letters, digits, {@code
+     * -}, {@code _} and {@code .}, starting and ending with a letter or digit. No default; {@link
+     * GcsStorages#create(GcsStorageConfig)} needs one.
+     */
+    public Builder setBucket(String bucket) {
+      requireNonNull(bucket, "bucket is null");
+      if (!BUCKET.matcher(bucket).matches()
+          || bucket.contains("..")
+          || (!bucket.contains(".") && bucket.length() > 63)) {
+        throw new IllegalArgumentException(
+            "invalid bucket name '"
+                + bucket
+                + "': expected 3 to 63 characters of [a-z0-9._-] (222 with dots), starting and"
+                + " ending with a letter or digit");
+      }
+      this.bucket = bucket;
+      return this;
+    }
+
+    /**
+     * The key prefix inside the bucket under which all objects of the archive live; leading and
+     * trailing {@code /} are removed, the rest must be a valid storage key ({@link
+     * StorageKeys#checkKey}). Default: empty (the bucket root).
+     */
+    public Builder setPrefix(String prefix) {
+      requireNonNull(prefix, "prefix is null");
+      String p = prefix;
+      while (p.startsWith("/")) {
+        p = p.substring(1);
+      }
+      while (p.endsWith("/")) {
+        p = p.substring(0, p.length() - 1);
+      }
+      if (!p.isEmpty()) {
+        try {
+          StorageKeys.checkKey(p);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "invalid prefix '"
+                  + prefix
+                  + "': expected '/'-separated segments of [A-Za-z0-9._-], none empty, '.' or"
+                  + " '..'",
+              e);
+        }
+      }
+      this.prefix = p;
+      return this;
+    }
+
+    /**
+     * The Google Cloud project id (only used for billing and quota of requests that need one).
+     * Default: the project of the service account key file, else whatever the client library finds
+     * in the environment ({@code GOOGLE_CLOUD_PROJECT}, gcloud configuration, metadata server).
+     */
+    public Builder setProjectId(String projectId) {
+      requireNonNull(projectId, "projectId is null");
+      if (!PROJECT.matcher(projectId).matches()) {
+        throw new IllegalArgumentException(
+            "invalid project id '"
+                + projectId
+                + "': expected 3 to 63 characters of [a-z0-9.:-] (for example my-project-123)");
+      }
+      this.projectId = projectId;
+      return this;
+    }
+
+    /**
+     * A service account key file (JSON, {@code "type": "service_account"}) to authenticate with.
+     * Read when the client is first used. Default: none, use application default credentials.
+     */
+    public Builder setCredentialsFile(Path credentialsFile) {
+      this.credentialsFile = requireNonNull(credentialsFile, "credentialsFile is null");
+      return this;
+    }
+
+    /**
+     * Send requests without credentials, for emulators and fakes. Default: {@code false}
+     * (authenticate with the key file or application default credentials).
+     */
+    public Builder setNoCredentials(boolean noCredentials) {
+      this.noCredentials = noCredentials;
+      return this;
+    }
+
+    /**
+     * The root URL of the JSON API, {@code http(s)://host[:port]}, for emulators, fakes and private
+     * endpoints. Default: {@code https://storage.googleapis.com}.
+     */
+    public Builder setEndpoint(URI endpoint) {
+      requireNonNull(endpoint, "endpoint is null");
+      String scheme = endpoint.getScheme();
+      boolean pathOk =
+          endpoint.getRawPath() == null
+              || endpoint.getRawPath().isEmpty()
+              || endpoint.getRawPath().equals("/");
+      if (scheme == null
+          || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+          || endpoint.getHost() == null
+          || endpoint.getRawUserInfo() != null
+          || endpoint.getRawQuery() != null
+          || endpoint.getRawFragment() != null
+          || !pathOk) {
+        throw new IllegalArgumentException(
+            "invalid endpoint '"
+                + redactedUrl(endpoint)
+                + "': expected http(s)://host[:port] with no path, user, query or fragment");
+      }
+      String s = endpoint.toString();
+      this.endpoint = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+      return this;
+    }
+
+    /**
+     * The Cloud KMS key that encrypts new objects (customer-managed encryption), {@code
+     * projects/P/locations/L/keyRings/R/cryptoKeys/K}. Default: none, the bucket's default
+     * encryption applies.
+     */
+    public Builder setKmsKeyName(String kmsKeyName) {
+      requireNonNull(kmsKeyName, "kmsKeyName is null");
+      if (!KMS_KEY.matcher(kmsKeyName).matches()) {
+        throw new IllegalArgumentException(
+            "invalid KMS key name '"
+                + kmsKeyName
+                + "': expected projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY");
+      }
+      this.kmsKeyName = kmsKeyName;
+      return this;
+    }
+
+    /**
+     * The storage class of new objects, one of STANDARD, NEARLINE, COLDLINE, ARCHIVE (any case).
+     * Default: none, the bucket's default storage class applies.
+     */
+    public Builder setStorageClass(String storageClass) {
+      requireNonNull(storageClass, "storageClass is null");
+      String upper = storageClass.toUpperCase(Locale.ROOT);
+      if (!STORAGE_CLASSES.contains(upper)) {
+        throw new IllegalArgumentException(
+            "invalid storage class '"
+                + storageClass
+                + "': expected one of "
+                + String.join(", ", STORAGE_CLASSES));
+      }
+      this.storageClass = upper;
+      return this;
+    }
+
+    /**
+     * How long one HTTP request may wait to connect and for the next bytes of a response; between 1
+     * ms and 1 hour. An operation as a whole gives up after {@code timeout × maxAttempts}. Default:
+     * 20 seconds. As an option: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601
+     * ({@code PT30S}).
+     */
+    public Builder setTimeout(Duration timeout) {
+      requireNonNull(timeout, "timeout is null");
+      if (timeout.compareTo(Duration.ofMillis(1)) < 0
+          || timeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(
+            "invalid timeout " + timeout + ": expected between 1ms and 1h");
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Attempts per operation including the first, 1 to 100 ({@code 1} disables retries). Transient
+     * failures (429, 5xx, connection resets, timeouts) are retried with exponential backoff from 1
+     * to 32 seconds. Default: 6.
+     */
+    public Builder setMaxAttempts(int maxAttempts) {
+      if (maxAttempts < 1 || maxAttempts > MAX_MAX_ATTEMPTS) {
+        throw new IllegalArgumentException(
+            "invalid max attempts " + maxAttempts + ": expected 1 to " + MAX_MAX_ATTEMPTS);
+      }
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /**
+     * Objects up to this many bytes are uploaded in one request; larger ones with a resumable
+     * upload in chunks of this size, so memory use per upload stays at about this size. A multiple
+     * of 256 KiB from 256 KiB to 256 MiB. Default: 16 MiB. As an option: bytes, or a number with
+     * {@code KiB}/{@code k}, {@code MiB}/{@code m}, {@code GiB}/{@code g} (binary units).
+     */
+    public Builder setUploadChunkSize(int uploadChunkSize) {
+      if (uploadChunkSize < CHUNK_GRANULARITY
+          || uploadChunkSize > MAX_UPLOAD_CHUNK_SIZE
+          || uploadChunkSize % CHUNK_GRANULARITY != 0) {
+        throw new IllegalArgumentException(
+            "invalid upload chunk size "
+                + uploadChunkSize
+                + ": expected a multiple of 256 KiB (262144) from 256 KiB to 256 MiB");
+      }
+      this.uploadChunkSize = uploadChunkSize;
+      return this;
+    }
+
+    /**
+     * The configuration.
+     *
+     * @throws IllegalArgumentException if both a credentials file and no-credentials are set
+     */
+    public GcsStorageConfig build() {
+      if (noCredentials && credentialsFile != null) {
+        throw new IllegalArgumentException(
+            "both a credentials file and no-credentials are set; choose one");
+      }
+      return new GcsStorageConfig(this);
+    }
+  }
+
+  static boolean parseBoolean(String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    return switch (v) {
+      case "true", "yes", "1", "on" -> true;
+      case "false", "no", "0", "off" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "'" + value + "' is not a boolean; expected true or false");
+    };
+  }
+
+  static int parseInt(String value) {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + value + "' is not a whole number", e);
+    }
+  }
+
+  static Duration parseDuration(String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    Matcher m = DURATION.matcher(v);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
+    }
+    if (v.startsWith("pt") || v.startsWith("p")) {
+      try {
+        return Duration.parse(value.trim());
+      } catch (DateTimeParseException e) {
+        // fall through to the message below
+      }
+    }
+    throw new IllegalArgumentException(
+        "'" + value + "' is not a duration; expected e.g. 500ms, 30s, 2m, 1h or PT30S");
+  }
+
+  static int parseSize(String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    Matcher m = SIZE.matcher(v);
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "'" + value + "' is not a size; expected bytes or e.g. 256KiB, 16MiB, 1GiB");
+    }
+    long n = Long.parseLong(m.group(1));
+    long factor =
+        switch (m.group(2)) {
+          case "k", "kib" -> 1024L;
+          case "m", "mib" -> 1024L * 1024;
+          case "g", "gib" -> 1024L * 1024 * 1024;
+          default -> 1L;
+        };
+    if (n > Integer.MAX_VALUE / factor) {
+      throw new IllegalArgumentException("size '" + value + "' is too large");
+    }
+    return (int) (n * factor);
+  }
+
+  private static Path parsePath(String value) {
+    if (value.isBlank()) {
+      throw new IllegalArgumentException("empty path");
+    }
+    try {
+      return Path.of(value);
+    } catch (InvalidPathException e) {
+      throw new IllegalArgumentException("'" + value + "' is not a valid path", e);
+    }
+  }
+
+  private static URI parseUri(String value) {
+    try {
+      return new URI(value.trim());
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "'" + redactedUrl(value) + "' is not a URL: " + e.getReason(), e);
+    }
+  }
+
+  private static Map<String, String> queryParameters(URI url, String shown) {
+    Map<String, String> params = new LinkedHashMap<>();
+    String query = url.getRawQuery();
+    if (query == null || query.isEmpty()) {
+      return params;
+    }
+    for (String pair : query.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException(
+            "gs: URL '" + shown + "' has a query parameter without a value; expected name=value");
+      }
+      String name = decode(pair.substring(0, eq));
+      String value = decode(pair.substring(eq + 1));
+      if (params.put(name, value) != null) {
+        throw new IllegalArgumentException(
+            "gs: URL '" + shown + "' sets parameter '" + name + "' twice");
+      }
+    }
+    return params;
+  }
+
+  private static String decode(String s) {
+    return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  private static String redactedUrl(URI url) {
+    return redactedUrl(url.toString());
+  }
+
+  private static String redactedUrl(String url) {
+    return dev.walarchive.core.storage.ArchiveStorages.redact(url);
+  }
+}

@@ -1,0 +1,32 @@
+package dev.walarchive.gcs;
+
+import dev.walarchive.core.storage.AbstractArchiveStorageTest;
+import dev.walarchive.core.storage.ArchiveStorage;
+import dev.walarchive.core.storage.ArchiveStorages;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The storage contract through the real client against {@link FakeGcsServer}. */
+class GcsArchiveStorageTest extends AbstractArchiveStorageTest {
+  private static final AtomicInteger PREFIXES = new AtomicInteger();
+  static FakeGcsServer server;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = FakeGcsServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Override
+  protected ArchiveStorage createStorage() throws Exception {
+    return ArchiveStorages.open(
+        server.url("contract-" + PREFIXES.incrementAndGet()), server.options());
+  }
+}

@@ -406,7 +406,7 @@ final class AzureArchiveStorage implements ArchiveStorage {
       try {
         delete(List.of(key));
       } catch (IOException e) {
-        // a leftover probe object is harmless; the archive's own objects never start with "."
+        // a leftover probe object is harmless
       }
     }
   }
@@ -427,7 +427,8 @@ final class AzureArchiveStorage implements ArchiveStorage {
   }
 
   private BlockBlobClient blob(String key) throws IOException {
-    BlobClient blob = container().getBlobClient(blobName(key));
+    String name = blobName(key);
+    BlobClient blob = container().getBlobClient(name);
     if (encryptionScope != null) {
       blob = blob.getEncryptionScopeClient(encryptionScope);
     }

@@ -88,7 +88,7 @@ public final class AzureStorageConfig {
   static final String PUBLIC_HOST_SUFFIX = ".blob.core.windows.net";
 
   private static final Pattern ACCOUNT = Pattern.compile("[a-z0-9]{3,24}");
-  private static final Pattern CONTAINER = Pattern.compile("[a-z0-9](?:-?[a-z0-9]){2,62}");
+  private static final Pattern CONTAINER = Pattern.compile("(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*");
   private static final Pattern ENCRYPTION_SCOPE_NAME = Pattern.compile("[A-Za-z0-9-]{1,63}");
   private static final Pattern SIZE =
       Pattern.compile("([0-9]{1,12})\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)", Pattern.CASE_INSENSITIVE);

@@ -1,0 +1,53 @@
+package dev.walarchive.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.walarchive.core.storage.AbstractArchiveStorageTest;
+import dev.walarchive.core.storage.ArchiveStorage;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The storage contract against Azurite, objects up to 32 MiB in one request. */
+class AzureArchiveStorageTest extends AbstractArchiveStorageTest {
+  static AzuriteServer azurite;
+
+  @BeforeAll
+  static void startAzurite() throws Exception {
+    azurite = AzuriteServer.start();
+  }
+
+  @AfterAll
+  static void stopAzurite() {
+    if (azurite != null) {
+      azurite.close();
+    }
+  }
+
+  /** Each storage gets a fresh prefix; small listing pages so that listings span several. */
+  @Override
+  protected ArchiveStorage createStorage() {
+    AzureStorageConfig config = azurite.config("t/" + UUID.randomUUID());
+    return new AzureArchiveStorage(
+        () -> AzureStorages.buildClient(config),
+        config.prefix(),
+        config,
+        250,
+        new AzureExceptions(config.location(), AzureExceptions.secretsOf(config)));
+  }
+
+  @Test
+  void smallObjectsTakeOneRequest() throws Exception {
+    storage.create("one", bytes("x"), Map.of());
+    assertThat(
+            azurite
+                .containerClient()
+                .getBlobClient(((AzureArchiveStorage) storage).blobName("one"))
+                .getBlockBlobClient()
+                .listBlocks(com.azure.storage.blob.models.BlockListType.ALL)
+                .getCommittedBlocks())
+        .isEmpty();
+  }
+}

@@ -1,0 +1,393 @@
+package dev.walarchive.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.walarchive.core.storage.ArchiveStorages;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+
+class AzureStorageConfigTest {
+  private static final String KEY =
+      Base64.getEncoder().encodeToString("not-a-real-account-key-0123456789".getBytes());
+
+  @Provide
+  Arbitrary<String> accounts() {
+    return Arbitraries.strings().withCharRange('a', 'z').numeric().ofMinLength(3).ofMaxLength(24);
+  }
+
+  @Provide
+  Arbitrary<String> containers() {
+    Arbitrary<String> alnum =
+        Arbitraries.strings().withCharRange('a', 'z').numeric().ofMinLength(1).ofMaxLength(8);
+    return alnum
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(4)
+        .map(parts -> String.join("-", parts))
+        .filter(s -> s.length() >= 3 && s.length() <= 63);
+  }
+
+  @Provide
+  Arbitrary<String> prefixes() {
+    Arbitrary<String> segment =
+        Arbitraries.strings()
+            .withCharRange('a', 'z')
+            .withCharRange('A', 'Z')
+            .numeric()
+            .withChars('.', '_', '-')
+            .ofMinLength(1)
+            .ofMaxLength(10)
+            .filter(s -> !s.equals(".") && !s.equals(".."));
+    return segment.list().ofMinSize(0).ofMaxSize(4).map(parts -> String.join("/", parts));
+  }
+
+  @Provide
+  Arbitrary<String> secrets() {
+    return Arbitraries.strings()
+        .withCharRange('A', 'Z')
+        .withCharRange('a', 'z')
+        .numeric()
+        .ofMinLength(16)
+        .ofMaxLength(64);
+  }
+
+  @Property
+  void bothUrlFormsParseToTheSameConfiguration(
+      @ForAll("accounts") String account,
+      @ForAll("containers") String container,
+      @ForAll("prefixes") String prefix,
+      @ForAll boolean trailingSlash) {
+    String path =
+        "/" + container + (prefix.isEmpty() ? "" : "/" + prefix) + (trailingSlash ? "/" : "");
+    Map<String, String> options = Map.of("azure.account-key", KEY);
+    AzureStorageConfig az =
+        AzureStorageConfig.fromUrl(URI.create("az://" + account + path), options);
+    AzureStorageConfig https =
+        AzureStorageConfig.fromUrl(
+            URI.create("https://" + account + ".blob.core.windows.net" + path), options);
+    assertThat(https).isEqualTo(az);
+    assertThat(az.account()).contains(account);
+    assertThat(az.container()).contains(container);
+    assertThat(az.prefix()).isEqualTo(prefix.isEmpty() ? "" : prefix + "/");
+    assertThat(az.effectiveEndpoint()).isEqualTo("https://" + account + ".blob.core.windows.net");
+    assertThat(az.location())
+        .isEqualTo("az://" + account + "/" + container + (prefix.isEmpty() ? "" : "/" + prefix));
+  }
+
+  @Property
+  void accountNamesOutsideTheRuleAreRejectedByName(@ForAll String name) {
+    net.jqwik.api.Assume.that(!name.matches("[a-z0-9]{3,24}"));
+    assertThatThrownBy(() -> AzureStorageConfig.builder().account(name))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'" + name + "'");
+  }
+
+  @Property
+  void containerNamesOutsideTheRuleAreRejectedByName(@ForAll String name) {
+    net.jqwik.api.Assume.that(
+        !(name.length() >= 3 && name.length() <= 63 && name.matches("[a-z0-9]+(-[a-z0-9]+)*")));
+    assertThatThrownBy(() -> AzureStorageConfig.builder().container(name))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'" + name + "'");
+  }
+
+  @Property
+  void sizesParseWithBinaryUnits(
+      @ForAll @LongRange(min = 0, max = 1_000_000) long n,
+      @ForAll("units") Map.Entry<String, Integer> unit) {
+    assertThat(AzureStorageConfig.parseSize("x", n + unit.getKey()))
+        .isEqualTo(n << unit.getValue());
+  }
+
+  @Provide
+  Arbitrary<Map.Entry<String, Integer>> units() {
+    return Arbitraries.of(
+        Map.entry("", 0),
+        Map.entry("b", 0),
+        Map.entry("k", 10),
+        Map.entry("KiB", 10),
+        Map.entry("kb", 10),
+        Map.entry("M", 20),
+        Map.entry("MiB", 20),
+        Map.entry(" mb", 20),
+        Map.entry("g", 30),
+        Map.entry("GiB", 30));
+  }
+
+  @Property
+  void durationsParseInShortAndIsoForm(@ForAll @IntRange(min = 0, max = 100_000) int n) {
+    assertThat(AzureStorageConfig.parseDuration("x", n + "s")).isEqualTo(Duration.ofSeconds(n));
+    assertThat(AzureStorageConfig.parseDuration("x", n + "ms")).isEqualTo(Duration.ofMillis(n));
+    assertThat(AzureStorageConfig.parseDuration("x", n + "m")).isEqualTo(Duration.ofMinutes(n));
+    assertThat(AzureStorageConfig.parseDuration("x", "PT" + n + "S"))
+        .isEqualTo(Duration.ofSeconds(n));
+  }
+
+  @Property
+  void optionsTakeTheirValuesAndOverrideUrlParameters(
+      @ForAll @IntRange(min = 1, max = 20) int attempts,
+      @ForAll @IntRange(min = 1, max = 3600) int seconds,
+      @ForAll @IntRange(min = 64, max = 1024) int blockKiB,
+      @ForAll @IntRange(min = 0, max = 256) int thresholdMiB,
+      @ForAll("tiers") String tier) {
+    AzureStorageConfig config =
+        AzureStorageConfig.fromUrl(
+            URI.create("az://acct/wal/db?max-attempts=7&access-tier=hot&encryption-scope=s1"),
+            Map.of(
+                "azure.max-attempts",
+                Integer.toString(attempts),
+                "azure.timeout",
+                seconds + "s",
+                "azure.block-size",
+                blockKiB + "KiB",
+                "azure.single-upload-threshold",
+                thresholdMiB + "MiB",
+                "azure.access-tier",
+                tier,
+                "azure.sas-token",
+                "?sv=2024-01-01&sig=abc%2Bdef",
+                "s3.region",
+                "ignored-by-azure"));
+    assertThat(config.maxAttempts()).isEqualTo(attempts);
+    assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(seconds));
+    assertThat(config.blockSize()).isEqualTo(blockKiB * 1024L);
+    assertThat(config.singleUploadThreshold()).isEqualTo(thresholdMiB * 1024L * 1024L);
+    assertThat(config.accessTier().orElseThrow()).isEqualToIgnoringCase(tier.strip());
+    assertThat(config.encryptionScope()).contains("s1");
+    assertThat(config.credentialKind()).isEqualTo("sas-token");
+    assertThat(config.sasToken()).isEqualTo("sv=2024-01-01&sig=abc%2Bdef");
+  }
+
+  @Provide
+  Arbitrary<String> tiers() {
+    return Arbitraries.of("Hot", "cool", "COLD", " Cool ");
+  }
+
+  @Property
+  void secretsNeverAppearInToStringOrMessages(
+      @ForAll("secrets") String secret, @ForAll("accounts") String account) {
+    String key = Base64.getEncoder().encodeToString(secret.getBytes());
+    AzureStorageConfig withKey =
+        AzureStorageConfig.fromUrl(
+            URI.create("az://" + account + "/wal/p"), Map.of("azure.account-key", key));
+    assertThat(withKey.toString()).doesNotContain(key).contains("credential=account-key");
+
+    String sas = "sv=2024-01-01&sp=racwdl&sig=" + secret;
+    AzureStorageConfig withSas =
+        AzureStorageConfig.fromUrl(
+            URI.create("az://" + account + "/wal/p"), Map.of("azure.sas-token", sas));
+    assertThat(withSas.toString()).doesNotContain(secret).contains("credential=sas-token");
+
+    String connection = "DefaultEndpointsProtocol=https;AccountName=other1;AccountKey=" + key;
+    AzureStorageConfig withConnection =
+        AzureStorageConfig.fromUrl(
+            URI.create("az://other1/wal/p"), Map.of("azure.connection-string", connection));
+    assertThat(withConnection.toString()).doesNotContain(key).doesNotContain(connection);
+
+    Map<String, Map<String, String>> failing = new HashMap<>();
+    failing.put("not base64 key", Map.of("azure.account-key", secret + "!"));
+    failing.put("sas without sig", Map.of("azure.sas-token", "sv=1&se=" + secret));
+    failing.put("malformed connection string", Map.of("azure.connection-string", secret));
+    failing.put("two credentials", Map.of("azure.account-key", key, "azure.sas-token", sas));
+    failing.put(
+        "connection string for another account",
+        Map.of("azure.connection-string", "AccountName=zz" + account + ";AccountKey=" + key));
+    for (Map.Entry<String, Map<String, String>> f : failing.entrySet()) {
+      assertThatThrownBy(
+              () ->
+                  AzureStorageConfig.fromUrl(URI.create("az://" + account + "/wal"), f.getValue()))
+          .as(f.getKey())
+          .isInstanceOf(IllegalArgumentException.class)
+          .message()
+          .doesNotContain(secret)
+          .doesNotContain(key);
+    }
+    assertThatThrownBy(
+            () ->
+                AzureStorageConfig.fromUrl(
+                    URI.create("https://" + account + ".blob.core.windows.net/wal?" + sas),
+                    Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("azure.sas-token")
+        .message()
+        .doesNotContain(secret);
+  }
+
+  @Example
+  void secretOptionsAreRefusedInTheUrl() {
+    for (String name : new String[] {"account-key", "sas-token", "connection-string"}) {
+      assertThatThrownBy(
+              () ->
+                  AzureStorageConfig.fromUrl(
+                      URI.create("az://acct/wal?" + name + "=s3cr3t"), Map.of()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("azure." + name)
+          .message()
+          .doesNotContain("s3cr3t");
+    }
+  }
+
+  @Example
+  void badUrlsAreRejectedWithAHint() {
+    Map<String, String> o = Map.of("azure.account-key", KEY);
+    assertThatThrownBy(() -> AzureStorageConfig.fromUrl(URI.create("az://acct"), o))
+        .hasMessageContaining("no container");
+    assertThatThrownBy(() -> AzureStorageConfig.fromUrl(URI.create("az://acct/Wal"), o))
+        .hasMessageContaining("'Wal'");
+    assertThatThrownBy(() -> AzureStorageConfig.fromUrl(URI.create("az://acct/wal/a//b"), o))
+        .hasMessageContaining("a//b");
+    assertThatThrownBy(() -> AzureStorageConfig.fromUrl(URI.create("az://acct/wal/../x"), o))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> AzureStorageConfig.fromUrl(URI.create("az://user@acct/wal"), o))
+        .hasMessageContaining("credentials do not belong in the URL")
+        .message()
+        .doesNotContain("user@");
+    assertThatThrownBy(() -> AzureStorageConfig.fromUrl(URI.create("az://acct:443/wal"), o))
+        .hasMessageContaining("storage account name");
+    assertThatThrownBy(() -> AzureStorageConfig.fromUrl(URI.create("https://example.com/wal/x"), o))
+        .hasMessageContaining("az://account/container/prefix");
+    assertThatThrownBy(
+            () ->
+                AzureStorageConfig.fromUrl(
+                    URI.create("https://a.b.blob.core.windows.net/wal/x"), o))
+        .hasMessageContaining("public Azure blob endpoint");
+    assertThatThrownBy(() -> AzureStorageConfig.fromUrl(URI.create("az://acct/wal?tier=Hot"), o))
+        .hasMessageContaining("unknown parameter 'tier'")
+        .hasMessageContaining("access-tier");
+    assertThatThrownBy(
+            () ->
+                AzureStorageConfig.fromUrl(
+                    URI.create("az://acct/wal"), Map.of("azure.acess-tier", "Hot")))
+        .hasMessageContaining("unknown Azure option 'azure.acess-tier'");
+    assertThatThrownBy(
+            () ->
+                AzureStorageConfig.fromUrl(
+                    URI.create("https://acct.blob.core.windows.net/wal"),
+                    Map.of("azure.endpoint", "http://127.0.0.1:1/acct")))
+        .hasMessageContaining("cannot be combined");
+  }
+
+  @Example
+  void badValuesAreNamed() {
+    assertThatThrownBy(() -> AzureStorageConfig.builder().accessTier("Archive"))
+        .hasMessageContaining("rehydration");
+    assertThatThrownBy(() -> AzureStorageConfig.builder().accessTier("Premium"))
+        .hasMessageContaining("'Premium'");
+    assertThatThrownBy(() -> AzureStorageConfig.builder().blockSize(1000))
+        .hasMessageContaining("1000");
+    assertThatThrownBy(() -> AzureStorageConfig.builder().singleUploadThreshold(-1))
+        .hasMessageContaining("-1");
+    assertThatThrownBy(() -> AzureStorageConfig.builder().maxAttempts(0)).hasMessageContaining("0");
+    assertThatThrownBy(() -> AzureStorageConfig.builder().timeout(Duration.ofMillis(10)))
+        .hasMessageContaining("PT0.01S");
+    assertThatThrownBy(() -> AzureStorageConfig.parseSize("azure.block-size", "8 MB/s"))
+        .hasMessageContaining("azure.block-size")
+        .hasMessageContaining("'8 MB/s'");
+    assertThatThrownBy(() -> AzureStorageConfig.parseDuration("azure.timeout", "30"))
+        .hasMessageContaining("'30'")
+        .hasMessageContaining("30s");
+    assertThatThrownBy(() -> AzureStorageConfig.builder().endpoint(URI.create("ftp://host/x")))
+        .hasMessageContaining("ftp://host/x");
+    assertThatThrownBy(
+            () -> AzureStorageConfig.builder().endpoint(URI.create("https://host/x?sig=s3cr3t")))
+        .message()
+        .doesNotContain("s3cr3t");
+  }
+
+  @Example
+  void defaultsAreAsDocumented() {
+    AzureStorageConfig config =
+        AzureStorageConfig.builder().account("acct").container("wal").build();
+    assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.maxAttempts()).isEqualTo(4);
+    assertThat(config.blockSize()).isEqualTo(8L << 20);
+    assertThat(config.singleUploadThreshold()).isEqualTo(32L << 20);
+    assertThat(config.prefix()).isEmpty();
+    assertThat(config.credentialKind()).isEqualTo("none");
+    assertThat(config.accessTier()).isEmpty();
+    assertThat(config.encryptionScope()).isEmpty();
+  }
+
+  @Example
+  void theEndpointOptionKeepsItsPathWithoutTrailingSlash() {
+    AzureStorageConfig config =
+        AzureStorageConfig.fromUrl(
+            URI.create("az://devstoreaccount1/wal/x"),
+            Map.of(
+                "azure.endpoint",
+                "http://127.0.0.1:10000/devstoreaccount1/",
+                "azure.account-key",
+                KEY));
+    assertThat(config.effectiveEndpoint()).isEqualTo("http://127.0.0.1:10000/devstoreaccount1");
+  }
+
+  @Example
+  void withoutACredentialCreatingAStorageSaysWhatToDo() {
+    assertThatThrownBy(() -> ArchiveStorages.open("az://acct/wal/db1", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("azure.account-key")
+        .hasMessageContaining("AzureStorages.create(client, prefix, config)");
+  }
+
+  @Example
+  void theHttpsProviderRefusesOtherHosts() {
+    assertThatThrownBy(() -> ArchiveStorages.open("https://example.com/bucket/x?a=b", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not an Azure blob URL")
+        .message()
+        .doesNotContain("a=b");
+  }
+
+  @Example
+  void aConnectionStringNamesTheEndpoint() {
+    assertThatThrownBy(
+            () ->
+                AzureStorageConfig.fromUrl(
+                    URI.create("az://acct/wal"),
+                    Map.of(
+                        "azure.connection-string",
+                        "AccountName=acct;AccountKey=" + KEY,
+                        "azure.endpoint",
+                        "http://127.0.0.1:1/acct")))
+        .hasMessageContaining("cannot be combined")
+        .message()
+        .doesNotContain(KEY);
+  }
+
+  @Property(tries = 200)
+  void arbitraryUrlsEitherParseOrFailWithIllegalArgument(@ForAll("urlish") String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (java.net.URISyntaxException e) {
+      return;
+    }
+    try {
+      AzureStorageConfig.fromUrl(uri, Map.of("azure.account-key", KEY));
+    } catch (IllegalArgumentException expected) {
+      assertThat(expected.getMessage()).isNotBlank();
+    }
+  }
+
+  @Provide
+  Arbitrary<String> urlish() {
+    Arbitrary<String> part =
+        Arbitraries.strings().withChars("az:/.?&=#@%-_aAbB09 ").ofMaxLength(12);
+    return Combinators.combine(
+            Arbitraries.of("az://", "https://", "az:", "http://", ""), part, part)
+        .as((a, b, c) -> a + b + c);
+  }
+}

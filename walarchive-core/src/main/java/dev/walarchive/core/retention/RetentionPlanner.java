@@ -11,6 +11,7 @@ import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.TimelineHistory;
 import dev.walarchive.core.wal.WalFileName;
 import dev.walarchive.core.wal.WalSegmentSize;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -293,7 +294,7 @@ public final class RetentionPlanner {
       }
       Optional<Duration> window = policy.recoveryWindow();
       if (window.isPresent()) {
-        Instant cutoff = now.minus(window.get());
+        Instant cutoff = cutoff(window.get());
         Candidate anchor = null;
         for (Candidate c : candidates) {
           if (c.time().isAfter(cutoff)) {
@@ -374,12 +375,21 @@ public final class RetentionPlanner {
               d ->
                   parts.add(
                       "stopped at or before "
-                          + now.minus(d)
+                          + cutoff(d)
                           + " and not needed to restore any point of the "
                           + RetentionPolicy.formatDuration(d)
                           + " recovery window"));
       parts.add("not pinned");
       return "expired: " + String.join("; ", parts);
+    }
+
+    /** The start of a recovery window of {@code window} that ends now. */
+    private Instant cutoff(Duration window) {
+      try {
+        return now.minus(window);
+      } catch (DateTimeException | ArithmeticException e) {
+        return Instant.MIN; // a window longer than time itself
+      }
     }
 
     /** The segment number of a segment or partial segment, or -1 for any other file. */

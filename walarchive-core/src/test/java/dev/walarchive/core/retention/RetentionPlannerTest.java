@@ -295,6 +295,18 @@ class RetentionPlannerTest {
   }
 
   @Test
+  void aWindowLongerThanTimeRetainsEverything() {
+    TestArchive archive = new TestArchive().segments(1, 1, 10);
+    archive.backup(1, lsn(2, 0x28), hours(2));
+    archive.backup(1, lsn(8, 0x28), hours(8));
+
+    RetentionPlan plan = archive.plan(RetentionPolicy.parse("window=999999999999w"), NOW);
+
+    assertThat(plan.retainedBackups()).hasSize(2);
+    assertThat(deleted(plan)).containsExactly(seg(1, 1));
+  }
+
+  @Test
   void pinnedBackupsKeepTheirWal() {
     TestArchive archive = new TestArchive().segments(1, 1, 30);
     WalFileName pinned = archive.backup(1, lsn(5, 0x28), hours(5));

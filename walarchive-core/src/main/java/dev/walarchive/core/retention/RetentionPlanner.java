@@ -216,9 +216,9 @@ public final class RetentionPlanner {
             warnings.add(
                 "backup "
                     + name
-                    + ": its STOP TIME \""
-                    + history.stopTimeText()
-                    + "\" is in a time zone that is not understood; using the time its backup"
+                    + ": its STOP TIME "
+                    + RetentionPolicy.quote(history.stopTimeText())
+                    + " is in a time zone that is not understood; using the time its backup"
                     + " history file was archived, "
                     + entry.lastModified());
           }

@@ -1,0 +1,191 @@
+package dev.walarchive.core.retention;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.walarchive.core.wal.Lsn;
+import dev.walarchive.core.wal.WalFileName;
+import dev.walarchive.core.wal.WalSegmentSize;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+
+class RetentionPolicyTest {
+  private static final String BACKUP = "000000010000000000000002.00000028.backup";
+
+  @Test
+  void builderKeepsWhatWasSet() {
+    RetentionPolicy policy =
+        RetentionPolicy.builder()
+            .keepBackups(3)
+            .recoveryWindow(Duration.ofDays(7))
+            .pin(BACKUP)
+            .build();
+
+    assertThat(policy.keepBackups()).hasValue(3);
+    assertThat(policy.recoveryWindow()).contains(Duration.ofDays(7));
+    assertThat(policy.pinned()).containsExactly(WalFileName.parse(BACKUP));
+    assertThat(policy).hasToString("keep=3,window=7d,pin=" + BACKUP);
+  }
+
+  @Test
+  void defaultsAreNoRulesAndAPolicyNeedsACountOrAWindow() {
+    RetentionPolicy count = RetentionPolicy.builder().keepBackups(1).build();
+    assertThat(count.recoveryWindow()).isEmpty();
+    assertThat(count.pinned()).isEmpty();
+    RetentionPolicy window = RetentionPolicy.builder().recoveryWindow(Duration.ofHours(1)).build();
+    assertThat(window.keepBackups()).isEmpty();
+
+    assertThatThrownBy(() -> RetentionPolicy.builder().pin(BACKUP).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("keep=N")
+        .hasMessageContaining("window=D");
+  }
+
+  @Test
+  void settersRejectBadValuesAtOnce() {
+    assertThatThrownBy(() -> RetentionPolicy.builder().keepBackups(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("0")
+        .hasMessageContaining("1 or more");
+    assertThatThrownBy(() -> RetentionPolicy.builder().recoveryWindow(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("longer than zero");
+    assertThatThrownBy(() -> RetentionPolicy.builder().recoveryWindow(Duration.ofHours(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RetentionPolicy.builder().pin("000000010000000000000002"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"000000010000000000000002\"")
+        .hasMessageContaining(".backup");
+    assertThatThrownBy(() -> RetentionPolicy.builder().pin("../etc/passwd"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("../etc/passwd");
+  }
+
+  @Test
+  void unpinRemovesAPin() {
+    RetentionPolicy policy =
+        RetentionPolicy.builder().keepBackups(1).pin(BACKUP).build().toBuilder()
+            .unpin(BACKUP)
+            .build();
+
+    assertThat(policy.pinned()).isEmpty();
+    assertThat(policy).isEqualTo(RetentionPolicy.builder().keepBackups(1).build());
+  }
+
+  @Test
+  void pinnedIsImmutable() {
+    RetentionPolicy policy = RetentionPolicy.builder().keepBackups(1).pin(BACKUP).build();
+
+    assertThatThrownBy(() -> policy.pinned().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void parsesTheTextForm() {
+    RetentionPolicy policy = RetentionPolicy.parse(" keep = 2 , window=36h, pin=" + BACKUP);
+
+    assertThat(policy.keepBackups()).hasValue(2);
+    assertThat(policy.recoveryWindow()).contains(Duration.ofHours(36));
+    assertThat(policy.pinned()).containsExactly(WalFileName.parse(BACKUP));
+    assertThat(RetentionPolicy.parse("window=P7D").recoveryWindow()).contains(Duration.ofDays(7));
+    assertThat(RetentionPolicy.parse("window=2w").recoveryWindow()).contains(Duration.ofDays(14));
+  }
+
+  @Test
+  void parseNamesTheBadItem() {
+    assertThatThrownBy(() -> RetentionPolicy.parse("keep=two"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"two\"");
+    assertThatThrownBy(() -> RetentionPolicy.parse("keep=2,days=7"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"days\"")
+        .hasMessageContaining("keep, window or pin");
+    assertThatThrownBy(() -> RetentionPolicy.parse("keep=2,keep=3"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("twice");
+    assertThatThrownBy(() -> RetentionPolicy.parse("keep=2,"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("keep=N, window=D");
+    assertThatThrownBy(() -> RetentionPolicy.parse("pin=" + BACKUP))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("pins alone");
+    assertThatThrownBy(() -> RetentionPolicy.parse("window=7 days"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"7 days\"");
+    assertThatThrownBy(() -> RetentionPolicy.parse(""))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void parseDurationAcceptsShortAndIsoFormsAndRejectsTheRest() {
+    assertThat(RetentionPolicy.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(RetentionPolicy.parseDuration("15m")).isEqualTo(Duration.ofMinutes(15));
+    assertThat(RetentionPolicy.parseDuration("PT1.5S")).isEqualTo(Duration.ofMillis(1500));
+    for (String bad :
+        List.of("0d", "-1d", "7", "d", "7D", "1y", "PT0S", "PT-1H", "P", "9999999999999d")) {
+      assertThatThrownBy(() -> RetentionPolicy.parseDuration(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("\"" + bad + "\"");
+    }
+  }
+
+  @Property(tries = 300)
+  void textFormRoundTrips(@ForAll("policies") RetentionPolicy policy) {
+    assertThat(RetentionPolicy.parse(policy.toString())).isEqualTo(policy);
+  }
+
+  @Property(tries = 300)
+  void durationsRoundTrip(@ForAll @LongRange(min = 1, max = 1L << 40) long millis) {
+    Duration duration = Duration.ofMillis(millis);
+    assertThat(RetentionPolicy.parseDuration(RetentionPolicy.formatDuration(duration)))
+        .isEqualTo(duration);
+  }
+
+  @Property(tries = 200)
+  void keepBackupsAcceptsExactlyPositiveCounts(@ForAll @IntRange(min = -5, max = 5) int n) {
+    if (n >= 1) {
+      assertThat(RetentionPolicy.builder().keepBackups(n).build().keepBackups()).hasValue(n);
+    } else {
+      assertThatThrownBy(() -> RetentionPolicy.builder().keepBackups(n))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Provide
+  Arbitrary<RetentionPolicy> policies() {
+    Arbitrary<Optional<Integer>> keep = Arbitraries.integers().between(1, 1000).optional();
+    Arbitrary<Optional<Duration>> window =
+        Arbitraries.longs().between(1, 1L << 36).map(Duration::ofSeconds).optional();
+    Arbitrary<List<String>> pins =
+        Arbitraries.longs()
+            .between(1, 5000)
+            .map(
+                n ->
+                    WalFileName.backupHistory(
+                            1 + n % 3, Lsn.of(n << 20 | 0x28), WalSegmentSize.ofMegabytes(1))
+                        .name())
+            .list()
+            .ofMaxSize(3);
+    return Combinators.combine(keep, window, pins)
+        .filter((k, w, p) -> k.isPresent() || w.isPresent())
+        .as(
+            (k, w, p) -> {
+              RetentionPolicy.Builder builder = RetentionPolicy.builder();
+              k.ifPresent(builder::keepBackups);
+              w.ifPresent(builder::recoveryWindow);
+              p.forEach(builder::pin);
+              return builder.build();
+            });
+  }
+}

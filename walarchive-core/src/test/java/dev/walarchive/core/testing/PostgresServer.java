@@ -99,6 +99,7 @@ public final class PostgresServer implements AutoCloseable {
    * @param walSegSizeMb the WAL segment size in MiB ({@code initdb --wal-segsize})
    */
   public static PostgresServer initdb(int walSegSizeMb) throws IOException {
+    checkBinaries();
     Path baseDir = createBaseDir("walarchive-pg");
     return initdb(baseDir, walSegSizeMb, true);
   }

@@ -153,11 +153,13 @@ public final class WalFileName implements Comparable<WalFileName> {
   }
 
   /**
-   * Returns the name of the segment on {@code timeline} that holds the byte at {@code lsn}.
+   * Returns the name of the segment on {@code timeline} that holds the byte at {@code lsn}
+   * (PostgreSQL's {@code XLByteToSeg}).
    *
-   * <p>Note that PostgreSQL's {@code pg_walfile_name(lsn)} answers a different question: it names
-   * the segment holding the byte <em>before</em> {@code lsn}, which differs when {@code lsn} is at
-   * a segment boundary. That is {@link #ofEndLsn}.
+   * <p>Note that {@code pg_walfile_name(lsn)} up to PostgreSQL 16 answers a different question: it
+   * names the segment holding the byte <em>before</em> {@code lsn}, which differs when {@code lsn}
+   * is at a segment boundary. That is {@link #ofEndLsn}. (Later PostgreSQL sources compute it with
+   * {@code XLByteToSeg}, like this method.)
    */
   public static WalFileName ofLsn(long timeline, Lsn lsn, WalSegmentSize segmentSize) {
     requireNonNull(lsn, "lsn is null");
@@ -167,7 +169,7 @@ public final class WalFileName implements Comparable<WalFileName> {
   /**
    * Returns the name of the segment on {@code timeline} that holds the byte just before {@code
    * end}: the last segment a reader needs to reach {@code end} (PostgreSQL's {@code
-   * XLByteToPrevSeg}, and what {@code pg_walfile_name(end)} returns).
+   * XLByteToPrevSeg}, and what {@code pg_walfile_name(end)} returns up to PostgreSQL 16).
    *
    * @throws IllegalArgumentException if {@code end} is 0/0, which has no byte before it
    */

@@ -55,6 +55,10 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
+ * <p>This class ships in core's test-jar; modules using it also need {@code
+ * org.postgresql:postgresql} (pgjdbc) as a test dependency, since core's own is test-scoped and not
+ * passed on.
+ *
  * <p>{@link #close()} always stops the server (a JVM shutdown hook does too, if the test never gets
  * there) and deletes the directories this class created itself. Set {@code
  * -Dwalarchive.pg.keep=true} to keep them for a post-mortem.
@@ -99,6 +103,7 @@ public final class PostgresServer implements AutoCloseable {
    * @param walSegSizeMb the WAL segment size in MiB ({@code initdb --wal-segsize})
    */
   public static PostgresServer initdb(int walSegSizeMb) throws IOException {
+    checkBinaries();
     Path baseDir = createBaseDir("walarchive-pg");
     return initdb(baseDir, walSegSizeMb, true);
   }

@@ -64,8 +64,9 @@ class PostgresServerTest {
   }
 
   @Test
-  void missingBinariesFailWithWhatToDo() {
+  void missingBinariesFailWithWhatToDo() throws IOException {
     String previous = System.getProperty(PostgresServer.BINDIR_PROPERTY);
+    java.util.Set<Path> before = tmpDirs();
     System.setProperty(PostgresServer.BINDIR_PROPERTY, "/nonexistent/postgresql/bin");
     try {
       assertThatThrownBy(() -> PostgresServer.initdb(16))
@@ -73,12 +74,21 @@ class PostgresServerTest {
           .hasMessageContaining("/nonexistent/postgresql/bin/initdb")
           .hasMessageContaining("apt-get install postgresql-15")
           .hasMessageContaining(PostgresServer.BINDIR_PROPERTY);
+      assertThat(tmpDirs()).as("nothing left behind in /tmp").isSubsetOf(before);
     } finally {
       if (previous == null) {
         System.clearProperty(PostgresServer.BINDIR_PROPERTY);
       } else {
         System.setProperty(PostgresServer.BINDIR_PROPERTY, previous);
       }
+    }
+  }
+
+  private static java.util.Set<Path> tmpDirs() throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.list(Path.of("/tmp"))) {
+      return files
+          .filter(p -> p.getFileName().toString().startsWith("walarchive-pg"))
+          .collect(java.util.stream.Collectors.toSet());
     }
   }
 }

@@ -27,16 +27,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link Lsn} and {@link WalFileName} arithmetic against PostgreSQL itself as the oracle, for
  * clusters created with {@code initdb --wal-segsize} 1, 16 and 64.
  *
- * <p>What PostgreSQL's functions mean (PostgreSQL 15, {@code xlogfuncs.c}):
+ * <p>What PostgreSQL's functions mean ({@code xlogfuncs.c}):
  *
  * <ul>
- *   <li>{@code pg_walfile_name(lsn)} names the segment holding the byte <em>before</em> {@code lsn}
- *       ({@code XLByteToPrevSeg}): at a segment boundary it is the previous segment, and for 0/0 it
- *       wraps around to the very last segment. That is {@link WalFileName#ofEndLsn}; {@link
- *       WalFileName#ofLsn} names the segment holding the byte <em>at</em> {@code lsn}.
+ *   <li>{@code pg_walfile_name(lsn)}, up to PostgreSQL 16, names the segment holding the byte
+ *       <em>before</em> {@code lsn} ({@code XLByteToPrevSeg}): at a segment boundary it is the
+ *       previous segment, and for 0/0 it wraps around to the very last segment. That is {@link
+ *       WalFileName#ofEndLsn}. Later sources use {@code XLByteToSeg}, the segment holding the byte
+ *       <em>at</em> {@code lsn}: {@link WalFileName#ofLsn}. The test expects what the running
+ *       server's version does.
  *   <li>{@code pg_walfile_name_offset(lsn)} returns that same file name but the offset of {@code
- *       lsn} itself ({@code XLogSegmentOffset}), so at a boundary it says "previous segment, offset
- *       0". (Later PostgreSQL versions compute the name with {@code XLByteToSeg} instead.)
+ *       lsn} itself ({@code XLogSegmentOffset}), so up to 16, at a boundary, it says "previous
+ *       segment, offset 0".
  *   <li>{@code pg_wal_lsn_diff(a, b)} is {@code a - b} as an exact numeric; {@link Lsn#minus}
  *       equals it whenever it fits in a {@code long} and throws otherwise.
  * </ul>
@@ -90,6 +92,7 @@ class PostgresWalFunctionsOracleTest {
     PostgresServer pg = servers.get(mb);
     WalSegmentSize size = WalSegmentSize.ofMegabytes(mb);
     long timeline = Long.parseLong(pg.queryOne("SELECT timeline_id FROM pg_control_checkpoint()"));
+    boolean namesTheByteBefore = Integer.parseInt(pg.queryOne("SHOW server_version_num")) < 170000;
     SplittableRandom random = new SplittableRandom(SEED + mb);
     List<Lsn> lsns = new ArrayList<>();
     List<Lsn> others = new ArrayList<>();
@@ -125,32 +128,37 @@ class PostgresWalFunctionsOracleTest {
       assertThat(row.lsnText).as("PostgreSQL's text form of %s", context).isEqualTo(lsn.toString());
       assertThat(Lsn.parse(row.lsnText)).as(context).isEqualTo(lsn);
 
-      WalFileName before =
-          lsn.equals(Lsn.ZERO)
-              ? WalFileName.ofLsn(timeline, Lsn.of(-1), size) // PostgreSQL wraps around at 0/0
-              : WalFileName.ofEndLsn(timeline, lsn, size);
-      assertThat(row.walfileName).as("pg_walfile_name of %s", context).isEqualTo(before.name());
+      WalFileName expectedName;
+      if (!namesTheByteBefore) {
+        expectedName = WalFileName.ofLsn(timeline, lsn, size);
+      } else if (lsn.equals(Lsn.ZERO)) {
+        expectedName = WalFileName.ofLsn(timeline, Lsn.of(-1), size); // wraps around at 0/0
+      } else {
+        expectedName = WalFileName.ofEndLsn(timeline, lsn, size);
+      }
+      assertThat(row.walfileName)
+          .as("pg_walfile_name of %s", context)
+          .isEqualTo(expectedName.name());
       WalFileName parsed = WalFileName.parse(row.walfileName);
       assertThat(parsed.timeline()).isEqualTo(timeline);
       if (lsn.segmentOffset(size) != 0) {
-        boundaries += 0;
         assertThat(row.walfileName)
             .as(context)
-            .isEqualTo(WalFileName.ofLsn(timeline, lsn, size).name());
+            .isEqualTo(WalFileName.ofLsn(timeline, lsn, size).name())
+            .isEqualTo(WalFileName.ofEndLsn(timeline, lsn, size).name());
         assertThat(parsed.segmentNumber(size)).as(context).isEqualTo(lsn.segmentNumber(size));
       } else {
         boundaries++;
+        long previous =
+            lsn.segmentNumber(size) == 0 ? size.segmentCount() - 1 : lsn.segmentNumber(size) - 1;
         assertThat(parsed.segmentNumber(size))
             .as(context)
-            .isEqualTo(
-                lsn.segmentNumber(size) == 0
-                    ? size.segmentCount() - 1
-                    : lsn.segmentNumber(size) - 1);
+            .isEqualTo(namesTheByteBefore ? previous : lsn.segmentNumber(size));
       }
 
       assertThat(row.offsetFileName)
           .as("pg_walfile_name_offset of %s", context)
-          .isEqualTo(before.name());
+          .isEqualTo(expectedName.name());
       assertThat((long) row.offset)
           .as("pg_walfile_name_offset of %s", context)
           .isEqualTo(lsn.segmentOffset(size));

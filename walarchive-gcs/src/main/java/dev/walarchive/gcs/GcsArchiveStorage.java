@@ -253,8 +253,9 @@ final class GcsArchiveStorage implements ArchiveStorage {
         results.put(key, batch.delete(BlobId.of(bucket, name(key))));
       }
       batch.submit();
-    } catch (StorageException e) {
-      // the batch request itself failed: fall back to single deletes, which the client retries
+    } catch (StorageException | UnsupportedOperationException e) {
+      // the batch request failed (or the client's transport has no batches, like gRPC): fall back
+      // to single deletes, which the client retries
       retry.addAll(keys);
       results.clear();
     }

@@ -1,5 +1,6 @@
 package dev.walarchive.gcs;
 
+import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.auth.Credentials;
 import com.google.auth.oauth2.GoogleCredentials;
@@ -63,6 +64,10 @@ final class GcsClients {
     int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
     options.setTransportOptions(
         HttpTransportOptions.newBuilder()
+            // The library's default transport first unpacks and loads Conscrypt's native library
+            // (about a second per JVM); walarchive runs once per WAL segment, so it uses the JDK's
+            // TLS, loaded only when a connection needs it.
+            .setHttpTransportFactory(NetHttpTransport::new)
             .setConnectTimeout(timeoutMillis)
             .setReadTimeout(timeoutMillis)
             .build());

@@ -528,7 +528,7 @@ public final class FakeGcsServer implements AutoCloseable {
       items.forEach(o -> array.add(objectJson(o)));
       json.add("items", array);
     }
-    return json(200, json);
+    return selected(json, r);
   }
 
   private static String lastPrefix(List<String> prefixes) {
@@ -554,7 +554,7 @@ public final class FakeGcsServer implements AutoCloseable {
       return precondition;
     }
     if (!media) {
-      return json(200, objectJson(o));
+      return selected(objectJson(o), r);
     }
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Type", o.contentType);
@@ -1162,6 +1162,14 @@ public final class FakeGcsServer implements AutoCloseable {
     return json;
   }
 
+  private static Response selected(JsonObject json, Request r) {
+    try {
+      return json(200, Fields.select(json, r.param("fields")));
+    } catch (IllegalArgumentException e) {
+      return error(400, "invalidParameter", "Invalid field selection " + r.param("fields"));
+    }
+  }
+
   private static Response json(int status, JsonObject json) {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Type", "application/json; charset=UTF-8");
@@ -1430,6 +1438,92 @@ public final class FakeGcsServer implements AutoCloseable {
       this.pathPrefix = pathPrefix;
       this.status = status;
       this.remaining = remaining;
+    }
+  }
+
+  /**
+   * Partial responses: the {@code fields} parameter ({@code a,b/c,d(e,f)}) keeps only the named
+   * fields, as the service does, so that a client relying on a field it did not ask for fails here
+   * too.
+   */
+  static final class Fields {
+    private final String spec;
+    private int at;
+
+    private Fields(String spec) {
+      this.spec = spec;
+    }
+
+    static JsonObject select(JsonObject json, String spec) {
+      if (spec == null || spec.isBlank()) {
+        return json;
+      }
+      Fields parser = new Fields(spec.replace(" ", ""));
+      Map<String, Object> tree = parser.list();
+      if (parser.at != parser.spec.length()) {
+        throw new IllegalArgumentException("invalid fields: " + spec);
+      }
+      return apply(json, tree);
+    }
+
+    /** fields := field (',' field)* ; a tree of name to subtree (empty map: the whole value). */
+    private Map<String, Object> list() {
+      Map<String, Object> tree = new LinkedHashMap<>();
+      do {
+        field(tree);
+      } while (at < spec.length() && spec.charAt(at) == ',' && ++at > 0);
+      return tree;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void field(Map<String, Object> tree) {
+      int start = at;
+      while (at < spec.length() && "/(),".indexOf(spec.charAt(at)) < 0) {
+        at++;
+      }
+      String name = spec.substring(start, at);
+      Map<String, Object> sub =
+          (Map<String, Object>)
+              tree.computeIfAbsent(name, k -> new LinkedHashMap<String, Object>());
+      if (at < spec.length() && spec.charAt(at) == '/') {
+        at++;
+        field(sub);
+      } else if (at < spec.length() && spec.charAt(at) == '(') {
+        at++;
+        sub.putAll(list());
+        if (at >= spec.length() || spec.charAt(at) != ')') {
+          throw new IllegalArgumentException("invalid fields: " + spec);
+        }
+        at++;
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static JsonObject apply(JsonObject json, Map<String, Object> tree) {
+      JsonObject out = new JsonObject();
+      for (Map.Entry<String, Object> e : tree.entrySet()) {
+        JsonElement value = json.get(e.getKey());
+        if (value == null) {
+          continue;
+        }
+        Map<String, Object> sub = (Map<String, Object>) e.getValue();
+        out.add(e.getKey(), sub.isEmpty() ? value : applyAny(value, sub));
+      }
+      return out;
+    }
+
+    private static JsonElement applyAny(JsonElement value, Map<String, Object> sub) {
+      if (value.isJsonObject()) {
+        return apply(value.getAsJsonObject(), sub);
+      }
+      if (value.isJsonArray()) {
+        com.google.gson.JsonArray out = new com.google.gson.JsonArray();
+        for (JsonElement e : value.getAsJsonArray()) {
+          out.add(applyAny(e, sub));
+        }
+        return out;
+      }
+      return value;
     }
   }
 

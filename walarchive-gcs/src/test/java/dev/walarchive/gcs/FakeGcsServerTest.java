@@ -242,6 +242,19 @@ class FakeGcsServerTest {
   }
 
   @Test
+  void partialResponsesKeepOnlyTheRequestedFields() throws Exception {
+    media("f/1", new byte[] {1, 2}, "");
+    JsonObject page =
+        json(send("GET", b + "/o?prefix=f/&fields=nextPageToken,items(name,size)", new byte[0]));
+    assertThat(page.toString()).isEqualTo("{\"items\":[{\"name\":\"f/1\",\"size\":\"2\"}]}");
+    JsonObject slashes = json(send("GET", b + "/o?prefix=f/&fields=items/name,kind", new byte[0]));
+    assertThat(slashes.toString())
+        .isEqualTo("{\"items\":[{\"name\":\"f/1\"}],\"kind\":\"storage#objects\"}");
+    JsonObject object = json(send("GET", b + "/o/f%2F1?fields=generation", new byte[0]));
+    assertThat(object.keySet()).containsExactly("generation");
+  }
+
+  @Test
   void aMissingBucketAnswersBucketNotFound() throws Exception {
     HttpResponse<String> r =
         send("GET", server.endpoint() + "/storage/v1/b/nope/o/x?alt=media", new byte[0]);

@@ -134,6 +134,24 @@ class GcsArchiveStorageBehaviourTest {
   }
 
   @Test
+  void listingEntriesCarryTheCreationTimeAndAskOnlyForWhatTheyUse() throws Exception {
+    java.time.Instant before = java.time.Instant.now().minusSeconds(60);
+    try (ArchiveStorage storage = storage()) {
+      storage.create("t/1", ObjectSource.ofBytes(new byte[4]), Map.of());
+      server.clearRequests();
+      dev.walarchive.core.storage.ObjectEntry entry = storage.list("t/").next();
+      assertThat(entry.key()).isEqualTo("t/1");
+      assertThat(entry.size()).isEqualTo(4);
+      assertThat(entry.lastModified()).isAfter(before).isBefore(before.plusSeconds(120));
+    }
+    assertThat(server.requests())
+        .singleElement()
+        .asString()
+        .contains("fields=")
+        .contains("prefix=" + prefix + "/t/");
+  }
+
+  @Test
   void metadataIsCustomObjectMetadataOnAnOctetStream() throws Exception {
     try (ArchiveStorage storage = storage()) {
       storage.create(

@@ -3,6 +3,7 @@ package dev.walarchive.s3;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
@@ -13,7 +14,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -282,6 +285,25 @@ class S3ArchiveStorageBehaviourTest {
     ArchiveStorage unused = proxied(Map.of());
     unused.close();
     assertThat(proxy.requests()).isEmpty();
+  }
+
+  @Test
+  void aMissingRegionIsReportedOnFirstUseNamingTheOption() throws Exception {
+    assumeTrue(
+        System.getenv("AWS_REGION") == null
+            && System.getProperty("aws.region") == null
+            && System.getenv("AWS_CONFIG_FILE") == null
+            && !Files.exists(Path.of(System.getProperty("user.home"), ".aws", "config")),
+        "a region is configured in this environment");
+    Map<String, String> options = new HashMap<>(server.options());
+    options.remove("s3.region");
+    options.remove("s3.endpoint");
+    try (ArchiveStorage storage = ArchiveStorages.open(server.url(prefix), options)) {
+      assertThatThrownBy(() -> storage.stat("k"))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("s3.region")
+          .hasMessageContaining("WALARCHIVE_S3_REGION");
+    }
   }
 
   @Test

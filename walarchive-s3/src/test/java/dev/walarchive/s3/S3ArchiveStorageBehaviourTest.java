@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -334,11 +335,19 @@ class S3ArchiveStorageBehaviourTest {
 
   @Test
   void aMultipartCompletionWhoseAnswerWasLostIsRecognisedAsOurOwn() throws Exception {
-    byte[] data = random(6 * MIB, 3);
-    try (ArchiveStorage storage = proxied(Map.of())) {
-      proxy.dropResponseNext(r -> r.method().equals("POST") && has(r.query(), "uploadId"));
-      storage.create("lost-complete", ObjectSource.ofBytes(data), Map.of());
-      assertThat(readAll(storage, "lost-complete")).isEqualTo(data);
+    // what S3 may answer the SDK's retry of a completion that had in fact succeeded
+    for (String retryAnswer : List.of("PreconditionFailed", "NoSuchUpload")) {
+      byte[] data = random(6 * MIB, 3);
+      String key = "lost-complete-" + retryAnswer;
+      try (ArchiveStorage storage = proxied(Map.of())) {
+        Predicate<TestProxy.Request> complete =
+            r -> r.method().equals("POST") && has(r.query(), "uploadId");
+        proxy.dropResponseNext(complete);
+        proxy.respond(
+            complete, 1, retryAnswer.equals("NoSuchUpload") ? 404 : 412, error(retryAnswer));
+        storage.create(key, ObjectSource.ofBytes(data), Map.of());
+        assertThat(readAll(storage, key)).isEqualTo(data);
+      }
     }
   }
 

@@ -105,8 +105,9 @@ final class AzureArchiveStorage implements ArchiveStorage {
   public void create(String key, ObjectSource content, Map<String, String> metadata)
       throws IOException {
     requireNonNull(content, "content is null");
-    BlockBlobClient blob = blob(key);
+    StorageKeys.checkKey(key);
     Map<String, String> meta = StorageKeys.checkMetadata(metadata);
+    BlockBlobClient blob = blob(key);
     long length = content.length();
     if (length < 0) {
       throw new IllegalArgumentException("content of " + key + " has negative length " + length);

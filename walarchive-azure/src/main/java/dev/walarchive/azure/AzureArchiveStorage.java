@@ -19,7 +19,6 @@ import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
 import com.azure.storage.blob.models.ListBlobsOptions;
-import com.azure.storage.blob.options.BlobInputStreamOptions;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.options.BlockBlobStageBlockOptions;
@@ -31,10 +30,8 @@ import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
 import dev.walarchive.core.storage.StorageKeys;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -108,8 +105,9 @@ final class AzureArchiveStorage implements ArchiveStorage {
   public void create(String key, ObjectSource content, Map<String, String> metadata)
       throws IOException {
     requireNonNull(content, "content is null");
-    BlockBlobClient blob = blob(key);
+    StorageKeys.checkKey(key);
     Map<String, String> meta = StorageKeys.checkMetadata(metadata);
+    BlockBlobClient blob = blob(key);
     long length = content.length();
     if (length < 0) {
       throw new IllegalArgumentException("content of " + key + " has negative length " + length);
@@ -148,6 +146,10 @@ final class AzureArchiveStorage implements ArchiveStorage {
    * HTTP client is still sending can never carry another block's bytes; the array is garbage once
    * its request is done. Block ids are unique per upload, so concurrent creators of one key never
    * commit each other's blocks.
+   *
+   * <p>Blocks go to the SDK as byte arrays, which its JDK HTTP client sends in 8 KiB slices. (As
+   * one large {@code ByteBuffer}, each JDK socket write would take and cache a direct buffer of
+   * block size per HTTP client thread, exhausting direct memory.)
    */
   private void putBlocks(
       String key, BlockBlobClient blob, ObjectSource content, long length, Map<String, String> meta)
@@ -181,9 +183,7 @@ final class AzureArchiveStorage implements ArchiveStorage {
         String id = blockId(upload, ids.size());
         try {
           blob.stageBlockWithResponse(
-              new BlockBlobStageBlockOptions(id, BinaryData.fromByteBuffer(ByteBuffer.wrap(block))),
-              null,
-              Context.NONE);
+              new BlockBlobStageBlockOptions(id, BinaryData.fromBytes(block)), null, Context.NONE);
         } catch (RuntimeException e) {
           throw errors.translate("create (block " + ids.size() + ")", key, e);
         }
@@ -231,34 +231,10 @@ final class AzureArchiveStorage implements ArchiveStorage {
     return new BlobRequestConditions().setIfNoneMatch("*");
   }
 
+  /** One streaming GET; see {@link AzureDownloadStream}. */
   @Override
   public InputStream open(String key) throws IOException {
-    BlockBlobClient blob = blob(key);
-    InputStream in;
-    try {
-      in = blob.openInputStream(new BlobInputStreamOptions().setBlockSize(blockSize));
-    } catch (RuntimeException e) {
-      throw errors.translate("open", key, e);
-    }
-    return new FilterInputStream(in) {
-      @Override
-      public int read() throws IOException {
-        try {
-          return super.read();
-        } catch (IOException | RuntimeException e) {
-          throw errors.translate("read", key, e);
-        }
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        try {
-          return super.read(b, off, len);
-        } catch (IOException | RuntimeException e) {
-          throw errors.translate("read", key, e);
-        }
-      }
-    };
+    return AzureDownloadStream.open(blob(key), key, errors);
   }
 
   @Override

@@ -410,7 +410,7 @@ public final class AzureStorageConfig {
     return maxAttempts;
   }
 
-  /** Size of the blocks of a block upload and of the ranges a read fetches. */
+  /** Size of the blocks of a block upload. */
   public long blockSize() {
     return blockSize;
   }
@@ -725,8 +725,8 @@ public final class AzureStorageConfig {
     }
 
     /**
-     * Block size of block uploads and range size of reads, 64 KiB to 256 MiB. An upload holds one
-     * block in memory. Default: 8 MiB.
+     * Block size of block uploads, 64 KiB to 256 MiB. An upload holds about one block in memory.
+     * Default: 8 MiB.
      */
     public Builder blockSize(long blockSize) {
       if (blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {

@@ -268,6 +268,43 @@ class AzureStorageAccessTest {
         .hasMessageContaining("closed");
   }
 
+  private static long downloadThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("walarchive-azure-download"))
+        .count();
+  }
+
+  @Test
+  void aDownloadClosedEarlyStopsAndFreesItsThread() throws Exception {
+    try (ArchiveStorage storage = AzureStorages.create(azurite.config(prefix()))) {
+      byte[] data = new byte[6 << 20];
+      new java.util.Random(3).nextBytes(data);
+      storage.create("big", ObjectSource.ofBytes(data), Map.of());
+      for (int i = 0; i < 3; i++) {
+        InputStream in = storage.open("big");
+        assertThat(in.readNBytes(10)).isEqualTo(java.util.Arrays.copyOf(data, 10));
+        in.close();
+        assertThatThrownBy(in::read).isInstanceOf(IOException.class);
+      }
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (downloadThreads() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(downloadThreads()).isZero();
+      try (InputStream in = storage.open("big")) {
+        byte[] back = new byte[data.length];
+        int off = 0;
+        for (int n;
+            off < back.length && (n = in.read(back, off, Math.min(777, back.length - off))) > 0; ) {
+          off += n;
+        }
+        assertThat(off).isEqualTo(data.length);
+        assertThat(java.util.Arrays.equals(back, data)).as("content read back").isTrue();
+        assertThat(in.read()).isEqualTo(-1);
+      }
+    }
+  }
+
   /** Records the headers of every request, like a user's own pipeline policy would see them. */
   static final class Recorder implements HttpPipelinePolicy {
     final List<Map<String, String>> requests = new CopyOnWriteArrayList<>();

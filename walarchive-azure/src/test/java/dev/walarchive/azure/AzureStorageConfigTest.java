@@ -343,6 +343,16 @@ class AzureStorageConfigTest {
   }
 
   @Example
+  void bothUrlFormsOpenThroughTheServiceLoaderWithoutNetworkIo() throws Exception {
+    Map<String, String> options = Map.of("azure.account-key", KEY, "azure.max-attempts", "1");
+    try (var https = ArchiveStorages.open("https://acct.blob.core.windows.net/wal/db1", options);
+        var az = ArchiveStorages.open("az://acct/wal/db1", options)) {
+      assertThat(https).hasToString("az://acct/wal/db1");
+      assertThat(az).hasToString("az://acct/wal/db1");
+    }
+  }
+
+  @Example
   void theHttpsProviderRefusesOtherHosts() {
     assertThatThrownBy(() -> ArchiveStorages.open("https://example.com/bucket/x?a=b", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)

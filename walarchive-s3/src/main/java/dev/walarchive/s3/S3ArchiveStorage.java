@@ -484,7 +484,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
               + this
               + " ignores If-None-Match: it silently overwrote an existing object, so a second"
               + " primary or a bad file could replace archived WAL; use a store that supports"
-              + " conditional writes (AWS S3, recent MinIO, Ceph RGW 19+, Cloudflare R2), or"
+              + " conditional writes (AWS S3, MinIO, Ceph RGW and Cloudflare R2 do), or"
               + " accept the risk with s3.conditional-writes=unsafe-allow-overwrite");
     }
     LOG.warn(

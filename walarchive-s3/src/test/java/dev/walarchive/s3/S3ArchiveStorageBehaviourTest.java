@@ -3,6 +3,7 @@ package dev.walarchive.s3;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
@@ -13,7 +14,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -285,6 +289,25 @@ class S3ArchiveStorageBehaviourTest {
   }
 
   @Test
+  void aMissingRegionIsReportedOnFirstUseNamingTheOption() throws Exception {
+    assumeTrue(
+        System.getenv("AWS_REGION") == null
+            && System.getProperty("aws.region") == null
+            && System.getenv("AWS_CONFIG_FILE") == null
+            && !Files.exists(Path.of(System.getProperty("user.home"), ".aws", "config")),
+        "a region is configured in this environment");
+    Map<String, String> options = new HashMap<>(server.options());
+    options.remove("s3.region");
+    options.remove("s3.endpoint");
+    try (ArchiveStorage storage = ArchiveStorages.open(server.url(prefix), options)) {
+      assertThatThrownBy(() -> storage.stat("k"))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("s3.region")
+          .hasMessageContaining("WALARCHIVE_S3_REGION");
+    }
+  }
+
+  @Test
   void closedStorageRefusesWork() throws Exception {
     ArchiveStorage storage = storage(Map.of());
     storage.create("k", ObjectSource.ofBytes(new byte[1]), Map.of());
@@ -312,11 +335,19 @@ class S3ArchiveStorageBehaviourTest {
 
   @Test
   void aMultipartCompletionWhoseAnswerWasLostIsRecognisedAsOurOwn() throws Exception {
-    byte[] data = random(6 * MIB, 3);
-    try (ArchiveStorage storage = proxied(Map.of())) {
-      proxy.dropResponseNext(r -> r.method().equals("POST") && has(r.query(), "uploadId"));
-      storage.create("lost-complete", ObjectSource.ofBytes(data), Map.of());
-      assertThat(readAll(storage, "lost-complete")).isEqualTo(data);
+    // what S3 may answer the SDK's retry of a completion that had in fact succeeded
+    for (String retryAnswer : List.of("PreconditionFailed", "NoSuchUpload")) {
+      byte[] data = random(6 * MIB, 3);
+      String key = "lost-complete-" + retryAnswer;
+      try (ArchiveStorage storage = proxied(Map.of())) {
+        Predicate<TestProxy.Request> complete =
+            r -> r.method().equals("POST") && has(r.query(), "uploadId");
+        proxy.dropResponseNext(complete);
+        proxy.respond(
+            complete, 1, retryAnswer.equals("NoSuchUpload") ? 404 : 412, error(retryAnswer));
+        storage.create(key, ObjectSource.ofBytes(data), Map.of());
+        assertThat(readAll(storage, key)).isEqualTo(data);
+      }
     }
   }
 

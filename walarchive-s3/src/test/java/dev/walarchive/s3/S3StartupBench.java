@@ -40,7 +40,8 @@ public final class S3StartupBench {
           throw new IOException("probe failed (" + exit + "): " + out);
         }
         walls.add(wall);
-        System.out.printf(Locale.ROOT, "run %2d: process %.0f ms; %s%n", i + 1, wall, out);
+        String measured = out.lines().reduce((first, last) -> last).orElse("");
+        System.out.printf(Locale.ROOT, "run %2d: process %.0f ms; %s%n", i + 1, wall, measured);
       }
       walls.sort(null);
       System.out.printf(

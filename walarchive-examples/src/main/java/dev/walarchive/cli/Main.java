@@ -74,7 +74,18 @@ public final class Main implements Runnable {
           }
           return code;
         });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (RuntimeException | Error e) {
+      // not an Exception picocli handed to the handler: a broken installation (LinkageError),
+      // out of memory, ... Still one line, and an exit code PostgreSQL treats as failure.
+      String command = args.length > 0 ? args[0] : "";
+      err.println("walarchive " + command + ": internal error: " + e);
+      if (Logging.verbose()) {
+        e.printStackTrace(err);
+      }
+      return command.equals("wal-fetch") ? 129 : command.equals("wal-push") ? 1 : 3;
+    }
   }
 
   /** Prints the version from the jar manifest. */

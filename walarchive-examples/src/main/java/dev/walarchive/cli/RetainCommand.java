@@ -6,6 +6,8 @@ import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.core.archive.WalFileNotFoundException;
 import dev.walarchive.core.format.ObjectFormatException;
+import dev.walarchive.core.format.UnknownKeyException;
+import dev.walarchive.core.format.WrongKeyException;
 import dev.walarchive.core.retention.RetentionPlan;
 import dev.walarchive.core.retention.RetentionPlanner;
 import dev.walarchive.core.retention.RetentionPolicy;
@@ -36,18 +38,20 @@ import picocli.CommandLine.Spec;
     name = "retain",
     mixinStandardHelpOptions = true,
     description = {
-      "Plans what a retention policy keeps and deletes, and prints the plan: retained and",
-      "expired base backups, kept WAL ranges, deletions per timeline (each with its reason),",
-      "and warnings. This is a DRY RUN: nothing is deleted unless --apply is given.",
+      "Plans what a retention policy keeps and deletes, and prints the plan: retained and"
+          + " expired base backups, kept WAL ranges, deletions per timeline (each with its"
+          + " reason), and warnings. This is a DRY RUN: nothing is deleted unless --apply is"
+          + " given.",
       "",
-      "Backups pinned with 'walarchive pin' are always retained, as are pin=NAME items in the",
-      "policy. WAL is kept along the timeline graph from the start of each retained backup.",
-      "The archive manifest, pins, timeline history files and storage keys that are not WAL",
-      "file names are never deleted; with no base backup in the archive nothing is deleted.",
+      "Backups pinned with 'walarchive pin' are always retained, as are pin=NAME items in the"
+          + " policy. WAL is kept along the timeline graph from the start of each retained"
+          + " backup. The archive manifest, pins, timeline history files and storage keys that"
+          + " are not WAL file names are never deleted; with no base backup in the archive"
+          + " nothing is.",
       "",
-      "--apply plans again from a fresh listing and deletes in batches, expired backups'",
-      ".backup files first, then WAL in name order. Interrupting it is safe: run it again to",
-      "finish; a run after a complete one deletes nothing."
+      "--apply plans again from a fresh listing, then deletes in batches: the expired backups'"
+          + " .backup files first, then WAL in name order. Interrupting it is safe; run it again"
+          + " to finish. A run after a complete one deletes nothing."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -160,6 +164,8 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
         result.add(BackupHistory.parse(name, new String(archive.read(name), UTF_8)));
       } catch (WalFileNotFoundException e) {
         warnings.add("backup history file " + name + " vanished after the listing");
+      } catch (UnknownKeyException | WrongKeyException e) {
+        throw keyProblem(e);
       } catch (ObjectFormatException | IllegalArgumentException e) {
         warnings.add("cannot read backup history file " + name + ": " + Errors.oneLine(e));
       }
@@ -181,11 +187,24 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
             TimelineHistory.parse(name.timeline(), new String(archive.read(name), UTF_8)));
       } catch (WalFileNotFoundException e) {
         warnings.add("timeline history file " + name + " vanished after the listing");
+      } catch (UnknownKeyException | WrongKeyException e) {
+        throw keyProblem(e);
       } catch (ObjectFormatException | IllegalArgumentException e) {
         warnings.add("cannot read timeline history file " + name + ": " + Errors.oneLine(e));
       }
     }
     return result;
+  }
+
+  /**
+   * A key that is missing or wrong is a configuration error, not a damaged file: planning without
+   * the history files would rest on guesses, so nothing is planned.
+   */
+  private static CliException keyProblem(ObjectFormatException e) {
+    return new CliException(
+        Errors.oneLine(e)
+            + "; retain reads the backup and timeline history files, so it needs the archive's"
+            + " keys (--key-file, --keyring-file or WALARCHIVE_KEY)");
   }
 
   /** Deletes the plan's files in its order, in batches; returns how many were deleted. */

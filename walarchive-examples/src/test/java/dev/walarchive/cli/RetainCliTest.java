@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.testing.PostgresServer;
@@ -234,6 +235,24 @@ class RetainCliTest {
     assertOneLineError(
         retain(env, "--policy", "keep=1", "--apply", "--batch-size", "0"), "--batch-size");
     assertOneLineError(retain(env, "--polcy", "keep=1"), "--polcy");
+    assertThat(archiveFiles()).isEqualTo(before);
+  }
+
+  @Test
+  void aHistoryFileUnderAKeyTheCliLacksIsAConfigurationErrorNotAGuess() throws Exception {
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    Keyring keyring = Keyring.builder().addKey("k1", key).build();
+    try (WalArchive encrypting =
+        WalArchive.builder(ArchiveStorages.filesystem(archiveDir))
+            .keyring(keyring)
+            .tempDirectory(base)
+            .build()) {
+      Path backup = backupHistory(base, 11, Instant.parse("2026-01-01T11:00:00Z"));
+      encrypting.push(backup);
+    }
+    TreeSet<String> before = archiveFiles();
+    assertOneLineError(retain(env, "--policy", "keep=1", "--apply"), "key id 'k1'");
     assertThat(archiveFiles()).isEqualTo(before);
   }
 

@@ -159,6 +159,8 @@ class RetainCliTest {
 
   @Test
   void applyDeletesThePlanInBatchesAndASecondRunDeletesNothing() throws Exception {
+    Cli.Result pin = Cli.run(env, "pin", backupName(9));
+    assertThat(pin.exitCode()).as(pin.toString()).isZero();
     TreeSet<String> before = archiveFiles();
     Cli.Result r = retain(env, "--policy", "keep=2", "--apply", "--batch-size", "2");
     assertThat(r.exitCode()).as(r.toString()).isZero();
@@ -170,11 +172,36 @@ class RetainCliTest {
     }
     assertThat(archiveFiles()).isEqualTo(expected);
     assertThat(expected)
-        .contains("walarchive.manifest", "wal/not-a-wal-file.txt", "other/notes.txt");
+        .contains(
+            "walarchive.manifest",
+            "pins/" + backupName(9),
+            "wal/not-a-wal-file.txt",
+            "other/notes.txt");
 
     Cli.Result again = retain(env, "--policy", "keep=2", "--apply");
     assertThat(again.exitCode()).as(again.toString()).isZero();
     assertThat(again.stdout()).contains("delete: 0 files").contains("applied: deleted 0 files");
+    assertThat(archiveFiles()).isEqualTo(expected);
+  }
+
+  @Test
+  void anInterruptedApplyIsFinishedByTheNextRun() throws Exception {
+    TreeSet<String> expected = archiveFiles();
+    expected.remove("wal/" + backupName(2));
+    for (long s = 1; s <= 4; s++) {
+      expected.remove("wal/" + segment(s));
+    }
+    // what a run interrupted after its first two deletions leaves: the plan's order is the
+    // expired backup's history file, then segments in name order
+    Files.delete(archiveDir.resolve("wal").resolve(backupName(2)));
+    Files.delete(archiveDir.resolve("wal").resolve(segment(1)));
+
+    Cli.Result r = retain(env, "--policy", "keep=2", "--apply");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stdout())
+        .contains("expired backups: 0")
+        .contains("DELETE timeline 1: 3 files " + segment(2) + " .. " + segment(4))
+        .contains("applied: deleted 3 files");
     assertThat(archiveFiles()).isEqualTo(expected);
   }
 

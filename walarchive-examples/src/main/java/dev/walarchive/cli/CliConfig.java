@@ -194,6 +194,15 @@ final class CliConfig {
         setting(keyId, "key-id"));
   }
 
+  /**
+   * The retention policy text: {@code flag} ({@code retain --policy}), else {@code
+   * WALARCHIVE_RETENTION}, else property {@code retention}; null if none is set.
+   */
+  String retention(String flag) throws IOException {
+    String policy = setting(flag, "retention");
+    return policy == null || policy.isBlank() ? null : policy;
+  }
+
   Path tempDirectory() throws IOException {
     String dir = setting(tmpdir == null ? null : tmpdir.toString(), "tmpdir");
     return Path.of(dir == null ? System.getProperty("java.io.tmpdir") : dir);

@@ -549,11 +549,15 @@ public final class RetentionPlanner {
       for (Candidate c : retained) {
         Optional<Lsn> end = graph.endOf(timeline, c.timeline());
         if (end.isPresent() && segment <= end.get().segmentNumber(segmentSize)) {
-          return "timeline "
+          return "the path to timeline "
+              + c.timeline()
+              + " leaves timeline "
               + timeline
-              + " ended at "
+              + " at "
               + end.get()
-              + ", before the retained backups on the timelines that descend from it started";
+              + ", before the retained backups on timeline "
+              + c.timeline()
+              + " started";
         }
       }
       return "timeline " + timeline + " is not reachable from any retained backup";

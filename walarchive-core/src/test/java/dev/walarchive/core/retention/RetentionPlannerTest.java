@@ -147,8 +147,8 @@ class RetentionPlannerTest {
         .doesNotContain(WalFileName.timelineHistory(2), seg(2, 12));
     assertThat(reasonFor(keepOne, partial(1, 10)))
         .isEqualTo(
-            "timeline 1 ended at 0/A05000, before the retained backups on the timelines that"
-                + " descend from it started");
+            "the path to timeline 2 leaves timeline 1 at 0/A05000, before the retained backups on"
+                + " timeline 2 started");
     assertThat(reasonFor(keepOne, seg(2, 11))).contains("before 00000002000000000000000C");
     assertThat(keepOne.kept())
         .containsExactly(

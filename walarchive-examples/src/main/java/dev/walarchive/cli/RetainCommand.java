@@ -1,0 +1,492 @@
+package dev.walarchive.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.archive.ArchiveInventory;
+import dev.walarchive.core.archive.WalFileNotFoundException;
+import dev.walarchive.core.format.ObjectFormatException;
+import dev.walarchive.core.format.UnknownKeyException;
+import dev.walarchive.core.format.WrongKeyException;
+import dev.walarchive.core.retention.RetentionPlan;
+import dev.walarchive.core.retention.RetentionPlanner;
+import dev.walarchive.core.retention.RetentionPolicy;
+import dev.walarchive.core.storage.ArchiveStorage;
+import dev.walarchive.core.storage.BatchDeleteException;
+import dev.walarchive.core.wal.BackupHistory;
+import dev.walarchive.core.wal.TimelineHistory;
+import dev.walarchive.core.wal.WalFileName;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Plans retention, prints the plan, and with {@code --apply} deletes what it expires. */
+@Command(
+    name = "retain",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Plans what a retention policy keeps and deletes, and prints the plan: retained and"
+          + " expired base backups, kept WAL ranges, deletions per timeline (each with its"
+          + " reason), and warnings. This is a DRY RUN: nothing is deleted unless --apply is"
+          + " given.",
+      "",
+      "Backups pinned with 'walarchive pin' are always retained, as are pin=NAME items in the"
+          + " policy. WAL is kept along the timeline graph from the start of each retained"
+          + " backup. The archive manifest, pins, timeline history files and storage keys that"
+          + " are not WAL file names are never deleted; with no base backup in the archive"
+          + " nothing is.",
+      "",
+      "--apply plans again from a fresh listing, then deletes in batches: the expired backups'"
+          + " .backup files first, then WAL in name order. Interrupting it is safe; run it again"
+          + " to finish. A run after a complete one deletes nothing."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:plan printed (dry run), or applied with --apply",
+      "2:usage or configuration error (no policy, bad policy, bad flags)",
+      "3:storage or I/O error (with --apply, part of the plan may be done: run it again)"
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  walarchive retain --policy keep=2,window=7d",
+      "  WALARCHIVE_RETENTION=keep=7 walarchive retain --apply"
+    })
+final class RetainCommand implements Callable<Integer>, ExitCodes {
+  static final int MAX_BATCH = 1000;
+
+  @Mixin CliConfig config;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--policy",
+      paramLabel = "POLICY",
+      description =
+          "Comma-separated keep=N (newest N backups), window=D (such as 7d, 36h: every point of"
+              + " the last D stays restorable), pin=BACKUP (env WALARCHIVE_RETENTION, property"
+              + " retention). Needs keep or window.")
+  String policy;
+
+  @Option(names = "--apply", description = "Delete what the plan expires (default: dry run).")
+  boolean apply;
+
+  @Option(names = "--json", description = "Print the full plan as one JSON document.")
+  boolean json;
+
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description =
+          "Objects per delete request with --apply, 1 to 1000 (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Override
+  public Integer call() throws Exception {
+    if (batchSize < 1 || batchSize > MAX_BATCH) {
+      throw new CliException("--batch-size must be from 1 to " + MAX_BATCH + ", not " + batchSize);
+    }
+    RetentionPolicy configured = policy();
+    PrintWriter out = spec.commandLine().getOut();
+    try (WalArchive archive = config.openArchive()) {
+      SortedSet<WalFileName> archivePins = archive.pinnedBackups();
+      RetentionPolicy.Builder merged = configured.toBuilder();
+      archivePins.forEach(merged::pin);
+      ArchiveInventory inventory = archive.inventory();
+      List<String> readWarnings = new ArrayList<>();
+      List<BackupHistory> backups = backups(archive, inventory, readWarnings);
+      Map<Long, TimelineHistory> histories = histories(archive, inventory, readWarnings);
+      RetentionPlan plan =
+          RetentionPlanner.plan(inventory, backups, histories, merged.build(), Instant.now());
+      List<String> warnings = new ArrayList<>(readWarnings);
+      warnings.addAll(plan.warnings());
+      if (!json) {
+        printPlan(out, configured, archivePins, plan, warnings);
+        out.flush();
+      }
+      long deleted = 0;
+      if (apply) {
+        deleted = applyPlan(archive.storage(), plan);
+      }
+      if (json) {
+        out.println(toJson(configured, archivePins, plan, warnings, apply, deleted));
+      } else if (apply) {
+        out.printf("applied: deleted %s, %s%n", files(deleted), bytes(plan.deletedBytes()));
+      } else if (plan.isEmpty()) {
+        out.println("dry run: nothing to delete");
+      } else {
+        out.printf(
+            "dry run: nothing was deleted; run again with --apply to delete %s, %s%n",
+            files(plan.deletions().size()), bytes(plan.deletedBytes()));
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  private RetentionPolicy policy() throws IOException {
+    String text = config.retention(policy);
+    if (text == null) {
+      throw new CliException(
+          "no retention policy; pass --policy (e.g. keep=2,window=7d) or set"
+              + " WALARCHIVE_RETENTION or the property retention");
+    }
+    try {
+      return RetentionPolicy.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage());
+    }
+  }
+
+  /**
+   * Reads every backup history file; one that cannot be read or parsed is left out (the planner
+   * still counts it as a backup, from its name), with a warning.
+   */
+  private static List<BackupHistory> backups(
+      WalArchive archive, ArchiveInventory inventory, List<String> warnings) throws IOException {
+    List<BackupHistory> result = new ArrayList<>();
+    for (WalFileName name : inventory.backupHistoryFiles()) {
+      try {
+        result.add(BackupHistory.parse(name, new String(archive.read(name), UTF_8)));
+      } catch (WalFileNotFoundException e) {
+        warnings.add("backup history file " + name + " vanished after the listing");
+      } catch (UnknownKeyException | WrongKeyException e) {
+        throw keyProblem(e);
+      } catch (ObjectFormatException | IllegalArgumentException e) {
+        warnings.add("cannot read backup history file " + name + ": " + Errors.oneLine(e));
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Reads every timeline history file; one that cannot be read or parsed is left out (the planner
+   * then keeps that timeline whole), with a warning.
+   */
+  private static Map<Long, TimelineHistory> histories(
+      WalArchive archive, ArchiveInventory inventory, List<String> warnings) throws IOException {
+    Map<Long, TimelineHistory> result = new TreeMap<>();
+    for (WalFileName name : inventory.timelineHistoryFiles()) {
+      try {
+        result.put(
+            name.timeline(),
+            TimelineHistory.parse(name.timeline(), new String(archive.read(name), UTF_8)));
+      } catch (WalFileNotFoundException e) {
+        warnings.add("timeline history file " + name + " vanished after the listing");
+      } catch (UnknownKeyException | WrongKeyException e) {
+        throw keyProblem(e);
+      } catch (ObjectFormatException | IllegalArgumentException e) {
+        warnings.add("cannot read timeline history file " + name + ": " + Errors.oneLine(e));
+      }
+    }
+    return result;
+  }
+
+  /**
+   * A key that is missing or wrong is a configuration error, not a damaged file: planning without
+   * the history files would rest on guesses, so nothing is planned.
+   */
+  private static CliException keyProblem(ObjectFormatException e) {
+    return new CliException(
+        Errors.oneLine(e)
+            + "; retain reads the backup and timeline history files, so it needs the archive's"
+            + " keys (--key-file, --keyring-file or WALARCHIVE_KEY)");
+  }
+
+  /** Deletes the plan's files in its order, in batches; returns how many were deleted. */
+  private long applyPlan(ArchiveStorage storage, RetentionPlan plan) throws IOException {
+    List<RetentionPlan.Deletion> deletions = plan.deletions();
+    Progress progress =
+        new Progress(
+            System.console() == null ? null : System.err, deletions.size(), plan.deletedBytes());
+    Thread interrupted =
+        new Thread(
+            () -> {
+              if (!progress.finished) {
+                System.err.printf(
+                    "%nwalarchive retain: interrupted after deleting %d of %d files; nothing"
+                        + " needed was deleted; run 'walarchive retain --apply' again to"
+                        + " finish%n",
+                    progress.files, progress.totalFiles);
+              }
+            });
+    Runtime.getRuntime().addShutdownHook(interrupted);
+    try {
+      for (int from = 0; from < deletions.size(); from += batchSize) {
+        List<RetentionPlan.Deletion> batch =
+            deletions.subList(from, Math.min(from + batchSize, deletions.size()));
+        List<String> keys = new ArrayList<>(batch.size());
+        long batchBytes = 0;
+        for (RetentionPlan.Deletion d : batch) {
+          keys.add(keyOf(d.name()));
+          batchBytes += d.storedSize();
+        }
+        try {
+          storage.delete(keys);
+        } catch (BatchDeleteException e) {
+          throw new IOException(
+              e.getMessage()
+                  + "; "
+                  + (progress.files + batch.size() - e.failures().size())
+                  + " of "
+                  + deletions.size()
+                  + " files were deleted; run 'walarchive retain --apply' again to finish",
+              e);
+        } catch (IOException e) {
+          throw new IOException(
+              Errors.oneLine(e)
+                  + "; "
+                  + progress.files
+                  + " of "
+                  + deletions.size()
+                  + " files were deleted; run 'walarchive retain --apply' again to finish",
+              e);
+        }
+        progress.advance(batch.size(), batchBytes);
+      }
+      progress.finish();
+    } finally {
+      progress.finished = true;
+      try {
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+      } catch (IllegalStateException e) {
+        // already shutting down
+      }
+    }
+    return progress.files;
+  }
+
+  /**
+   * The storage key of a file the plan deletes. The planner never deletes timeline history files;
+   * refusing them here too keeps a planner bug from costing the archive its history.
+   */
+  private static String keyOf(WalFileName name) {
+    if (name.kind() == WalFileName.Kind.TIMELINE_HISTORY) {
+      throw new IllegalStateException("refusing to delete timeline history file " + name);
+    }
+    return WalArchive.keyOf(name);
+  }
+
+  /** Progress of an apply on a terminal: one line on stderr, rewritten in place. */
+  private static final class Progress {
+    private final PrintStream terminal;
+    final long totalFiles;
+    private final long totalBytes;
+    volatile long files;
+    private long bytesDone;
+    volatile boolean finished;
+
+    Progress(PrintStream terminal, long totalFiles, long totalBytes) {
+      this.terminal = terminal;
+      this.totalFiles = totalFiles;
+      this.totalBytes = totalBytes;
+    }
+
+    void advance(long n, long bytes) {
+      files += n;
+      bytesDone += bytes;
+      if (terminal != null) {
+        terminal.printf(
+            "\rdeleting: %d of %d files, %s of %s",
+            files, totalFiles, bytes(bytesDone), bytes(totalBytes));
+        terminal.flush();
+      }
+    }
+
+    void finish() {
+      finished = true;
+      if (terminal != null && totalFiles > 0) {
+        terminal.println();
+      }
+    }
+  }
+
+  private static void printPlan(
+      PrintWriter out,
+      RetentionPolicy configured,
+      SortedSet<WalFileName> archivePins,
+      RetentionPlan plan,
+      List<String> warnings) {
+    out.printf("policy: %s%n", configured);
+    out.printf(
+        "pinned in the archive: %s%n",
+        archivePins.isEmpty() ? "none" : String.join(", ", names(archivePins)));
+    out.printf("retained backups: %d%n", plan.retainedBackups().size());
+    for (RetentionPlan.Backup b : plan.retainedBackups()) {
+      printBackup(out, "retain", b);
+    }
+    out.printf("expired backups: %d%n", plan.expiredBackups().size());
+    for (RetentionPlan.Backup b : plan.expiredBackups()) {
+      printBackup(out, "EXPIRE", b);
+    }
+    out.println("kept WAL:" + (plan.kept().isEmpty() ? " none" : ""));
+    for (RetentionPlan.KeptRange k : plan.kept()) {
+      out.printf(
+          "  timeline %d: %s%n    %s%n",
+          k.timeline(), range(k.files(), k.first(), k.last()), k.reason());
+    }
+    out.printf("delete: %s, %s%n", files(plan.deletions().size()), bytes(plan.deletedBytes()));
+    for (Group g : groups(plan)) {
+      if (g.first.kind() == WalFileName.Kind.BACKUP_HISTORY) {
+        out.printf("  DELETE backup history %s, %s%n", g.first, bytes(g.bytes));
+      } else {
+        out.printf(
+            "  DELETE timeline %d: %s, %s%n    %s%n",
+            g.timeline, range(g.files, g.first, g.last), bytes(g.bytes), g.reason);
+      }
+    }
+    for (String w : warnings) {
+      out.println("WARNING " + w);
+    }
+  }
+
+  private static void printBackup(PrintWriter out, String verb, RetentionPlan.Backup b) {
+    out.printf(
+        "  %s %s (timeline %d, start %s, stopped %s)%n    %s%n",
+        verb, b.name(), b.timeline(), b.start(), b.time(), b.reason());
+  }
+
+  /** Consecutive deletions with the same timeline and reason; backup history files one by one. */
+  private static final class Group {
+    final long timeline;
+    final String reason;
+    final WalFileName first;
+    WalFileName last;
+    long files;
+    long bytes;
+
+    Group(RetentionPlan.Deletion d) {
+      this.timeline = d.name().timeline();
+      this.reason = d.reason();
+      this.first = d.name();
+    }
+
+    boolean takes(RetentionPlan.Deletion d) {
+      return first.kind() != WalFileName.Kind.BACKUP_HISTORY
+          && d.name().kind() != WalFileName.Kind.BACKUP_HISTORY
+          && d.name().timeline() == timeline
+          && d.reason().equals(reason);
+    }
+  }
+
+  private static List<Group> groups(RetentionPlan plan) {
+    List<Group> groups = new ArrayList<>();
+    Group current = null;
+    for (RetentionPlan.Deletion d : plan.deletions()) {
+      if (current == null || !current.takes(d)) {
+        current = new Group(d);
+        groups.add(current);
+      }
+      current.last = d.name();
+      current.files++;
+      current.bytes += d.storedSize();
+    }
+    return groups;
+  }
+
+  private static String toJson(
+      RetentionPolicy configured,
+      SortedSet<WalFileName> archivePins,
+      RetentionPlan plan,
+      List<String> warnings,
+      boolean applied,
+      long deleted) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("policy", configured.toString());
+    root.put("pinnedInArchive", names(archivePins));
+    root.put("effectivePolicy", plan.policy().toString());
+    root.put("now", plan.now().toString());
+    root.put("retained", plan.retainedBackups().stream().map(RetainCommand::backup).toList());
+    root.put("expired", plan.expiredBackups().stream().map(RetainCommand::backup).toList());
+    List<Object> kept = new ArrayList<>();
+    for (RetentionPlan.KeptRange k : plan.kept()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("timeline", k.timeline());
+      m.put("first", k.first().name());
+      m.put("last", k.last().name());
+      m.put("files", k.files());
+      m.put("reason", k.reason());
+      kept.add(m);
+    }
+    root.put("kept", kept);
+    List<Object> deletions = new ArrayList<>();
+    for (RetentionPlan.Deletion d : plan.deletions()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", d.name().name());
+      m.put("key", WalArchive.keyOf(d.name()));
+      m.put("storedSize", d.storedSize());
+      m.put("reason", d.reason());
+      deletions.add(m);
+    }
+    root.put("deletions", deletions);
+    root.put("deletionCount", plan.deletions().size());
+    root.put("deletedBytes", plan.deletedBytes());
+    root.put("warnings", warnings);
+    root.put("applied", applied);
+    root.put("deleted", deleted);
+    return Json.value(root);
+  }
+
+  private static Map<String, Object> backup(RetentionPlan.Backup b) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", b.name().name());
+    m.put("timeline", b.timeline());
+    m.put("start", b.start().toString());
+    m.put("time", b.time().toString());
+    m.put("reason", b.reason());
+    return m;
+  }
+
+  private static List<String> names(SortedSet<WalFileName> names) {
+    return names.stream().map(WalFileName::name).toList();
+  }
+
+  /** {@code 1 file}, {@code 2 files}. */
+  static String files(long n) {
+    return n + (n == 1 ? " file" : " files");
+  }
+
+  /** {@code 1 file NAME} or {@code 3 files FIRST .. LAST}. */
+  private static String range(long n, WalFileName first, WalFileName last) {
+    return n == 1 ? files(n) + " " + first : files(n) + " " + first + " .. " + last;
+  }
+
+  /** Bytes as a number and, from 1 KiB, in binary units: {@code 3145728 bytes (3.0 MiB)}. */
+  static String bytes(long n) {
+    if (n < 1024) {
+      return n + " bytes";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double value = n;
+    int unit = -1;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    return n + " bytes (" + String.format(Locale.ROOT, "%.1f", value) + " " + units[unit] + ")";
+  }
+
+  @Override
+  public int usage() {
+    return 2;
+  }
+
+  @Override
+  public int forFailure(Exception e) {
+    return e instanceof CliException || e instanceof IllegalArgumentException ? 2 : 3;
+  }
+}

@@ -28,12 +28,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = {
-      "Shows the archive at work without PostgreSQL: writes three synthetic 16 MiB segments,",
-      "archives them (zstd, AES-256 with a random key) into a file: archive in a temporary",
-      "directory, re-pushes one (identical: success), pushes a conflicting copy (refused),",
-      "restores one and compares it byte for byte."
-    },
+    description =
+        "Shows the archive at work without PostgreSQL: writes three synthetic 16 MiB segments, archives them (zstd, AES-256 with a random key) into a file: archive in a temporary directory, re-pushes one (identical: success), pushes a conflicting copy (refused), restores one and compares it byte for byte.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:the demo worked", "3:it did not (the message says why)"})
 final class DemoCommand implements Callable<Integer>, ExitCodes {

@@ -14,11 +14,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "pin",
     mixinStandardHelpOptions = true,
-    description = {
-      "Pins a base backup so that 'retain' never expires it (--remove unpins it).",
-      "Without a name, lists the pinned backups. A backup is named by its backup history file,",
-      "as 'walarchive show' prints it (e.g. 000000010000000000000002.00000028.backup)."
-    },
+    description =
+        "Pins a base backup so that 'retain' never expires it (--remove unpins it). Without a name, lists the pinned backups. A backup is named by its backup history file, as 'walarchive show' prints it (e.g. 000000010000000000000002.00000028.backup).",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:done",

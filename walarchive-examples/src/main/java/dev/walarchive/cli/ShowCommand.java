@@ -91,8 +91,8 @@ final class ShowCommand implements Callable<Integer>, ExitCodes {
     }
     for (BackupHistory b : backups) {
       out.printf(
-          "backup %s: start %s on timeline %d, stop %s, started %s%n",
-          b.label(), b.startLsn(), b.startTimeline(), b.stopLsn(), b.startTimeText());
+          "backup %s (label %s): start %s on timeline %d, stop %s, started %s%n",
+          b.fileName(), b.label(), b.startLsn(), b.startTimeline(), b.stopLsn(), b.startTimeText());
     }
     inventory
         .newestSegment()
@@ -159,6 +159,7 @@ final class ShowCommand implements Callable<Integer>, ExitCodes {
             .map(
                 b -> {
                   Map<String, Object> m = new LinkedHashMap<>();
+                  m.put("name", b.fileName().name());
                   m.put("label", b.label());
                   m.put("startLsn", b.startLsn().toString());
                   m.put("stopLsn", b.stopLsn().toString());

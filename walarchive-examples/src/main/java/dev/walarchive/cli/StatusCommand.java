@@ -21,11 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
-    description = {
-      "Prints the archive's status from one listing: newest archived segment and its age,",
-      "segments and bytes per timeline, gaps. --prometheus writes the text exposition format",
-      "for a node-exporter textfile collector (write to a temporary file, then rename)."
-    },
+    description =
+        "Prints the archive's status from one listing: newest archived segment and its age, segments and bytes per timeline, gaps. --prometheus writes the text exposition format for a node-exporter textfile collector (write to a temporary file, then rename).",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:printed", "2:usage or configuration error", "3:storage or I/O error"})
 final class StatusCommand implements Callable<Integer>, ExitCodes {

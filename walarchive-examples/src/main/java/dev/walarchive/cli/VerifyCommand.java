@@ -28,12 +28,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "verify",
     mixinStandardHelpOptions = true,
-    description = {
-      "Checks that every base backup in the archive can be recovered to the newest archived WAL",
-      "(continuity along the timeline history: gaps are named exactly), that archived objects",
-      "decrypt and match their digests (integrity: all, or a sample), and optionally that the",
-      "newest segment is recent (freshness). Prints one line per problem."
-    },
+    description =
+        "Checks that every base backup in the archive can be recovered to the newest archived WAL (continuity along the timeline history: gaps are named exactly), that archived objects decrypt and match their digests (integrity: all, or a sample), and optionally that the newest segment is recent (freshness). Prints one line per problem.",
     exitCodeListHeading = "%nExit codes (for cron and monitoring checks):%n",
     exitCodeList = {
       "0:no problem found",

@@ -14,10 +14,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "wal-fetch",
     mixinStandardHelpOptions = true,
-    description = {
-      "Restores one archived WAL file (for restore_command = 'walarchive wal-fetch %%f %%p').",
-      "Verifies it, writes a temporary file beside the destination and renames it into place."
-    },
+    description =
+        "Restores one archived WAL file (for restore_command = 'walarchive wal-fetch %%f %%p'). Verifies it, writes a temporary file beside the destination and renames it into place.",
     exitCodeListHeading =
         "%nExit codes (failures other than 'not found' are above 125 so PostgreSQL stops recovery"
             + " instead of ending it early with data missing):%n",

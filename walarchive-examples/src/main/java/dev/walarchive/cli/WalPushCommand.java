@@ -15,10 +15,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "wal-push",
     mixinStandardHelpOptions = true,
-    description = {
-      "Archives one WAL file (for archive_command = 'walarchive wal-push %%p').",
-      "Never overwrites: an identical archived copy is success, a different one is an error."
-    },
+    description =
+        "Archives one WAL file (for archive_command = 'walarchive wal-push %%p'). Never overwrites: an identical archived copy is success, a different one is an error.",
     exitCodeListHeading =
         "%nExit codes (all below 126, so PostgreSQL keeps the WAL and retries):%n",
     exitCodeList = {

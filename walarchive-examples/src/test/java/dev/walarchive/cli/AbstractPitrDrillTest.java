@@ -200,6 +200,9 @@ abstract class AbstractPitrDrillTest {
 
     Cli.Result show = Cli.run(Map.of(), "show", "--config", config.toString());
     assertThat(show.exitCode()).as(show.toString()).isZero();
-    assertThat(show.stdout()).contains("timeline 1:").contains("timeline 2:").contains("backup ");
+    assertThat(show.stdout())
+        .contains("timeline 1:")
+        .contains("timeline 2:")
+        .containsPattern("backup [0-9A-F]{24}\\.[0-9A-F]{8}\\.backup \\(label");
   }
 }

@@ -2,22 +2,18 @@ package dev.walarchive.azure;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.walarchive.core.storage.StorageKeys;
+import dev.walarchive.core.storage.StorageOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Base64;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -46,8 +42,8 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * <p>The non-secret options may also be given as URL query parameters without the {@code azure.}
- * prefix ({@code az://acct/wal/db1?access-tier=Cool}); an option given both ways takes the value of
- * the option.
+ * prefix ({@code az://acct/wal/db1?access-tier=Cool}); an option given both ways must have the same
+ * value in both. Durations and sizes are written as {@link StorageOptions} describes.
  */
 public final class AzureStorageConfig {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -72,8 +68,10 @@ public final class AzureStorageConfig {
   static final String SINGLE_UPLOAD_THRESHOLD = "azure.single-upload-threshold";
 
   static final Set<String> SECRET_OPTIONS = Set.of(CONNECTION_STRING, ACCOUNT_KEY, SAS_TOKEN);
-  static final Set<String> OPTIONS =
-      Set.of(
+
+  /** Every option, in documentation order. */
+  static final List<String> OPTIONS =
+      List.of(
           CONNECTION_STRING,
           ACCOUNT_KEY,
           SAS_TOKEN,
@@ -90,10 +88,6 @@ public final class AzureStorageConfig {
   private static final Pattern ACCOUNT = Pattern.compile("[a-z0-9]{3,24}");
   private static final Pattern CONTAINER = Pattern.compile("(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*");
   private static final Pattern ENCRYPTION_SCOPE_NAME = Pattern.compile("[A-Za-z0-9-]{1,63}");
-  private static final Pattern SIZE =
-      Pattern.compile("([0-9]{1,12})\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)", Pattern.CASE_INSENSITIVE);
-  private static final Pattern SHORT_DURATION =
-      Pattern.compile("([0-9]{1,9})\\s*(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
 
   private final String account;
   private final String container;
@@ -238,20 +232,9 @@ public final class AzureStorageConfig {
           "invalid Azure archive URL '" + shown + "': " + e.getMessage(), e);
     }
 
-    Map<String, String> merged = new LinkedHashMap<>(queryOptions(url, shown));
-    for (Map.Entry<String, String> e : new TreeMap<>(options).entrySet()) {
-      if (e.getKey() == null || !e.getKey().startsWith(OPTION_PREFIX)) {
-        continue;
-      }
-      if (!OPTIONS.contains(e.getKey())) {
-        throw new IllegalArgumentException(
-            "unknown Azure option '" + e.getKey() + "'; known: " + String.join(", ", sorted()));
-      }
-      if (e.getValue() == null) {
-        throw new IllegalArgumentException("option " + e.getKey() + " has no value");
-      }
-      merged.put(e.getKey(), e.getValue());
-    }
+    refuseSasTokenInQuery(url, shown);
+    Map<String, String> merged =
+        StorageOptions.collect(url, options, OPTION_PREFIX, OPTIONS, SECRET_OPTIONS);
     if (https && merged.containsKey(ENDPOINT)) {
       throw new IllegalArgumentException(
           "option "
@@ -266,20 +249,14 @@ public final class AzureStorageConfig {
     return b.build();
   }
 
-  private static Map<String, String> queryOptions(URI url, String shown) {
-    Map<String, String> result = new LinkedHashMap<>();
+  /** A SAS token pasted into the URL: refused without echoing it. */
+  private static void refuseSasTokenInQuery(URI url, String shown) {
     String query = url.getRawQuery();
-    if (query == null || query.isEmpty()) {
-      return result;
+    if (query == null) {
+      return;
     }
-    for (String pair : query.split("&", -1)) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-      String option = OPTION_PREFIX + name;
+    for (String pair : query.split("&")) {
+      String name = pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair;
       if (name.equals("sig") || name.equals("sv") || name.equals("se")) {
         throw new IllegalArgumentException(
             "Azure archive URL '"
@@ -288,47 +265,11 @@ public final class AzureStorageConfig {
                 + SAS_TOKEN
                 + " (environment WALARCHIVE_AZURE_SAS_TOKEN) and leave it out of the URL");
       }
-      if (SECRET_OPTIONS.contains(option)) {
-        throw new IllegalArgumentException(
-            "Azure archive URL '"
-                + shown
-                + "' has the secret parameter '"
-                + name
-                + "'; URLs get logged, so pass it as option "
-                + option
-                + " instead");
-      }
-      if (!OPTIONS.contains(option)) {
-        throw new IllegalArgumentException(
-            "unknown parameter '"
-                + name
-                + "' in Azure archive URL '"
-                + shown
-                + "'; known: "
-                + String.join(", ", nonSecretQueryNames()));
-      }
-      if (result.put(option, value) != null) {
-        throw new IllegalArgumentException(
-            "parameter '" + name + "' appears twice in Azure archive URL '" + shown + "'");
-      }
     }
-    return result;
   }
 
-  private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
-  }
-
-  private static java.util.List<String> sorted() {
+  private static List<String> sorted() {
     return OPTIONS.stream().sorted().toList();
-  }
-
-  private static java.util.List<String> nonSecretQueryNames() {
-    return OPTIONS.stream()
-        .filter(o -> !SECRET_OPTIONS.contains(o))
-        .map(o -> o.substring(OPTION_PREFIX.length()))
-        .sorted()
-        .toList();
   }
 
   /** The URL without query, fragment and user info, for messages. */
@@ -550,26 +491,12 @@ public final class AzureStorageConfig {
     }
 
     /**
-     * Key prefix inside the container, e.g. {@code pg/main}; a trailing {@code /} is optional.
-     * Default: empty (the whole container).
+     * Key prefix inside the container, e.g. {@code pg/main}; slashes at either end are dropped
+     * ({@link StorageOptions#normalizePrefix}). Default: empty (the whole container).
      */
     public Builder prefix(String prefix) {
-      requireNonNull(prefix, "prefix is null");
-      String p = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
-      if (p.isEmpty()) {
-        this.prefix = "";
-        return this;
-      }
-      try {
-        StorageKeys.checkKey(p);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "invalid prefix '"
-                + prefix
-                + "': expected path segments of [A-Za-z0-9._-], no empty, '.' or '..' segment",
-            e);
-      }
-      this.prefix = p + "/";
+      String p = StorageOptions.normalizePrefix(prefix);
+      this.prefix = p.isEmpty() ? "" : p + "/";
       return this;
     }
 
@@ -781,11 +708,11 @@ public final class AzureStorageConfig {
         }
         case ENCRYPTION_SCOPE -> encryptionScope(value.strip());
         case ACCESS_TIER -> accessTier(value);
-        case TIMEOUT -> timeout(parseDuration(TIMEOUT, value));
+        case TIMEOUT -> timeout(StorageOptions.parseDuration(TIMEOUT, value));
         case MAX_ATTEMPTS -> maxAttempts(parseInt(MAX_ATTEMPTS, value));
-        case BLOCK_SIZE -> blockSize(parseSize(BLOCK_SIZE, value));
+        case BLOCK_SIZE -> blockSize(StorageOptions.parseSize(BLOCK_SIZE, value));
         case SINGLE_UPLOAD_THRESHOLD ->
-            singleUploadThreshold(parseSize(SINGLE_UPLOAD_THRESHOLD, value));
+            singleUploadThreshold(StorageOptions.parseSize(SINGLE_UPLOAD_THRESHOLD, value));
         default ->
             throw new IllegalArgumentException(
                 "unknown Azure option '" + name + "'; known: " + String.join(", ", sorted()));
@@ -866,54 +793,6 @@ public final class AzureStorageConfig {
       parts.put(p.substring(0, eq).strip().toLowerCase(Locale.ROOT), p.substring(eq + 1).strip());
     }
     return parts;
-  }
-
-  static long parseSize(String option, String value) {
-    Matcher m = SIZE.matcher(value.strip());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          "invalid "
-              + option
-              + " '"
-              + value
-              + "': expected a number of bytes, optionally with a binary unit (k, KiB, M, MiB, G,"
-              + " GiB), e.g. 8MiB");
-    }
-    long n = Long.parseLong(m.group(1));
-    int shift =
-        switch (m.group(2).toLowerCase(Locale.ROOT)) {
-          case "", "b" -> 0;
-          case "k", "kb", "kib" -> 10;
-          case "m", "mb", "mib" -> 20;
-          default -> 30;
-        };
-    if (n > (Long.MAX_VALUE >> shift)) {
-      throw new IllegalArgumentException("invalid " + option + " '" + value + "': too large");
-    }
-    return n << shift;
-  }
-
-  static Duration parseDuration(String option, String value) {
-    String v = value.strip();
-    Matcher m = SHORT_DURATION.matcher(v);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
-      };
-    }
-    try {
-      if (v.regionMatches(true, 0, "P", 0, 1)) {
-        return Duration.parse(v);
-      }
-    } catch (DateTimeParseException e) {
-      // fall through to the message below
-    }
-    throw new IllegalArgumentException(
-        "invalid " + option + " '" + value + "': expected e.g. 30s, 500ms, 2m or PT30S");
   }
 
   static int parseInt(String option, String value) {

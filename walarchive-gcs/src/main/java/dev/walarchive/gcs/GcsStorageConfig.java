@@ -3,19 +3,17 @@ package dev.walarchive.gcs;
 import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.storage.StorageKeys;
+import dev.walarchive.core.storage.StorageOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -87,8 +85,6 @@ public final class GcsStorageConfig {
   private static final Pattern PROJECT = Pattern.compile("[a-z0-9][a-z0-9.:-]{2,62}");
   private static final Pattern KMS_KEY =
       Pattern.compile("projects/[^/\\s]+/locations/[^/\\s]+/keyRings/[^/\\s]+/cryptoKeys/[^/\\s]+");
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
-  private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(|b|k|kib|m|mib|g|gib)");
 
   private final Optional<String> bucket;
   private final String prefix;
@@ -174,59 +170,44 @@ public final class GcsStorageConfig {
       throw new IllegalArgumentException("gs: URL '" + shown + "': " + e.getMessage(), e);
     }
 
-    Map<String, String> settings = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : queryParameters(url, shown).entrySet()) {
-      String name = "gcs." + e.getKey();
-      if (!OPTION_NAMES.contains(name)) {
-        throw new IllegalArgumentException(
-            "gs: URL '"
-                + shown
-                + "' has unknown parameter '"
-                + e.getKey()
-                + "'; known: "
-                + String.join(", ", OPTION_NAMES).replace("gcs.", ""));
-      }
-      settings.put(name, e.getValue());
-    }
-    for (Map.Entry<String, String> e : options.entrySet()) {
-      String name = requireNonNull(e.getKey(), "option name is null");
-      if (!name.startsWith("gcs.")) {
-        continue;
-      }
-      if (!OPTION_NAMES.contains(name)) {
-        throw new IllegalArgumentException(
-            "unknown option '" + name + "'; known: " + String.join(", ", OPTION_NAMES));
-      }
-      String value = requireNonNull(e.getValue(), () -> "option " + name + " has no value");
-      String fromUrl = settings.get(name);
-      if (fromUrl != null && !fromUrl.equals(value)) {
-        throw new IllegalArgumentException(
-            "option "
-                + name
-                + " is set both in the URL and as an option, to different values; set it once");
-      }
-      settings.put(name, value);
-    }
-    for (Map.Entry<String, String> e : settings.entrySet()) {
-      apply(builder, e.getKey(), e.getValue());
-    }
+    StorageOptions.collect(url, options, "gcs.", OPTION_NAMES, Set.of())
+        .forEach((name, value) -> apply(builder, name, value));
     return builder.build();
   }
 
   private static void apply(Builder builder, String name, String value) {
-    try {
-      switch (name) {
-        case PROJECT_ID -> builder.setProjectId(value);
-        case CREDENTIALS_FILE -> builder.setCredentialsFile(parsePath(value));
-        case NO_CREDENTIALS -> builder.setNoCredentials(parseBoolean(value));
-        case ENDPOINT -> builder.setEndpoint(parseUri(value));
-        case KMS_KEY_NAME -> builder.setKmsKeyName(value);
-        case STORAGE_CLASS -> builder.setStorageClass(value);
-        case TIMEOUT -> builder.setTimeout(parseDuration(value));
-        case MAX_ATTEMPTS -> builder.setMaxAttempts(parseInt(value));
-        case UPLOAD_CHUNK_SIZE -> builder.setUploadChunkSize(parseSize(value));
-        default -> throw new IllegalStateException("unhandled option " + name);
+    switch (name) {
+      case PROJECT_ID -> check(name, () -> builder.setProjectId(value));
+      case CREDENTIALS_FILE -> check(name, () -> builder.setCredentialsFile(parsePath(value)));
+      case NO_CREDENTIALS -> builder.setNoCredentials(StorageOptions.parseBoolean(name, value));
+      case ENDPOINT -> check(name, () -> builder.setEndpoint(parseUri(value)));
+      case KMS_KEY_NAME -> check(name, () -> builder.setKmsKeyName(value));
+      case STORAGE_CLASS -> check(name, () -> builder.setStorageClass(value));
+      case TIMEOUT -> {
+        Duration timeout = StorageOptions.parseDuration(name, value);
+        check(name, () -> builder.setTimeout(timeout));
       }
+      case MAX_ATTEMPTS -> check(name, () -> builder.setMaxAttempts(parseInt(value)));
+      case UPLOAD_CHUNK_SIZE -> {
+        long size = StorageOptions.parseSize(name, value);
+        if (size > MAX_UPLOAD_CHUNK_SIZE) {
+          throw new IllegalArgumentException(
+              "invalid option "
+                  + name
+                  + ": '"
+                  + value
+                  + "' is more than 256MiB; expected a multiple of 256KiB from 256KiB to 256MiB");
+        }
+        check(name, () -> builder.setUploadChunkSize((int) size));
+      }
+      default -> throw new IllegalStateException("unhandled option " + name);
+    }
+  }
+
+  /** Runs a setter, naming the option in its message. */
+  private static void check(String name, Runnable setter) {
+    try {
+      setter.run();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid option " + name + ": " + e.getMessage(), e);
     }
@@ -397,26 +378,7 @@ public final class GcsStorageConfig {
      * StorageKeys#checkKey}). Default: empty (the bucket root).
      */
     public Builder setPrefix(String prefix) {
-      requireNonNull(prefix, "prefix is null");
-      String p = prefix;
-      while (p.startsWith("/")) {
-        p = p.substring(1);
-      }
-      while (p.endsWith("/")) {
-        p = p.substring(0, p.length() - 1);
-      }
-      if (!p.isEmpty()) {
-        try {
-          StorageKeys.checkKey(p);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(
-              "invalid prefix '"
-                  + prefix
-                  + "': expected '/'-separated segments of [A-Za-z0-9._-], none empty, '.' or"
-                  + " '..'",
-              e);
-        }
-      }
+      String p = StorageOptions.normalizePrefix(prefix);
       this.prefix = p;
       return this;
     }
@@ -523,7 +485,7 @@ public final class GcsStorageConfig {
      * How long one HTTP request may wait to connect and for the next bytes of a response; between 1
      * ms and 1 hour. An operation as a whole gives up after {@code timeout × maxAttempts}. Default:
      * 20 seconds. As an option: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601
-     * ({@code PT30S}).
+     * ({@code PT30S}), see {@link StorageOptions#parseDuration}.
      */
     public Builder setTimeout(Duration timeout) {
       requireNonNull(timeout, "timeout is null");
@@ -554,7 +516,8 @@ public final class GcsStorageConfig {
      * Objects up to this many bytes are uploaded in one request; larger ones with a resumable
      * upload in chunks of this size, so memory use per upload stays at about this size. A multiple
      * of 256 KiB from 256 KiB to 256 MiB. Default: 16 MiB. As an option: bytes, or a number with
-     * {@code KiB}/{@code k}, {@code MiB}/{@code m}, {@code GiB}/{@code g} (binary units).
+     * {@code KiB}/{@code k}, {@code MiB}/{@code m}, {@code GiB}/{@code g} (binary units), see
+     * {@link StorageOptions#parseSize}.
      */
     public Builder setUploadChunkSize(int uploadChunkSize) {
       if (uploadChunkSize < CHUNK_GRANULARITY
@@ -583,67 +546,12 @@ public final class GcsStorageConfig {
     }
   }
 
-  static boolean parseBoolean(String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT);
-    return switch (v) {
-      case "true", "yes", "1", "on" -> true;
-      case "false", "no", "0", "off" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              "'" + value + "' is not a boolean; expected true or false");
-    };
-  }
-
   static int parseInt(String value) {
     try {
       return Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("'" + value + "' is not a whole number", e);
     }
-  }
-
-  static Duration parseDuration(String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT);
-    Matcher m = DURATION.matcher(v);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
-      };
-    }
-    if (v.startsWith("pt") || v.startsWith("p")) {
-      try {
-        return Duration.parse(value.trim());
-      } catch (DateTimeParseException e) {
-        // fall through to the message below
-      }
-    }
-    throw new IllegalArgumentException(
-        "'" + value + "' is not a duration; expected e.g. 500ms, 30s, 2m, 1h or PT30S");
-  }
-
-  static int parseSize(String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT);
-    Matcher m = SIZE.matcher(v);
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          "'" + value + "' is not a size; expected bytes or e.g. 256KiB, 16MiB, 1GiB");
-    }
-    long n = Long.parseLong(m.group(1));
-    long factor =
-        switch (m.group(2)) {
-          case "k", "kib" -> 1024L;
-          case "m", "mib" -> 1024L * 1024;
-          case "g", "gib" -> 1024L * 1024 * 1024;
-          default -> 1L;
-        };
-    if (n > Integer.MAX_VALUE / factor) {
-      throw new IllegalArgumentException("size '" + value + "' is too large");
-    }
-    return (int) (n * factor);
   }
 
   private static Path parsePath(String value) {
@@ -664,35 +572,6 @@ public final class GcsStorageConfig {
       throw new IllegalArgumentException(
           "'" + redactedUrl(value) + "' is not a URL: " + e.getReason(), e);
     }
-  }
-
-  private static Map<String, String> queryParameters(URI url, String shown) {
-    Map<String, String> params = new LinkedHashMap<>();
-    String query = url.getRawQuery();
-    if (query == null || query.isEmpty()) {
-      return params;
-    }
-    for (String pair : query.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException(
-            "gs: URL '" + shown + "' has a query parameter without a value; expected name=value");
-      }
-      String name = decode(pair.substring(0, eq));
-      String value = decode(pair.substring(eq + 1));
-      if (params.put(name, value) != null) {
-        throw new IllegalArgumentException(
-            "gs: URL '" + shown + "' sets parameter '" + name + "' twice");
-      }
-    }
-    return params;
-  }
-
-  private static String decode(String s) {
-    return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   private static String redactedUrl(URI url) {

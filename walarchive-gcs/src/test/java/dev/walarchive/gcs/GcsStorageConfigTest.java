@@ -255,41 +255,48 @@ class GcsStorageConfigTest {
   }
 
   @Property
-  void durationsInEveryUnitParse(
-      @ForAll @IntRange(min = 1, max = 3600) int n, @ForAll("units") String unit) {
-    Duration expected =
-        switch (unit) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          default -> Duration.ofHours(n);
-        };
-    assertThat(GcsStorageConfig.parseDuration(n + unit)).isEqualTo(expected);
-    assertThat(GcsStorageConfig.parseDuration(" " + n + " " + unit.toUpperCase() + " "))
-        .isEqualTo(expected);
-    assertThat(GcsStorageConfig.parseDuration(expected.toString())).isEqualTo(expected);
-  }
-
-  @Provide
-  Arbitrary<String> units() {
-    return Arbitraries.of("ms", "s", "m", "h");
-  }
-
-  @Property
-  void chunkSizesInEveryUnitParse(@ForAll @IntRange(min = 1, max = 1024) int quarterMebibytes) {
+  void timeoutsAndChunkSizesFollowTheSharedSyntax(
+      @ForAll @IntRange(min = 1, max = 3600) int seconds,
+      @ForAll @IntRange(min = 1, max = 1024) int quarterMebibytes) {
     int bytes = quarterMebibytes * 256 * 1024;
-    assertThat(GcsStorageConfig.parseSize(Integer.toString(bytes))).isEqualTo(bytes);
-    assertThat(GcsStorageConfig.parseSize(quarterMebibytes * 256 + "KiB")).isEqualTo(bytes);
-    assertThat(GcsStorageConfig.parseSize(quarterMebibytes * 256 + "k")).isEqualTo(bytes);
+    for (String timeout : List.of(seconds + "s", seconds * 1000 + "ms", "PT" + seconds + "S")) {
+      for (String size : List.of(Integer.toString(bytes), quarterMebibytes * 256 + "KiB")) {
+        GcsStorageConfig c =
+            parse("gs://bkt", Map.of("gcs.timeout", timeout, "gcs.upload-chunk-size", size));
+        assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(seconds));
+        assertThat(c.uploadChunkSize()).isEqualTo(bytes);
+      }
+    }
     if (quarterMebibytes % 4 == 0) {
-      assertThat(GcsStorageConfig.parseSize(quarterMebibytes / 4 + "MiB")).isEqualTo(bytes);
-      assertThat(GcsStorageConfig.parseSize(quarterMebibytes / 4 + "m")).isEqualTo(bytes);
+      assertThat(
+              parse("gs://bkt", Map.of("gcs.upload-chunk-size", quarterMebibytes / 4 + "m"))
+                  .uploadChunkSize())
+          .isEqualTo(bytes);
     }
   }
 
   @Property
-  void sizesTooLargeForAnIntAreRejected(@ForAll @IntRange(min = 2, max = 100_000) int gib) {
-    assertThatThrownBy(() -> GcsStorageConfig.parseSize(gib + "GiB"))
-        .isInstanceOf(IllegalArgumentException.class);
+  void chunkSizesTooLargeForAnIntAreRejectedNamingTheOption(
+      @ForAll @IntRange(min = 2, max = 100_000) int gib) {
+    assertThatThrownBy(() -> parse("gs://bkt", Map.of("gcs.upload-chunk-size", gib + "GiB")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("gcs.upload-chunk-size")
+        .hasMessageContaining(gib + "GiB");
+  }
+
+  @Test
+  void nearMissesOfTheSharedSyntaxAreRejectedNamingTheOption() {
+    Map<String, String> bad =
+        Map.of(
+            "gcs.timeout", "10 s",
+            "gcs.upload-chunk-size", "1.5MiB",
+            "gcs.no-credentials", "yes");
+    bad.forEach(
+        (name, value) ->
+            assertThatThrownBy(() -> parse("gs://bkt", Map.of(name, value)))
+                .as(name)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(name)
+                .hasMessageContaining("'" + value + "'"));
   }
 }

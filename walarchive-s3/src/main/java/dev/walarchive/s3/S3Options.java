@@ -1,23 +1,17 @@
 package dev.walarchive.s3;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.StorageOptions;
 import dev.walarchive.s3.S3StorageConfig.Checksum;
 import dev.walarchive.s3.S3StorageConfig.ConditionalWrites;
 import dev.walarchive.s3.S3StorageConfig.ServerSideEncryption;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Parses {@code s3://bucket/prefix?query} and {@code s3.*} options into an S3StorageConfig. */
 final class S3Options {
@@ -65,11 +59,6 @@ final class S3Options {
   /** Options that are never accepted in a URL and whose values never appear in a message. */
   static final Set<String> CREDENTIALS = Set.of(ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN);
 
-  private static final Pattern SIZE =
-      Pattern.compile("([0-9]{1,19})\\s*(b|kib|mib|gib)?", Pattern.CASE_INSENSITIVE);
-  private static final Pattern DURATION =
-      Pattern.compile("([0-9]{1,9})\\s*(ms|s|m|min|h)", Pattern.CASE_INSENSITIVE);
-
   private S3Options() {}
 
   static S3StorageConfig parse(URI url, Map<String, String> options) {
@@ -114,91 +103,16 @@ final class S3Options {
     }
     builder.prefix(path);
 
-    Map<String, String> values = new TreeMap<>();
-    String query = url.getRawQuery();
-    if (query != null && !query.isEmpty()) {
-      for (String pair : query.split("&", -1)) {
-        int eq = pair.indexOf('=');
-        String name = eq < 0 ? pair : pair.substring(0, eq);
-        String option = PREFIX + name;
-        if (name.startsWith(PREFIX)) {
-          throw new IllegalArgumentException(
-              "S3 archive URL parameter '"
-                  + name
-                  + "': write it without the s3. prefix, e.g. ?"
-                  + name.substring(PREFIX.length())
-                  + "=...");
-        }
-        if (CREDENTIALS.contains(option)) {
-          throw new IllegalArgumentException(
-              "S3 archive URL parameter '"
-                  + name
-                  + "' is a credential and not accepted in the URL (URLs end up in logs); set"
-                  + " it in the environment as "
-                  + envName(option)
-                  + " or as "
-                  + option
-                  + " in the properties file");
-        }
-        if (!ALL.contains(option)) {
-          throw new IllegalArgumentException(
-              "unknown S3 archive URL parameter '" + name + "'; known: " + urlParameters());
-        }
-        if (eq < 0) {
-          throw new IllegalArgumentException(
-              "S3 archive URL parameter '" + name + "' has no value: expected " + name + "=...");
-        }
-        String value;
-        try {
-          value = URLDecoder.decode(pair.substring(eq + 1), UTF_8);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(
-              "S3 archive URL parameter '" + name + "' is not properly %-encoded", e);
-        }
-        if (values.put(option, value) != null) {
-          throw new IllegalArgumentException(
-              "S3 archive URL parameter '" + name + "' is given more than once");
-        }
-      }
-    }
-    for (Map.Entry<String, String> e : options.entrySet()) {
-      String option = e.getKey();
-      if (option == null || !option.startsWith(PREFIX)) {
-        continue;
-      }
-      if (!ALL.contains(option)) {
-        throw new IllegalArgumentException(
-            "unknown option '" + option + "'; known: " + String.join(", ", ALL));
-      }
-      String value = e.getValue();
-      if (value == null) {
-        throw new IllegalArgumentException("option " + option + " has no value");
-      }
-      String before = values.put(option, value);
-      if (before != null && !before.equals(value)) {
-        throw new IllegalArgumentException(
-            "option "
-                + option
-                + " is set both in the archive URL ('"
-                + before
-                + "') and as an option ('"
-                + value
-                + "'); set it in one place");
-      }
-    }
-    values.forEach((option, value) -> apply(builder, option, value));
+    StorageOptions.collect(url, options, PREFIX, ALL, CREDENTIALS)
+        .forEach((option, value) -> apply(builder, option, value));
     return builder.build();
   }
 
   private static void apply(S3StorageConfig.Builder b, String option, String value) {
-    if (value.isEmpty()) {
-      throw new IllegalArgumentException(
-          "option " + option + " is empty; remove it to use the default");
-    }
     switch (option) {
       case REGION -> b.region(value);
       case ENDPOINT -> b.endpoint(uri(value));
-      case PATH_STYLE -> b.pathStyle(bool(option, value));
+      case PATH_STYLE -> b.pathStyle(StorageOptions.parseBoolean(option, value));
       case PROFILE -> b.profile(value);
       case ACCESS_KEY_ID -> b.accessKeyId(value);
       case SECRET_ACCESS_KEY -> b.secretAccessKey(value);
@@ -206,11 +120,11 @@ final class S3Options {
       case SSE -> b.sse(sse(value));
       case SSE_KMS_KEY_ID -> b.sseKmsKeyId(value);
       case STORAGE_CLASS -> b.storageClass(value);
-      case API_TIMEOUT -> b.apiTimeout(duration(option, value));
-      case ATTEMPT_TIMEOUT -> b.attemptTimeout(duration(option, value));
+      case API_TIMEOUT -> b.apiTimeout(StorageOptions.parseDuration(option, value));
+      case ATTEMPT_TIMEOUT -> b.attemptTimeout(StorageOptions.parseDuration(option, value));
       case MAX_ATTEMPTS -> b.maxAttempts(integer(option, value));
-      case MULTIPART_THRESHOLD -> b.multipartThreshold(size(option, value));
-      case PART_SIZE -> b.partSize(size(option, value));
+      case MULTIPART_THRESHOLD -> b.multipartThreshold(StorageOptions.parseSize(option, value));
+      case PART_SIZE -> b.partSize(StorageOptions.parseSize(option, value));
       case CONDITIONAL_WRITES -> b.conditionalWrites(conditionalWrites(value));
       case CHECKSUM -> b.checksum(checksum(value));
       default -> throw new AssertionError(option);
@@ -220,16 +134,6 @@ final class S3Options {
   /** {@code s3.path-style} as the CLI reads it from the environment: WALARCHIVE_S3_PATH_STYLE. */
   static String envName(String option) {
     return "WALARCHIVE_" + option.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
-  }
-
-  private static String urlParameters() {
-    StringBuilder sb = new StringBuilder();
-    for (String option : ALL) {
-      if (!CREDENTIALS.contains(option)) {
-        sb.append(sb.length() == 0 ? "" : ", ").append(option.substring(PREFIX.length()));
-      }
-    }
-    return sb.toString();
   }
 
   private static URI uri(String value) {
@@ -242,17 +146,6 @@ final class S3Options {
     }
   }
 
-  static boolean bool(String option, String value) {
-    if (value.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (value.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new IllegalArgumentException(
-        "invalid " + option + " '" + value + "': expected true or false");
-  }
-
   static int integer(String option, String value) {
     try {
       return Integer.parseInt(value);
@@ -260,63 +153,6 @@ final class S3Options {
       throw new IllegalArgumentException(
           "invalid " + option + " '" + value + "': expected a whole number", e);
     }
-  }
-
-  /** Bytes: {@code 1048576}, {@code 16MiB}, {@code 512KiB}, {@code 1GiB} (suffix case ignored). */
-  static long size(String option, String value) {
-    Matcher m = SIZE.matcher(value.trim());
-    if (m.matches()) {
-      String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-      int shift =
-          switch (unit) {
-            case "kib" -> 10;
-            case "mib" -> 20;
-            case "gib" -> 30;
-            default -> 0;
-          };
-      try {
-        long n = Long.parseLong(m.group(1));
-        if (n <= (Long.MAX_VALUE >> shift)) {
-          return n << shift;
-        }
-      } catch (NumberFormatException e) {
-        // too large: reported below
-      }
-    }
-    throw new IllegalArgumentException(
-        "invalid "
-            + option
-            + " '"
-            + value
-            + "': expected a size in bytes, optionally with KiB, MiB or GiB (e.g. 16MiB)");
-  }
-
-  /** {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or ISO-8601 such as {@code PT2M30S}. */
-  static Duration duration(String option, String value) {
-    String v = value.trim();
-    Matcher m = DURATION.matcher(v);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m", "min" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
-      };
-    }
-    if (v.regionMatches(true, 0, "PT", 0, 2)) {
-      try {
-        return Duration.parse(v);
-      } catch (DateTimeParseException e) {
-        // reported below
-      }
-    }
-    throw new IllegalArgumentException(
-        "invalid "
-            + option
-            + " '"
-            + value
-            + "': expected a duration such as 500ms, 30s, 5m, 1h or PT2M30S");
   }
 
   private static ServerSideEncryption sse(String value) {

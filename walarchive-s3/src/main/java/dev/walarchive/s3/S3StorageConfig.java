@@ -2,6 +2,7 @@ package dev.walarchive.s3;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.StorageOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -415,22 +416,7 @@ public final class S3StorageConfig {
      * slashes at either end are dropped. Default: empty (the whole bucket).
      */
     public Builder prefix(String prefix) {
-      requireNonNull(prefix, "prefix is null");
-      String p = prefix;
-      while (p.startsWith("/")) {
-        p = p.substring(1);
-      }
-      while (p.endsWith("/")) {
-        p = p.substring(0, p.length() - 1);
-      }
-      if (!p.isEmpty()) {
-        try {
-          dev.walarchive.core.storage.StorageKeys.checkKey(p);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(
-              "invalid S3 prefix '" + prefix + "': " + e.getMessage(), e);
-        }
-      }
+      String p = StorageOptions.normalizePrefix(prefix);
       this.prefix = p;
       return this;
     }

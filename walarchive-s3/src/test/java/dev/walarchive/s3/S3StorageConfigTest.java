@@ -23,7 +23,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
 
 class S3StorageConfigTest {
   private static S3StorageConfig parse(String url, Map<String, String> options) {
@@ -432,38 +431,41 @@ class S3StorageConfigTest {
   }
 
   @Property
-  void sizesScaleByTheirBinaryUnit(
-      @ForAll @LongRange(min = 0, max = 1L << 30) long n,
-      @ForAll("units") String unit,
-      @ForAll boolean space) {
-    long expected =
-        switch (unit.toLowerCase()) {
-          case "kib" -> n << 10;
-          case "mib" -> n << 20;
-          case "gib" -> n << 30;
-          default -> n;
-        };
-    assertThat(S3Options.size("s3.part-size", n + (space ? " " : "") + unit)).isEqualTo(expected);
+  void sizesAndDurationsFollowTheSharedSyntax(
+      @ForAll @IntRange(min = 5, max = 512) int partMiB,
+      @ForAll @IntRange(min = 1, max = 24) int hours) {
+    S3StorageConfig c =
+        parse(
+            "s3://bucket",
+            Map.of(
+                "s3.part-size", partMiB + "MiB",
+                "s3.multipart-threshold", (partMiB << 10) + "k",
+                "s3.api-timeout", "1d",
+                "s3.attempt-timeout", "PT" + hours + "H"));
+    assertThat(c.partSize()).isEqualTo((long) partMiB << 20);
+    assertThat(c.multipartThreshold()).isEqualTo((long) partMiB << 20);
+    assertThat(c.apiTimeout()).isEqualTo(Duration.ofDays(1));
+    assertThat(c.attemptTimeout()).isEqualTo(Duration.ofHours(hours));
   }
 
-  @Provide
-  Arbitrary<String> units() {
-    return Arbitraries.of("", "b", "KiB", "MiB", "GiB", "mib", "GIB");
-  }
-
-  @Property
-  void durationsInEveryNotationAgree(@ForAll @LongRange(min = 0, max = 100_000) long seconds) {
-    Duration d = Duration.ofSeconds(seconds);
-    assertThat(S3Options.duration("x", seconds + "s")).isEqualTo(d);
-    assertThat(S3Options.duration("x", seconds * 1000 + "ms")).isEqualTo(d);
-    assertThat(S3Options.duration("x", d.toString())).isEqualTo(d);
-  }
-
-  @Property
-  void sizesThatOverflowAreRejected(
-      @ForAll @LongRange(min = 1L << 34, max = Long.MAX_VALUE) long n) {
-    assertThatThrownBy(() -> S3Options.size("s3.part-size", n + "GiB"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("s3.part-size");
+  @Example
+  void nearMissesOfTheSharedSyntaxAreRejectedNamingTheOption() {
+    Map<String, String> bad =
+        Map.of(
+            "s3.part-size", "16 MiB",
+            "s3.multipart-threshold", "1.5GiB",
+            "s3.api-timeout", "10 s",
+            "s3.attempt-timeout", "0s",
+            "s3.path-style", "yes");
+    bad.forEach(
+        (option, value) ->
+            assertThatThrownBy(() -> parse("s3://bucket", Map.of(option, value)))
+                .as(option)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(option)
+                .hasMessageContaining("'" + value + "'"));
+    assertThatThrownBy(() -> parse("s3://bucket", Map.of("s3.part-size", "99999999999GiB")))
+        .hasMessageContaining("s3.part-size")
+        .hasMessageContaining("too large");
   }
 }

@@ -1,0 +1,347 @@
+package dev.walarchive.core.storage;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The option syntax every storage backend shares, for {@link ArchiveStorageProvider}
+ * implementations: how an archive URL's query and the {@code <backend>.*} options are collected,
+ * and how durations, sizes, booleans and key prefixes are written.
+ *
+ * <ul>
+ *   <li>Durations: a positive whole number with a unit, {@code ms}, {@code s}, {@code m}, {@code h}
+ *       or {@code d} (any case, no space), such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code
+ *       2h}, {@code 1d}; or an ISO-8601 duration such as {@code PT30S} or {@code PT2M30S}.
+ *   <li>Sizes: a whole number of bytes, optionally with a binary unit (any case, no space): {@code
+ *       B}, {@code k} or {@code KiB} (1024), {@code m} or {@code MiB} (1024²), {@code g} or {@code
+ *       GiB} (1024³), such as {@code 1048576}, {@code 512k}, {@code 16MiB}. Decimal units ({@code
+ *       MB}) and fractions ({@code 1.5GiB}) are refused.
+ *   <li>Booleans: {@code true} or {@code false}, any case.
+ * </ul>
+ *
+ * <p>The parsers throw an {@link IllegalArgumentException} that names the option, shows the value
+ * and says what would be valid. Because the value is shown, never pass a secret to them.
+ */
+public final class StorageOptions {
+  private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h|d)");
+  private static final Pattern SIZE = Pattern.compile("([0-9]+)(|b|k|kib|m|mib|g|gib)");
+
+  private StorageOptions() {}
+
+  /**
+   * Collects a backend's settings from the query of its archive URL and from the options.
+   *
+   * <p>URL query parameters ({@code ?name=value&...}, %-encoded; {@code +} is a plus sign) name an
+   * option without the backend's prefix ({@code ?region=eu-west-1} sets {@code s3.region}). A
+   * parameter that is unknown, a secret (URLs end up in logs and process lists), written with the
+   * prefix, given twice or without {@code =value} is an error. Options whose names do not start
+   * with {@code optionPrefix} are ignored (they belong to other parts of walarchive); an unknown
+   * one that does is an error (most likely a typo). A setting given both in the URL and as an
+   * option must have the same value in both. An empty value is an error (leave the option out to
+   * get its default).
+   *
+   * <p>Messages name options and parameters and show the values of non-secret options only.
+   *
+   * @param url the archive URL; only its query is read
+   * @param options option names to values, e.g. {@code s3.region=eu-west-1}; may hold secrets
+   * @param optionPrefix the backend's option prefix, e.g. {@code s3.}
+   * @param known every option of the backend, prefix included, in documentation order
+   * @param secrets the options among {@code known} whose values are secret
+   * @return the settings given, option name to value, in the order of {@code known}
+   * @throws IllegalArgumentException naming the bad parameter or option
+   */
+  public static Map<String, String> collect(
+      URI url,
+      Map<String, String> options,
+      String optionPrefix,
+      List<String> known,
+      Set<String> secrets) {
+    requireNonNull(url, "url is null");
+    requireNonNull(options, "options is null");
+    requireNonNull(optionPrefix, "optionPrefix is null");
+    requireNonNull(known, "known is null");
+    requireNonNull(secrets, "secrets is null");
+    String shown = ArchiveStorages.redact(url.toString());
+    Map<String, String> fromUrl = new HashMap<>();
+    String query = url.getRawQuery();
+    if (query != null) {
+      for (String pair : query.split("&")) {
+        if (pair.isEmpty()) {
+          continue;
+        }
+        int eq = pair.indexOf('=');
+        String name = decode(shown, eq < 0 ? pair : pair.substring(0, eq));
+        String option = optionPrefix + name;
+        if (name.startsWith(optionPrefix) && known.contains(name)) {
+          throw new IllegalArgumentException(
+              "archive URL '"
+                  + shown
+                  + "': write parameter '"
+                  + name
+                  + "' without the "
+                  + optionPrefix
+                  + " prefix, e.g. ?"
+                  + name.substring(optionPrefix.length())
+                  + "=...");
+        }
+        if (secrets.contains(option)) {
+          throw new IllegalArgumentException(
+              "archive URL '"
+                  + shown
+                  + "' has the secret parameter '"
+                  + name
+                  + "' (value not shown); URLs end up in logs, so set it as option "
+                  + option
+                  + " (environment "
+                  + envName(option)
+                  + ") instead");
+        }
+        if (!known.contains(option)) {
+          throw new IllegalArgumentException(
+              "archive URL '"
+                  + shown
+                  + "' has unknown parameter '"
+                  + name
+                  + "'; known: "
+                  + String.join(", ", urlParameters(optionPrefix, known, secrets)));
+        }
+        if (eq < 0) {
+          throw new IllegalArgumentException(
+              "archive URL '"
+                  + shown
+                  + "': parameter '"
+                  + name
+                  + "' has no value; expected "
+                  + name
+                  + "=...");
+        }
+        if (fromUrl.put(option, decode(shown, pair.substring(eq + 1))) != null) {
+          throw new IllegalArgumentException(
+              "archive URL '" + shown + "' sets parameter '" + name + "' more than once");
+        }
+      }
+    }
+    Map<String, String> fromOptions = new HashMap<>();
+    for (Map.Entry<String, String> e : options.entrySet()) {
+      String option = e.getKey();
+      if (option == null || !option.startsWith(optionPrefix)) {
+        continue;
+      }
+      if (!known.contains(option)) {
+        throw new IllegalArgumentException(
+            "unknown option '" + option + "'; known: " + String.join(", ", known));
+      }
+      if (e.getValue() == null) {
+        throw new IllegalArgumentException("option " + option + " has no value");
+      }
+      fromOptions.put(option, e.getValue());
+    }
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String option : known) {
+      String inUrl = fromUrl.get(option);
+      String given = fromOptions.get(option);
+      if (inUrl != null && given != null && !inUrl.equals(given)) {
+        throw new IllegalArgumentException(
+            "option "
+                + option
+                + " is set both in the archive URL ('"
+                + inUrl
+                + "') and as an option ('"
+                + given
+                + "'); set it in one place");
+      }
+      String value = given != null ? given : inUrl;
+      if (value == null) {
+        continue;
+      }
+      if (value.isEmpty()) {
+        throw new IllegalArgumentException(
+            "option " + option + " is empty; leave it out to use the default");
+      }
+      settings.put(option, value);
+    }
+    return settings;
+  }
+
+  /**
+   * Parses a positive duration: a whole number with {@code ms}, {@code s}, {@code m} (minutes),
+   * {@code h} or {@code d} (days of 24 hours), any case and without a space, such as {@code 500ms},
+   * {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}; or an ISO-8601 duration such as {@code PT30S}
+   * (what {@link Duration#toString()} prints).
+   *
+   * @param option the option's name, for the message
+   * @param value the text; shown in the message, so never a secret
+   * @throws IllegalArgumentException naming the option and the value if it is not such a duration,
+   *     is not positive, or is too large
+   */
+  public static Duration parseDuration(String option, String value) {
+    requireNonNull(option, "option is null");
+    requireNonNull(value, () -> option + " is null");
+    Duration d;
+    try {
+      Matcher m = DURATION.matcher(value.toLowerCase(Locale.ROOT));
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        d =
+            switch (m.group(2)) {
+              case "ms" -> Duration.ofMillis(n);
+              case "s" -> Duration.ofSeconds(n);
+              case "m" -> Duration.ofMinutes(n);
+              case "h" -> Duration.ofHours(n);
+              default -> Duration.ofDays(n);
+            };
+      } else if (value.startsWith("P") || value.startsWith("p")) {
+        d = Duration.parse(value);
+      } else {
+        throw invalid(option, value, DURATION_EXPECTED);
+      }
+    } catch (NumberFormatException | ArithmeticException | DateTimeParseException e) {
+      throw invalid(option, value, "too large or not a duration; " + DURATION_EXPECTED);
+    }
+    if (d.isNegative() || d.isZero()) {
+      throw invalid(option, value, "must be longer than zero");
+    }
+    return d;
+  }
+
+  private static final String DURATION_EXPECTED =
+      "expected a whole number with ms, s, m, h or d (such as 500ms, 30s, 5m, 2h, 1d)"
+          + " or an ISO-8601 duration (such as PT30S)";
+
+  /**
+   * Parses a size in bytes: a whole number, optionally followed without a space by a binary unit
+   * (any case): {@code B}; {@code k} or {@code KiB} (1024 bytes); {@code m} or {@code MiB}; {@code
+   * g} or {@code GiB}. For example {@code 1048576}, {@code 512k}, {@code 16MiB}, {@code 1GiB}.
+   *
+   * @param option the option's name, for the message
+   * @param value the text; shown in the message, so never a secret
+   * @return the number of bytes, zero or more
+   * @throws IllegalArgumentException naming the option and the value if it is not such a size or
+   *     does not fit in a {@code long}
+   */
+  public static long parseSize(String option, String value) {
+    requireNonNull(option, "option is null");
+    requireNonNull(value, () -> option + " is null");
+    Matcher m = SIZE.matcher(value.toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      throw invalid(
+          option,
+          value,
+          "expected a whole number of bytes, optionally with a binary unit k/KiB, m/MiB or g/GiB"
+              + " (such as 512k or 16MiB)");
+    }
+    int shift =
+        switch (m.group(2)) {
+          case "k", "kib" -> 10;
+          case "m", "mib" -> 20;
+          case "g", "gib" -> 30;
+          default -> 0;
+        };
+    try {
+      long n = Long.parseLong(m.group(1));
+      if (n <= Long.MAX_VALUE >> shift) {
+        return n << shift;
+      }
+    } catch (NumberFormatException e) {
+      // too large: reported below
+    }
+    throw invalid(option, value, "too large");
+  }
+
+  /**
+   * Parses {@code true} or {@code false}, in any case. Nothing else ({@code yes}, {@code 1}, {@code
+   * on}, surrounding spaces) is a boolean here.
+   *
+   * @param option the option's name, for the message
+   * @param value the text; shown in the message, so never a secret
+   * @throws IllegalArgumentException naming the option and the value otherwise
+   */
+  public static boolean parseBoolean(String option, String value) {
+    requireNonNull(option, "option is null");
+    requireNonNull(value, () -> option + " is null");
+    if (value.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (value.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw invalid(option, value, "expected true or false");
+  }
+
+  /**
+   * Normalises the key prefix of an archive inside its bucket or container: slashes at either end
+   * are dropped ({@code /prod/db1/} becomes {@code prod/db1}); what remains must be empty or a
+   * valid storage key ({@link StorageKeys#checkKey}).
+   *
+   * @return the prefix without slashes at either end; may be empty
+   * @throws IllegalArgumentException naming the prefix if a segment is empty, {@code .} or {@code
+   *     ..}, or it has characters outside {@code [A-Za-z0-9._/-]}
+   */
+  public static String normalizePrefix(String prefix) {
+    requireNonNull(prefix, "prefix is null");
+    int start = 0;
+    int end = prefix.length();
+    while (start < end && prefix.charAt(start) == '/') {
+      start++;
+    }
+    while (end > start && prefix.charAt(end - 1) == '/') {
+      end--;
+    }
+    String p = prefix.substring(start, end);
+    if (!p.isEmpty()) {
+      try {
+        StorageKeys.checkKey(p);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "invalid prefix '"
+                + prefix
+                + "': expected up to 512 characters of [A-Za-z0-9._-] in '/'-separated segments,"
+                + " none of them empty, '.' or '..'",
+            e);
+      }
+    }
+    return p;
+  }
+
+  /**
+   * The environment variable the CLI reads an option from: {@code s3.path-style} is {@code
+   * WALARCHIVE_S3_PATH_STYLE}.
+   */
+  static String envName(String option) {
+    return "WALARCHIVE_" + option.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
+  }
+
+  private static List<String> urlParameters(
+      String optionPrefix, List<String> known, Set<String> secrets) {
+    return known.stream()
+        .filter(o -> !secrets.contains(o))
+        .map(o -> o.substring(optionPrefix.length()))
+        .toList();
+  }
+
+  private static String decode(String shown, String s) {
+    try {
+      return URLDecoder.decode(s.replace("+", "%2B"), UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "archive URL '" + shown + "' has a badly %-encoded query parameter", e);
+    }
+  }
+
+  private static IllegalArgumentException invalid(String option, String value, String expected) {
+    return new IllegalArgumentException("invalid " + option + " '" + value + "': " + expected);
+  }
+}

@@ -451,17 +451,21 @@ public final class WalArchive implements AutoCloseable {
   public ArchiveInventory inventory() throws IOException {
     List<ArchiveInventory.Entry> entries = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
+    WalSegmentSize size = manifest().map(ArchiveManifest::segmentSize).orElse(null);
     ObjectIterator it = storage.list(WAL_PREFIX);
     while (it.hasNext()) {
       ObjectEntry e = it.next();
       String n = e.key().substring(WAL_PREFIX.length());
       try {
-        entries.add(new ArchiveInventory.Entry(WalFileName.parse(n), e.size(), e.lastModified()));
+        WalFileName name = WalFileName.parse(n);
+        if (size != null && name.kind() != WalFileName.Kind.TIMELINE_HISTORY) {
+          name.segmentNumber(size); // a name no segment of this size can have is not ours
+        }
+        entries.add(new ArchiveInventory.Entry(name, e.size(), e.lastModified()));
       } catch (IllegalArgumentException ex) {
         unknown.add(e.key());
       }
     }
-    WalSegmentSize size = manifest().map(ArchiveManifest::segmentSize).orElse(null);
     return new ArchiveInventory(entries, unknown, size);
   }
 

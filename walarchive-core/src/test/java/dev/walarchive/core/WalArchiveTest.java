@@ -266,6 +266,21 @@ class WalArchiveTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Test
+  void inventoryLeavesOutNamesNoSegmentOfTheArchivesSizeCanHave() throws Exception {
+    archive.push(segment(3, 3));
+    // with 1 MiB segments the low 8 hex digits stop at 0x00000FFF
+    storage.create("wal/000000010000000000001000", ObjectSource.ofBytes(new byte[1]), Map.of());
+    storage.create("wal/notes.txt", ObjectSource.ofBytes(new byte[1]), Map.of());
+    ArchiveInventory inventory = archive.inventory();
+    assertThat(inventory.entries()).hasSize(1);
+    assertThat(inventory.unrecognizedKeys())
+        .containsExactly("wal/000000010000000000001000", "wal/notes.txt");
+    assertThat(inventory.timelines())
+        .singleElement()
+        .satisfies(t -> assertThat(t.gaps()).isEmpty());
+  }
+
   private static byte[] filled(int value) {
     byte[] b = new byte[32];
     java.util.Arrays.fill(b, (byte) value);

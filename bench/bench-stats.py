@@ -186,16 +186,38 @@ def compare(calls_path, sizes_path):
     table(header, rows)
 
 
+BACKENDS = ["file", "s3", "gcs", "azure"]
+
+
 def latency(calls_path):
     stats = summarize(read_calls(calls_path))
     runs = sorted({run for per_run in stats.values() for run in per_run}, key=int)
     n = next(iter(next(iter(stats.values())).values()))["n"]
+    order = lambda key: (
+        ["push", "fetch"].index(key[2]) if key[2] in ("push", "fetch") else 9,
+        BACKENDS.index(key[1]) if key[1] in BACKENDS else 9,
+        key[0],
+    )
+    keys = sorted(stats, key=order)
     print()
-    print(f"Per call ({n} calls per backend and run; medians over {len(runs)} runs).")
+    print(
+        f"Per call ({n} calls per backend and run; medians over {len(runs)} runs)."
+        " ms = wall time per call, CPU = user+system"
+    )
+    print(
+        "of the CLI process, MiB/s = WAL bytes / sum of per-call wall times, x file = median"
+        " wall time / file's (per run)."
+    )
     print()
-    header = ["backend", "op", "config", "median ms", "p90 ms", "CPU ms", "MiB/s"]
+    header = ["backend", "op", "config", "median ms", "p90 ms", "CPU ms", "MiB/s", "x file"]
     rows = []
-    for (config, tool, op), s in stats.items():
+    for config, tool, op in keys:
+        s = stats[(config, tool, op)]
+        f = stats.get((config, "file", op))
+        versus = "-"
+        if f and tool != "file":
+            common = [r for r in s if r in f]
+            versus = fmt(med(s[r]["median"] / f[r]["median"] for r in common), 1) + "x"
         rows.append(
             [
                 tool,
@@ -205,6 +227,7 @@ def latency(calls_path):
                 fmt(med(r["p90"] for r in s.values())),
                 fmt(med(r["cpu"] for r in s.values())),
                 fmt(med(r["mibs"] for r in s.values()), 1),
+                versus,
             ]
         )
     table(header, rows)
@@ -213,8 +236,10 @@ def latency(calls_path):
     print()
     header = ["backend", "op", "config"] + [f"run {r}" for r in runs]
     rows = [
-        [tool, op, config] + [fmt(per_run[r]["median"]) if r in per_run else "-" for r in runs]
-        for (config, tool, op), per_run in stats.items()
+        [tool, op, config]
+        + [fmt(stats[(config, tool, op)][r]["median"]) if r in stats[(config, tool, op)] else "-"
+           for r in runs]
+        for config, tool, op in keys
     ]
     table(header, rows)
 

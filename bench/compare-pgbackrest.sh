@@ -21,7 +21,8 @@
 #
 # Environment: SEGMENTS (default 20), RUNS (default 3), LEVEL (zstd level, default 3, pgBackRest's
 # default for zst and walarchive's default), WALDIR + CLUSTER (see above), WALARCHIVE_JAVA_OPTS
-# (passed to the CLI's launcher, for experiments), PGBIN (for generate-wal.sh).
+# (passed to the CLI's launcher, for experiments), PGBIN (for generate-wal.sh), RAW (a path prefix:
+# the raw per-call data is also written to RAW.calls.tsv and RAW.sizes.tsv, for bench-stats.py).
 #
 # Needs: pgBackRest (apt-get install pgbackrest), PostgreSQL 15 with pgbench, python3, and the CLI
 # built: mvn -B -q -DskipTests -Dmaven.javadoc.skip package -pl walarchive-examples -am
@@ -220,3 +221,7 @@ walarchive: $walarchive_version ($(git -C "$root" rev-parse --short HEAD 2>/dev/
 $pgbackrest_version: compress-type=zst, archive-async=n, process-max=1; encryption: aes-256-cbc (pgBackRest), AES-256-GCM (walarchive)
 HEADER
 python3 "$root/bench/bench-stats.py" compare "$calls" "$sizes"
+if [[ -n ${RAW:-} ]]; then
+  cp "$calls" "$RAW.calls.tsv"
+  cp "$sizes" "$RAW.sizes.tsv"
+fi

@@ -12,7 +12,8 @@
 #
 # Environment: SEGMENTS (default 10), RUNS (default 3), COMPRESSION (default zstd:3), ENCRYPT=1
 # (adds a random 256-bit key), WALDIR (reuse segments instead of generating them with
-# bench/generate-wal.sh), WALARCHIVE_JAVA_OPTS (passed to the CLI's launcher).
+# bench/generate-wal.sh), WALARCHIVE_JAVA_OPTS (passed to the CLI's launcher), RAW (a path
+# prefix: the raw per-call data is also written to RAW.calls.tsv, for bench-stats.py).
 #
 # Needs: the CLI built (mvn -B -q -DskipTests -Dmaven.javadoc.skip package -pl walarchive-examples
 # -am), python3, PostgreSQL 15 with pgbench (unless WALDIR), and for azure Azurite
@@ -201,6 +202,9 @@ cat <<HEADER
 walarchive CLI per-call latency: $segments real WAL segments of $((segsize / 1048576)) MiB, $runs runs, $config, $(date -u +%Y-%m-%dT%H:%MZ)
 machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load average $load_start at start, $(cut -d' ' -f1-3 /proc/loadavg) at end
 walarchive: $("$launcher" --version 2>&1 | head -1) ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)), $(java -version 2>&1 | head -1)${WALARCHIVE_JAVA_OPTS:+, WALARCHIVE_JAVA_OPTS=$WALARCHIVE_JAVA_OPTS}
-servers (separate processes on 127.0.0.1, same machine): s3 = s3proxy 4.1.0 (in-memory), gcs = the project's fake GCS server, azure = Azurite 3.35.0 (in-memory)
 HEADER
+if [[ " ${backends[*]} " != " file " ]]; then
+  echo "servers (separate processes on 127.0.0.1, same machine): s3 = s3proxy (in-memory), gcs = the project's fake GCS server, azure = Azurite (in-memory)"
+fi
 python3 "$root/bench/bench-stats.py" latency "$calls"
+if [[ -n ${RAW:-} ]]; then cp "$calls" "$RAW.calls.tsv"; fi

@@ -31,7 +31,8 @@ public final class BenchServer {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("WALARCHIVE_URL", (String) type.getMethod("url", String.class).invoke(server, "bench"));
     @SuppressWarnings("unchecked")
-    Map<String, String> serverEnv = (Map<String, String>) type.getMethod("environment").invoke(server);
+    Map<String, String> serverEnv =
+        (Map<String, String>) type.getMethod("environment").invoke(server);
     env.putAll(serverEnv);
 
     CountDownLatch stopped = new CountDownLatch(1);

@@ -18,9 +18,9 @@ sizes = [os.path.getsize(os.path.join(waldir, f)) for f in os.listdir(waldir)
          if re.fullmatch(r"[0-9A-F]{24}", f)]
 segment = sum(sizes) / len(sizes)
 
-results = {}  # (level, name) -> (median MB/s, [per-fork MB/s])
-forks = 0
-for path in sys.argv[2:]:
+def load(path):
+    """(level, benchmark) -> (median MB/s over forks, per-fork MB/s); and the number of forks."""
+    loaded, forks = {}, 0
     with open(path) as f:
         for entry in json.load(f):
             name = entry["benchmark"].rsplit(".", 1)[1]
@@ -28,11 +28,17 @@ for path in sys.argv[2:]:
             per_fork = [statistics.mean(iterations) for iterations in entry["primaryMetric"]["rawData"]]
             forks = max(forks, len(per_fork))
             mbs = [segment / (ms / 1000) / 1e6 for ms in per_fork]
-            results[(level, name)] = (statistics.median(mbs), mbs)
+            loaded[(level, name)] = (statistics.median(mbs), mbs)
+    return loaded, forks
 
 
-def mbs(level, name):
-    value = results.get((level, name))
+# the first file is the main run at level 3; a second one, the level study measured in one run
+results, forks = load(sys.argv[2])
+level_results = load(sys.argv[3])[0] if len(sys.argv) > 3 else {}
+
+
+def mbs(level, name, source=None):
+    value = (results if source is None else source).get((level, name))
     return value[0] if value else None
 
 
@@ -92,12 +98,13 @@ print(f"{'decode aes / raw aes-gcm decrypt 64K':52} {ratio(l3('decodeAes'), l3('
 print(f"{'decode aes / serial raw aes-gcm 64K + raw hmac':52} "
       f"{ratio(l3('decodeAes'), serial(l3('rawAesGcmDecryptChunked'), l3('rawHmacSha256')))}")
 
-levels = sorted({level for level, _ in results})
-if len(levels) > 1:
+levels = sorted({level for level, _ in level_results})
+if levels:
     print()
+    print("zstd levels, measured in one run (encode/decode: the format with zstd + aes-256-gcm)")
     print(f"{'zstd level':>10} {'encode':>8} {'raw zstd':>9} {'ratio':>6} {'decode':>8} {'raw zstd':>9} {'ratio':>6}")
     print(f"{'':>10} {'MB/s':>8} {'c MB/s':>9} {'':>6} {'MB/s':>8} {'d MB/s':>9} {'':>6}")
     for level in levels:
-        e, rc = mbs(level, "encodeZstdAes"), mbs(level, "rawZstdCompress")
-        d, rd = mbs(level, "decodeZstdAes"), mbs(level, "rawZstdDecompress")
+        e, rc = mbs(level, "encodeZstdAes", level_results), mbs(level, "rawZstdCompress", level_results)
+        d, rd = mbs(level, "decodeZstdAes", level_results), mbs(level, "rawZstdDecompress", level_results)
         print(f"{level:>10} {fmt(e)} {fmt(rc):>9} {ratio(e, rc):>6} {fmt(d)} {fmt(rd):>9} {ratio(d, rd):>6}")

@@ -6,15 +6,15 @@
 # waldir (default walarchive-benchmarks/target/wal) holds WAL segments; if it has none, they are
 # generated with bench/generate-wal.sh (needs PostgreSQL and pgbench). The benchmarks run single-
 # threaded, so every figure is per core. Each benchmark runs in FORKS (default 3) separate JVMs;
-# the tables quote the median over forks. LEVELS (default "1 6 9") are the extra zstd levels
-# compared with the default level 3. Results are kept in walarchive-benchmarks/target/jmh-*.json.
+# the tables quote the median over forks. LEVELS (default "1 3 6 9") are the zstd levels compared
+# in a second run (all levels in one run, so that they are measured under the same conditions). Results are kept in walarchive-benchmarks/target/jmh-*.json.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 waldir=${1:-$root/walarchive-benchmarks/target/wal}
 shift || true
 forks=${FORKS:-3}
-levels=${LEVELS:-1 6 9}
+levels=${LEVELS:-1 3 6 9}
 target=$root/walarchive-benchmarks/target
 
 if ! ls "$waldir" 2>/dev/null | grep -qE '^[0-9A-F]{24}$'; then

@@ -102,7 +102,7 @@ public class FormatBenchmark {
       gcm.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce(i)));
       rawGcm[i] = gcm.doFinal(s.bytes());
       ByteArrayOutputStream chunked = new ByteArrayOutputStream();
-      long counter = (long) i << 32;
+      long counter = (long) (i + 1) << 32;
       for (int offset = 0; offset < s.bytes().length; offset += CHUNK) {
         gcm.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce(counter++)));
         chunked.write(gcm.doFinal(s.bytes(), offset, Math.min(CHUNK, s.bytes().length - offset)));
@@ -218,7 +218,7 @@ public class FormatBenchmark {
   public int rawAesGcmDecryptChunked() throws GeneralSecurityException {
     byte[] sealed = rawGcmChunked[index];
     int total = 0;
-    long counter = (long) index << 32;
+    long counter = (long) (index + 1) << 32;
     for (int offset = 0; offset < sealed.length; offset += CHUNK + 16) {
       gcm.init(Cipher.DECRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce(counter++)));
       total +=

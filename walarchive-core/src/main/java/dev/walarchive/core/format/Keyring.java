@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  * #decodeBase64Key} or {@link #readKeyFile}) or a passphrase ({@link Builder#addPassphrase}),
  * stretched with Argon2id; the Argon2id salt and cost are recorded in each object so that the
  * archive stays readable if the defaults change. A passphrase costs one Argon2id derivation (a
- * fraction of a second, {@value #PASSPHRASE_MEMORY_KIB} KiB of memory) per keyring and parameter
- * set: derived keys are cached inside the keyring. Raw keys cost nothing and are recommended.
+ * fraction of a second and 64 MiB of memory) per keyring and parameter set: derived keys are cached
+ * inside the keyring. Raw keys cost nothing and are recommended.
  *
  * <p>Key ids match {@code [A-Za-z0-9._-]{1,64}}. They are stored in the clear in every object and
  * in digests; choose ids that say which key, not anything about it ({@code prod-2026}).
@@ -357,9 +357,8 @@ public final class Keyring {
 
     /**
      * Adds a passphrase (copied; the caller may wipe its array afterwards), stretched with Argon2id
-     * ({@value Keyring#PASSPHRASE_MEMORY_KIB} KiB, {@value Keyring#PASSPHRASE_ITERATIONS} passes,
-     * {@value Keyring#PASSPHRASE_PARALLELISM} lane) when first used. The passphrase is Unicode
-     * NFC-normalized and encoded as UTF-8.
+     * (64 MiB, 3 passes, 1 lane) when first used. The passphrase is Unicode NFC-normalized and
+     * encoded as UTF-8.
      *
      * @throws IllegalArgumentException if the key id is invalid or already added, or the passphrase
      *     is empty

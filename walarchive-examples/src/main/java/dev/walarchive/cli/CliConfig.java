@@ -71,6 +71,15 @@ final class CliConfig {
   Path keyringFile;
 
   @Option(
+      names = "--allow-unencrypted",
+      description =
+          "With a key configured, still read objects that were archived without encryption (an"
+              + " archive that was started unencrypted). Off by default: whoever can write to the"
+              + " storage could otherwise substitute unencrypted WAL (env"
+              + " WALARCHIVE_ALLOW_UNENCRYPTED=true, property allow-unencrypted).")
+  boolean allowUnencrypted;
+
+  @Option(
       names = {"-o", "--option"},
       paramLabel = "NAME=VALUE",
       description =
@@ -191,7 +200,8 @@ final class CliConfig {
         env.get(ENV_PREFIX + "PASSPHRASE") != null
             ? env.get(ENV_PREFIX + "PASSPHRASE")
             : file().getProperty("passphrase"),
-        setting(keyId, "key-id"));
+        setting(keyId, "key-id"),
+        allowUnencrypted());
   }
 
   /**
@@ -201,6 +211,17 @@ final class CliConfig {
   String retention(String flag) throws IOException {
     String policy = setting(flag, "retention");
     return policy == null || policy.isBlank() ? null : policy;
+  }
+
+  private boolean allowUnencrypted() throws IOException {
+    String value = setting(allowUnencrypted ? "true" : null, "allow-unencrypted");
+    if (value == null) {
+      return false;
+    }
+    if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+      throw new CliException("allow-unencrypted must be true or false, not '" + value + "'");
+    }
+    return Boolean.parseBoolean(value);
   }
 
   Path tempDirectory() throws IOException {

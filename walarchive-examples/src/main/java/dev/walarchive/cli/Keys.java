@@ -15,24 +15,35 @@ final class Keys {
   private Keys() {}
 
   static Keyring load(
-      String keyringFile, String keyFile, String keyBase64, String passphrase, String keyId)
+      String keyringFile,
+      String keyFile,
+      String keyBase64,
+      String passphrase,
+      String keyId,
+      boolean allowUnencrypted)
       throws IOException {
     String id = keyId == null ? "k1" : keyId;
     if (keyringFile != null) {
-      return fromKeyringFile(Path.of(keyringFile));
+      return fromKeyringFile(Path.of(keyringFile), allowUnencrypted);
     }
     try {
       if (keyFile != null) {
-        return Keyring.builder().addKey(id, readKeyFile(Path.of(keyFile))).activeKeyId(id).build();
+        return Keyring.builder()
+            .allowUnencryptedObjects(allowUnencrypted)
+            .addKey(id, readKeyFile(Path.of(keyFile)))
+            .activeKeyId(id)
+            .build();
       }
       if (keyBase64 != null && !keyBase64.isEmpty()) {
         return Keyring.builder()
+            .allowUnencryptedObjects(allowUnencrypted)
             .addKey(id, Keyring.decodeBase64Key(keyBase64.trim()))
             .activeKeyId(id)
             .build();
       }
       if (passphrase != null && !passphrase.isEmpty()) {
         return Keyring.builder()
+            .allowUnencryptedObjects(allowUnencrypted)
             .addPassphrase(id, passphrase.toCharArray())
             .activeKeyId(id)
             .build();
@@ -63,7 +74,7 @@ final class Keys {
     }
   }
 
-  private static Keyring fromKeyringFile(Path file) throws IOException {
+  private static Keyring fromKeyringFile(Path file, boolean allowUnencrypted) throws IOException {
     if (!Files.isReadable(file)) {
       throw new CliException(
           "keyring file " + file + " does not exist or is not readable by this user");
@@ -72,7 +83,7 @@ final class Keys {
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       p.load(r);
     }
-    Keyring.Builder b = Keyring.builder();
+    Keyring.Builder b = Keyring.builder().allowUnencryptedObjects(allowUnencrypted);
     for (String name : p.stringPropertyNames()) {
       String value = p.getProperty(name).trim();
       try {

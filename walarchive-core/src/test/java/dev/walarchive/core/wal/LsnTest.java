@@ -136,12 +136,12 @@ class LsnTest {
   @Test
   void ofSegmentRejectsNumbersAndOffsetsOutOfRange() {
     qt().withExamples(1000)
-        .forAll(
-            segmentSizes(),
-            Generate.oneOf(anyLong(), longsBetween(-1, 1L << 44)),
-            Generate.oneOf(anyLong(), longsBetween(-1, 1L << 30)))
+        .forAll(segmentPositions())
         .checkAssert(
-            (size, number, offset) -> {
+            p -> {
+              WalSegmentSize size = p.size();
+              long number = p.number();
+              long offset = p.offset();
               boolean valid =
                   number >= 0
                       && number < size.segmentCount()
@@ -155,6 +155,19 @@ class LsnTest {
                     .isInstanceOf(IllegalArgumentException.class);
               }
             });
+  }
+
+  record SegmentPosition(WalSegmentSize size, long number, long offset) {}
+
+  /** Any numbers, or numbers around the valid ranges' ends (-1, 0, last, first past it). */
+  static Gen<SegmentPosition> segmentPositions() {
+    return segmentSizes()
+        .flatMap(
+            size ->
+                Generate.oneOf(anyLong(), longsBetween(-1, size.segmentCount()))
+                    .zip(
+                        Generate.oneOf(anyLong(), longsBetween(-1, size.bytes())),
+                        (number, offset) -> new SegmentPosition(size, number, offset)));
   }
 
   /** Strings that are almost LSNs: a bad character inserted, a component too long, fixed. */

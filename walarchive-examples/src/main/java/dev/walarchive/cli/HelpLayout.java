@@ -41,11 +41,13 @@ final class HelpLayout {
                   key,
                   help -> {
                     String text = renderer.render(help);
-                    int hang =
-                        synopsis
-                            ? ("Usage: " + help.commandSpec().qualifiedName() + " ").length()
-                            : -1;
-                    return wrap(text, WIDTH, hang);
+                    if (!synopsis) {
+                      return wrap(text, WIDTH, -1);
+                    }
+                    // the heading ("Usage: ") is a section of its own, printed on the same line
+                    String heading = help.synopsisHeading();
+                    int hang = (heading + help.commandSpec().qualifiedName() + " ").length();
+                    return wrap(heading + text, WIDTH, hang).substring(heading.length());
                   });
             });
     cl.setHelpSectionMap(sections);
@@ -111,12 +113,22 @@ final class HelpLayout {
   /**
    * The index of the space to break {@code s} at: the last one after {@code min} that leaves at
    * most {@code width} visible characters, else the first one after {@code min} (a long word stays
-   * whole); -1 if there is none.
+   * whole); -1 if there is none. Spaces inside single quotes ({@code 'walarchive wal-fetch %f %p'})
+   * are not break points: a quoted command stays on one line, ready to copy.
    */
   private static int breakAt(String s, int width, int min) {
     int best = -1;
-    for (int i = min + 1; i < s.length(); i++) {
-      if (s.charAt(i) == ' ' && s.charAt(i - 1) != ' ') {
+    boolean quoted = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\'') {
+        if (!quoted) {
+          quoted =
+              (i == 0 || !Character.isLetterOrDigit(s.charAt(i - 1))) && s.indexOf('\'', i + 1) > 0;
+        } else if (i + 1 == s.length() || !Character.isLetterOrDigit(s.charAt(i + 1))) {
+          quoted = false;
+        }
+      } else if (c == ' ' && !quoted && i > min && s.charAt(i - 1) != ' ') {
         if (visibleLength(s.substring(0, i)) <= width) {
           best = i;
         } else {

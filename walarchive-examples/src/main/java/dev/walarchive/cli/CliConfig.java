@@ -36,6 +36,23 @@ import picocli.CommandLine.Option;
 final class CliConfig {
   static final String ENV_PREFIX = "WALARCHIVE_";
 
+  /** The variables the CLI and its launcher read that are not storage options. */
+  private static final Set<String> CLI_VARIABLES =
+      Set.of(
+          "WALARCHIVE_URL",
+          "WALARCHIVE_CONFIG",
+          "WALARCHIVE_COMPRESSION",
+          "WALARCHIVE_KEY_FILE",
+          "WALARCHIVE_KEY",
+          "WALARCHIVE_PASSPHRASE",
+          "WALARCHIVE_KEY_ID",
+          "WALARCHIVE_KEYRING_FILE",
+          "WALARCHIVE_ALLOW_UNENCRYPTED",
+          "WALARCHIVE_TMPDIR",
+          "WALARCHIVE_RETENTION",
+          "WALARCHIVE_LOG_LEVEL",
+          "WALARCHIVE_JAVA_OPTS");
+
   /** The settings a properties file may hold besides storage options, in documentation order. */
   static final List<String> SETTINGS =
       List.of(
@@ -258,6 +275,10 @@ final class CliConfig {
   private Map<String, String> environmentOptions() throws CliException {
     Map<String, String> byEnvName = new HashMap<>();
     Set<String> envPrefixes = new TreeSet<>();
+    if (env.keySet().stream()
+        .noneMatch(n -> n.startsWith(ENV_PREFIX) && !CLI_VARIABLES.contains(n))) {
+      return Map.of(); // and the backends' option names need not be loaded
+    }
     for (String option : storageOptionNames()) {
       byEnvName.put(envName(option), option);
       int dot = option.indexOf('.');

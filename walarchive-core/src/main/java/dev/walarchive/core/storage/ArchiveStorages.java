@@ -53,6 +53,9 @@ public final class ArchiveStorages {
       optionNames.addAll(provider.optionNames());
       if (match == null && provider.scheme().equals(scheme)) {
         match = provider;
+        if (options.isEmpty()) {
+          break; // nothing to check against the other providers: load no more of them
+        }
       }
       known.add(provider.scheme() + ":");
     }

@@ -192,6 +192,37 @@ class ConfigMistakesCliTest {
   }
 
   @Test
+  void aBackendThatFindsOnFirstUseThatItCannotWorkIsAConfigurationError() throws Exception {
+    Path missing = base.resolve("absent-service-account.json");
+    assertConfigurationError(
+        List.of("--url", "gs://walarchive-test/db1", "-o", "gcs.credentials-file=" + missing),
+        "GCS credentials file "
+            + missing
+            + " does not exist; set gcs.credentials-file to a service account key (JSON)");
+  }
+
+  @Test
+  void theKeyringFileIsReadAsStrictly() throws Exception {
+    String key = Files.readString(keyFile, UTF_8);
+    Path twice = config("active=k1\nkey.k1=" + key + "\nkey.k1=" + key + "\n");
+    assertConfigurationError(
+        List.of("--url", url(), "--keyring-file", twice.toString()),
+        "keyring file "
+            + twice
+            + " line 3: 'key.k1' is set twice (lines 2 and 3); keep one of them");
+    Path typo = config("activ=k1\nkey.k1=" + key + "\n");
+    assertConfigurationError(
+        List.of("--url", url(), "--keyring-file", typo.toString()),
+        "keyring file " + typo + " line 1: unknown entry 'activ'; did you mean active?");
+    Path keyFileTypo = config("active=k1\nkeyfile.k1=" + keyFile + "\n");
+    assertConfigurationError(
+        List.of("--url", url(), "--keyring-file", keyFileTypo.toString()),
+        "keyring file "
+            + keyFileTypo
+            + " line 2: unknown entry 'keyfile.k1'; did you mean key-file.k1?");
+  }
+
+  @Test
   void aConfigFileThatIsADirectoryMissingOrNotUtf8IsAConfigurationError() throws Exception {
     assertConfigurationError(
         List.of("--config", base.toString()),

@@ -148,6 +148,20 @@ public final class Main implements Runnable {
                 .orElse("; commands: " + String.join(", ", c.getSubcommands().keySet()));
       }
     }
+    java.util.regex.Matcher help =
+        java.util.regex.Pattern.compile("Unknown subcommand '(.*)'\\.").matcher(ex.getMessage());
+    CommandLine parent =
+        ex.getCommandLine().getParent() != null
+            ? ex.getCommandLine().getParent()
+            : ex.getCommandLine();
+    if (help.matches()) {
+      return "unknown command '"
+          + help.group(1)
+          + "'"
+          + StorageOptions.closest(help.group(1), parent.getSubcommands().keySet())
+              .map(o -> "; did you mean " + o + "?")
+              .orElse("; commands: " + String.join(", ", parent.getSubcommands().keySet()));
+    }
     return ex.getMessage();
   }
 

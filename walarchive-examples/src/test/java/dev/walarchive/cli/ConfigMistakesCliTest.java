@@ -284,6 +284,10 @@ class ConfigMistakesCliTest {
         2,
         "walarchive: unknown command 'stauts'; did you mean status? (see 'walarchive --help')");
     assertError(
+        run("help", "stauts"),
+        2,
+        "walarchive: unknown command 'stauts'; did you mean status? (see 'walarchive --help')");
+    assertError(
         run("wal-psuh", segment.toString()),
         2,
         "walarchive: unknown command 'wal-psuh'; did you mean wal-push? (see 'walarchive --help')");

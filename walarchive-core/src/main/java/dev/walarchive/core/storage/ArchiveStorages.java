@@ -90,15 +90,6 @@ public final class ArchiveStorages {
     return Collections.unmodifiableSortedSet(names);
   }
 
-  /** The URL schemes of the providers on the class path, such as {@code s3}, sorted. */
-  public static SortedSet<String> schemes() {
-    TreeSet<String> schemes = new TreeSet<>();
-    for (ArchiveStorageProvider provider : providers()) {
-      schemes.add(provider.scheme());
-    }
-    return Collections.unmodifiableSortedSet(schemes);
-  }
-
   private static ServiceLoader<ArchiveStorageProvider> providers() {
     return ServiceLoader.load(ArchiveStorageProvider.class, ArchiveStorages.class.getClassLoader());
   }

@@ -26,6 +26,8 @@ final class HelpLayout {
 
   /** Makes {@code cl} and its subcommands wrap their help with {@link #wrap}. */
   static void install(CommandLine cl) {
+    // plain text: columns are counted in characters, and colours would shift them on a terminal
+    cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
     cl.setUsageHelpWidth(UNLIMITED);
     install(cl, 0);
   }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code restore_command = 'walarchive wal-fetch %f %p'}. */
@@ -29,11 +28,6 @@ import picocli.CommandLine.Parameters;
 final class WalFetchCommand implements Callable<Integer>, ExitCodes {
   @Mixin CliConfig config;
 
-  @Option(
-      names = {"-v", "--verbose"},
-      description = "Log one line per action.")
-  boolean verbose;
-
   @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name to restore (%%f).")
   String name;
 
@@ -47,7 +41,7 @@ final class WalFetchCommand implements Callable<Integer>, ExitCodes {
       return 0;
     } catch (WalFileNotFoundException e) {
       // the normal end of recovery and PostgreSQL's probing for history files: stay quiet
-      if (verbose) {
+      if (Logging.verbose()) {
         System.err.println("wal-fetch: " + name + " is not in the archive");
       }
       return 1;

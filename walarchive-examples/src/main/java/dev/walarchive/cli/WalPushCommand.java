@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code archive_command = 'walarchive wal-push %p'}. */
@@ -29,11 +28,6 @@ import picocli.CommandLine.Parameters;
     })
 final class WalPushCommand implements Callable<Integer>, ExitCodes {
   @Mixin CliConfig config;
-
-  @Option(
-      names = {"-v", "--verbose"},
-      description = "Log one line per action.")
-  boolean verbose;
 
   @Parameters(paramLabel = "PATH", description = "The WAL file to archive (%%p).")
   Path path;

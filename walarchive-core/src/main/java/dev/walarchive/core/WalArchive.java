@@ -533,11 +533,9 @@ public final class WalArchive implements AutoCloseable {
     long written = 0;
     try (stored) {
       try (FileChannel channel =
-              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          InputStream plain = codec.decode(name.name(), stored.content())) {
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
-        written = plain.transferTo(out);
-        checkMetadata(stored.stat(), ObjectCodec.verifiedHeader(plain));
+        written = decodeVerified(name, stored, out);
         channel.force(true);
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -549,6 +547,68 @@ public final class WalArchive implements AutoCloseable {
     }
     log.info("restored {} ({} bytes)", name, written);
     return written;
+  }
+
+  /**
+   * Decodes {@code stored} into {@code out} and verifies it completely before returning: the
+   * codec's checks, the storage metadata against the authenticated content, and for segments that
+   * the length is the segment size the segment's own header states. Until this returns, what was
+   * written to {@code out} must not be used.
+   */
+  private long decodeVerified(WalFileName name, OpenedObject stored, OutputStream out)
+      throws IOException {
+    byte[] head = new byte[SegmentHeader.LENGTH];
+    long length = 0;
+    try (InputStream plain = codec.decode(name.name(), stored.content())) {
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = plain.read(buffer)) >= 0; ) {
+        if (length < head.length) {
+          System.arraycopy(buffer, 0, head, (int) length, (int) Math.min(n, head.length - length));
+        }
+        out.write(buffer, 0, n);
+        length += n;
+      }
+      checkMetadata(stored.stat(), ObjectCodec.verifiedHeader(plain));
+    }
+    if (name.kind() == WalFileName.Kind.SEGMENT
+        || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
+      checkSegmentLength(stored.stat().key(), head, length);
+    }
+    return length;
+  }
+
+  /**
+   * A segment object whose length is not the segment size its own header states was archived from a
+   * file that changed while it was read (possible before walarchive refused such files).
+   */
+  private static void checkSegmentLength(String key, byte[] head, long length)
+      throws ObjectIntegrityException {
+    long expected;
+    try {
+      expected =
+          length < SegmentHeader.LENGTH ? -1 : SegmentHeader.parse(head).segmentSize().bytes();
+    } catch (IllegalArgumentException e) {
+      expected = -1;
+    }
+    if (expected < 0) {
+      throw new ObjectIntegrityException(
+          "object "
+              + key
+              + " is corrupt: its content does not start with a WAL segment header; run"
+              + " 'walarchive verify' to find every such object");
+    }
+    if (length != expected) {
+      throw new ObjectIntegrityException(
+          "object "
+              + key
+              + " is corrupt: it holds "
+              + length
+              + " bytes, but the segment's header says segments are "
+              + expected
+              + " bytes (it was archived from a file that changed while it was read); if the"
+              + " primary still has the segment in pg_wal, delete the object and archive the"
+              + " file again");
+    }
   }
 
   /**
@@ -618,11 +678,8 @@ public final class WalArchive implements AutoCloseable {
    * @throws ObjectFormatException if verification fails
    */
   public long verifyObject(WalFileName name) throws IOException {
-    try (OpenedObject stored = storage.openWithStat(keyOf(name));
-        InputStream plain = codec.decode(name.name(), stored.content())) {
-      long length = plain.transferTo(OutputStream.nullOutputStream());
-      checkMetadata(stored.stat(), ObjectCodec.verifiedHeader(plain));
-      return length;
+    try (OpenedObject stored = storage.openWithStat(keyOf(name))) {
+      return decodeVerified(name, stored, OutputStream.nullOutputStream());
     } catch (NoSuchFileException e) {
       throw new WalFileNotFoundException(name.name());
     }

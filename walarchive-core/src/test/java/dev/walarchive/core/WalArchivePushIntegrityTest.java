@@ -7,7 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.walarchive.core.archive.ArchiveConflictException;
 import dev.walarchive.core.archive.InvalidWalFileException;
 import dev.walarchive.core.archive.PushResult;
+import dev.walarchive.core.format.Compression;
+import dev.walarchive.core.format.EncodeResult;
 import dev.walarchive.core.format.Keyring;
+import dev.walarchive.core.format.ObjectCodec;
 import dev.walarchive.core.format.ObjectIntegrityException;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
@@ -487,6 +490,47 @@ class WalArchivePushIntegrityTest {
     assertThat(archive.push(file).outcome()).isEqualTo(PushResult.Outcome.ARCHIVED);
     archive.fetch(name, dest);
     assertThat(Files.readAllBytes(dest)).isEqualTo(Files.readAllBytes(file));
+  }
+
+  @Test
+  void aShortSegmentObjectArchivedByAnEarlierVersionFailsFetchAndVerify() throws Exception {
+    ArchiveStorage storage = ArchiveStorages.memory();
+    WalArchive archive = WalArchive.builder(storage).keyring(keyring).tempDirectory(dir).build();
+    archive.push(segment("first", 4, ONE_MB, 1)); // creates the archive
+    // what the old two-pass push stored for a segment truncated while it was read: a valid
+    // object with consistent metadata, but only part of the segment
+    Path file = segment("src", 5, ONE_MB, 42);
+    byte[] part = Arrays.copyOf(Files.readAllBytes(file), 300_000);
+    ObjectCodec codec = new ObjectCodec(Compression.zstdDefault(), keyring);
+    java.io.ByteArrayOutputStream encoded = new java.io.ByteArrayOutputStream();
+    String name = file.getFileName().toString();
+    EncodeResult result = codec.encode(name, new java.io.ByteArrayInputStream(part), encoded);
+    storage.create(
+        "wal/" + name,
+        ObjectSource.ofBytes(encoded.toByteArray()),
+        Map.of(
+            WalArchive.META_DIGEST,
+            result.digest().toString(),
+            WalArchive.META_PLAINSIZE,
+            Long.toString(result.plaintextLength()),
+            WalArchive.META_FORMAT,
+            "1"));
+
+    Path dest = Files.createDirectories(dir.resolve("restore")).resolve("RECOVERYXLOG");
+    assertThatThrownBy(() -> archive.fetch(name, dest))
+        .isInstanceOf(ObjectIntegrityException.class)
+        .hasMessageContaining(
+            "object wal/"
+                + name
+                + " is corrupt: it holds 300000 bytes, but the segment's header"
+                + " says segments are 1048576 bytes");
+    assertThat(dest).doesNotExist();
+    try (Stream<Path> s = Files.list(dest.getParent())) {
+      assertThat(s.toList()).isEmpty();
+    }
+    assertThatThrownBy(() -> archive.verifyObject(WalFileName.parse(name)))
+        .isInstanceOf(ObjectIntegrityException.class)
+        .hasMessageContaining("it holds 300000 bytes");
   }
 
   @Test

@@ -265,7 +265,7 @@ public final class WalArchive implements AutoCloseable {
         recorded == null
             ? "no digest"
             : existing == null
-                ? "an unreadable digest '" + abbreviate(recorded) + "'"
+                ? "a digest field that cannot be parsed: '" + abbreviate(recorded) + "'"
                 : "a digest that contradicts its content";
     Digest ours = digestLike(local, name, encoded, authenticated);
     if (ours.equals(authenticated)) {

@@ -25,7 +25,8 @@ public final class ArchiveStorages {
     requireNonNull(options, "options is null");
     URI uri;
     try {
-      uri = new URI(url);
+      // "mem:" alone is how the docs name the in-memory store; java.net.URI needs a path after it
+      uri = new URI(url.equalsIgnoreCase("mem:") ? "mem:/" : url);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(
           "invalid archive URL '" + redact(url) + "': " + e.getReason(), e);

@@ -15,6 +15,8 @@ import dev.walarchive.core.format.EncodeResult;
 import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.format.ObjectCodec;
 import dev.walarchive.core.format.ObjectFormatException;
+import dev.walarchive.core.format.ObjectHeader;
+import dev.walarchive.core.format.ObjectIntegrityException;
 import dev.walarchive.core.format.UnknownKeyException;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
@@ -22,16 +24,22 @@ import dev.walarchive.core.storage.ObjectEntry;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
+import dev.walarchive.core.storage.OpenedObject;
 import dev.walarchive.core.wal.BackupHistory;
 import dev.walarchive.core.wal.SegmentHeader;
 import dev.walarchive.core.wal.TimelineHistory;
 import dev.walarchive.core.wal.WalFileName;
 import dev.walarchive.core.wal.WalSegmentSize;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -129,9 +137,17 @@ public final class WalArchive implements AutoCloseable {
    * nothing is overwritten and {@link ArchiveConflictException} is thrown. Returns only when the
    * object is durable.
    *
+   * <p>The file is read once: the header check, the digest and the encoding see the same bytes, and
+   * the encoded object is handed to the storage only after the file yielded exactly its expected
+   * size (the segment size; for other files their size when opened) and is still the file that was
+   * opened, unchanged. A file truncated, extended or replaced meanwhile is refused with {@link
+   * InvalidWalFileException} and nothing is stored. Timeline history files must parse as the
+   * history of the timeline their name says (with at least one switch), backup history files as
+   * backup history; both must be UTF-8.
+   *
    * @throws IllegalArgumentException if the file name is not a WAL file name
-   * @throws InvalidWalFileException if the file is missing, not a regular file, or not the WAL its
-   *     name claims
+   * @throws InvalidWalFileException if the file is missing, not a regular file, not the WAL its
+   *     name claims, or changed while it was read
    * @throws ArchiveMismatchException if the file belongs to another cluster or segment size
    * @throws ArchiveConflictException if different content is archived under that name
    */
@@ -144,25 +160,39 @@ public final class WalArchive implements AutoCloseable {
     }
     WalFileName name = WalFileName.parse(fileName.toString());
     checkRegularFile(file);
-    if (name.kind() == WalFileName.Kind.SEGMENT
-        || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
-      SegmentHeader header = readHeader(file, name);
-      checkManifest(header, file);
-    } else if (name.kind() == WalFileName.Kind.BACKUP_HISTORY) {
-      checkBackupHistory(file, name);
-    } else {
-      checkTimelineHistory(file, name);
+    try (PushedFile local = PushedFile.open(file)) {
+      InputStream content;
+      if (name.kind() == WalFileName.Kind.SEGMENT
+          || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
+        byte[] head = local.readNBytes(SegmentHeader.LENGTH);
+        SegmentHeader header = checkHeader(file, name, head, local.sizeAtOpen());
+        local.expect(header.segmentSize().bytes());
+        checkManifest(header, file);
+        content = new SequenceInputStream(new ByteArrayInputStream(head), local.stream());
+      } else {
+        byte[] bytes = readSmallFile(local, file);
+        if (name.kind() == WalFileName.Kind.BACKUP_HISTORY) {
+          checkBackupHistory(file, name, bytes);
+        } else {
+          checkTimelineHistory(file, name, bytes);
+        }
+        content = new ByteArrayInputStream(bytes);
+      }
+      return store(local, name, content);
     }
-    return store(file, name);
   }
 
-  private PushResult store(Path file, WalFileName name) throws IOException {
+  /**
+   * Encodes {@code content} (the rest of {@code local}'s single pass) into the spool, checks that
+   * the file yielded exactly its expected bytes and did not change meanwhile, and only then hands
+   * the complete encoding to create-if-absent.
+   */
+  private PushResult store(PushedFile local, WalFileName name, InputStream content)
+      throws IOException {
     String key = keyOf(name);
     try (Spool spool = new Spool(spoolMemoryLimit, tempDirectory)) {
-      EncodeResult encoded;
-      try (InputStream in = Files.newInputStream(file)) {
-        encoded = codec.encode(name.name(), in, spool);
-      }
+      EncodeResult encoded = codec.encode(name.name(), content, spool);
+      local.finish();
       ObjectSource source = spool.source();
       Map<String, String> metadata = new HashMap<>();
       metadata.put(META_DIGEST, encoded.digest().toString());
@@ -182,50 +212,105 @@ public final class WalArchive implements AutoCloseable {
             encoded.encodedLength(),
             encoded.digest());
       } catch (FileAlreadyExistsException e) {
-        return compareExisting(file, name, key, encoded);
+        return compareExisting(local, name, key, encoded);
       }
     }
   }
 
-  private PushResult compareExisting(Path file, WalFileName name, String key, EncodeResult encoded)
-      throws IOException {
+  private PushResult compareExisting(
+      PushedFile local, WalFileName name, String key, EncodeResult encoded) throws IOException {
     ObjectStat stat = storage.stat(key);
     String recorded = stat.metadata().get(META_DIGEST);
-    if (recorded == null) {
-      throw new ArchiveConflictException(
-          name
-              + " is already archived, but the archived object has no digest; it is kept."
-              + " Inspect it with 'walarchive verify' before retrying");
-    }
-    Digest existing;
-    try {
-      existing = Digest.parse(recorded);
-    } catch (IllegalArgumentException e) {
-      throw new ArchiveConflictException(
-          name + " is already archived with an unreadable digest '" + recorded + "'; it is kept");
-    }
-    Digest ours = encoded.digest();
-    if (!sameScheme(existing, ours)) {
-      try (InputStream in = Files.newInputStream(file)) {
-        ours = codec.digest(in, existing);
-      } catch (UnknownKeyException e) {
-        throw new ArchiveConflictException(
-            name
-                + " is already archived under key id '"
-                + existing.keyId()
-                + "', which is not in the keyring, so the content cannot be compared; add that"
-                + " key as a read key");
+    Digest existing = null;
+    if (recorded != null) {
+      try {
+        existing = Digest.parse(recorded);
+      } catch (IllegalArgumentException e) {
+        // damaged metadata: judged by the object's authenticated content below
       }
     }
-    if (ours.equals(existing)) {
-      log.info("{} was already archived with identical content", name);
-      return new PushResult(
-          name, PushResult.Outcome.ALREADY_ARCHIVED, encoded.plaintextLength(), stat.size(), ours);
+    if (existing != null) {
+      Digest ours = digestLike(local, name, encoded, existing);
+      if (ours.equals(existing)) {
+        log.info("{} was already archived with identical content", name);
+        return new PushResult(
+            name,
+            PushResult.Outcome.ALREADY_ARCHIVED,
+            encoded.plaintextLength(),
+            stat.size(),
+            ours);
+      }
+    }
+    // the metadata is damaged or names other content: ask the object itself (a rare path, worth
+    // one download, since "different content" means a second primary or a corrupt file)
+    Digest authenticated;
+    try (InputStream in = storage.open(key)) {
+      authenticated = codec.readHeader(in).digest();
+    } catch (ObjectFormatException e) {
+      throw new ArchiveConflictException(
+          name
+              + " is already archived, but the archived object "
+              + key
+              + " cannot be verified ("
+              + e.getMessage()
+              + "); it is kept. Run 'walarchive verify' and repair the archive before retrying");
+    }
+    if (existing != null && authenticated.equals(existing)) {
+      throw new ArchiveConflictException(
+          name
+              + " is already archived with different content; the archived copy is kept. Another"
+              + " server may be archiving the same timeline, or the local file is corrupt");
+    }
+    String what =
+        recorded == null
+            ? "no digest"
+            : existing == null
+                ? "a digest field that cannot be parsed: '" + abbreviate(recorded) + "'"
+                : "a digest that contradicts its content";
+    Digest ours = digestLike(local, name, encoded, authenticated);
+    if (ours.equals(authenticated)) {
+      throw new ArchiveConflictException(
+          "the archived object "
+              + key
+              + " has damaged storage metadata ("
+              + what
+              + "), though its content is identical to "
+              + name
+              + "; it is kept and this push fails until it is repaired: delete "
+              + key
+              + " from the archive so that PostgreSQL archives the file again");
     }
     throw new ArchiveConflictException(
         name
-            + " is already archived with different content; the archived copy is kept. Another"
-            + " server may be archiving the same timeline, or the local file is corrupt");
+            + " is already archived with different content, and the archived object "
+            + key
+            + " has damaged storage metadata ("
+            + what
+            + "); it is kept. Run 'walarchive verify' and inspect it before retrying");
+  }
+
+  /** The digest of the pushed file in the scheme of {@code like}. */
+  private Digest digestLike(PushedFile local, WalFileName name, EncodeResult encoded, Digest like)
+      throws IOException {
+    if (sameScheme(like, encoded.digest())) {
+      return encoded.digest();
+    }
+    try (PushedFile again = local.reopen()) {
+      Digest digest = codec.digest(again.stream(), like);
+      again.finish();
+      return digest;
+    } catch (UnknownKeyException e) {
+      throw new ArchiveConflictException(
+          name
+              + " is already archived under key id '"
+              + like.keyId()
+              + "', which is not in the keyring, so the content cannot be compared; add that"
+              + " key as a read key");
+    }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 80 ? text : text.substring(0, 77) + "...";
   }
 
   private static boolean sameScheme(Digest a, Digest b) {
@@ -244,11 +329,8 @@ public final class WalArchive implements AutoCloseable {
     }
   }
 
-  private static SegmentHeader readHeader(Path file, WalFileName name) throws IOException {
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(SegmentHeader.LENGTH);
-    }
+  private static SegmentHeader checkHeader(
+      Path file, WalFileName name, byte[] bytes, long sizeAtOpen) throws IOException {
     if (bytes.length < SegmentHeader.LENGTH) {
       throw new InvalidWalFileException(
           "file " + file + " is too short (" + bytes.length + " bytes) to be a WAL segment");
@@ -261,13 +343,12 @@ public final class WalArchive implements AutoCloseable {
       throw new InvalidWalFileException(
           "file " + file + " is not the WAL segment its name says: " + e.getMessage(), e);
     }
-    long size = Files.size(file);
-    if (size != header.segmentSize().bytes()) {
+    if (sizeAtOpen != header.segmentSize().bytes()) {
       throw new InvalidWalFileException(
           "file "
               + file
               + " has "
-              + size
+              + sizeAtOpen
               + " bytes, but its header says segments are "
               + header.segmentSize().bytes()
               + " bytes");
@@ -275,29 +356,85 @@ public final class WalArchive implements AutoCloseable {
     return header;
   }
 
-  private static void checkBackupHistory(Path file, WalFileName name) throws IOException {
+  private static final int MAX_HISTORY_FILE = 1024 * 1024;
+
+  /** Reads a history or backup history file whole, as the one pass over it. */
+  private static byte[] readSmallFile(PushedFile local, Path file) throws IOException {
+    if (local.sizeAtOpen() > MAX_HISTORY_FILE) {
+      throw new InvalidWalFileException(
+          "file "
+              + file
+              + " has "
+              + local.sizeAtOpen()
+              + " bytes, too many for a history file (at most "
+              + MAX_HISTORY_FILE
+              + ")");
+    }
+    return local.stream().readAllBytes();
+  }
+
+  private static void checkBackupHistory(Path file, WalFileName name, byte[] bytes)
+      throws IOException {
+    String text = utf8(file, bytes, "backup history");
     try {
-      BackupHistory.parse(name, readSmallText(file));
+      BackupHistory.parse(name, text);
     } catch (IllegalArgumentException e) {
       throw new InvalidWalFileException(
           "file " + file + " is not a valid backup history file: " + e.getMessage(), e);
     }
   }
 
-  private static void checkTimelineHistory(Path file, WalFileName name) throws IOException {
+  private static void checkTimelineHistory(Path file, WalFileName name, byte[] bytes)
+      throws IOException {
+    String text = utf8(file, bytes, "timeline history");
+    TimelineHistory history;
     try {
-      TimelineHistory.parse(name.timeline(), readSmallText(file));
+      history = TimelineHistory.parse(name.timeline(), text);
     } catch (IllegalArgumentException e) {
       throw new InvalidWalFileException(
           "file " + file + " is not a valid timeline history file: " + e.getMessage(), e);
     }
+    if (history.entries().isEmpty()) {
+      throw new InvalidWalFileException(
+          "file "
+              + file
+              + " is not a valid timeline history file: it records no timeline switch, but"
+              + " PostgreSQL writes at least the switch from the parent timeline into the history"
+              + " of timeline "
+              + name.timeline()
+              + (bytes.length == 0 ? " (the file is empty)" : "")
+              + "; nothing was archived");
+    }
   }
 
-  private static String readSmallText(Path file) throws IOException {
-    if (Files.size(file) > 1024 * 1024) {
-      throw new InvalidWalFileException("file " + file + " is too large for a history file");
+  private static String utf8(Path file, byte[] bytes, String what) throws IOException {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      int offset = firstInvalidUtf8(bytes);
+      throw new InvalidWalFileException(
+          "file "
+              + file
+              + " is not a valid "
+              + what
+              + " file: it is not UTF-8 text (invalid byte at offset "
+              + offset
+              + "); nothing was archived",
+          e);
     }
-    return Files.readString(file, StandardCharsets.UTF_8);
+  }
+
+  private static int firstInvalidUtf8(byte[] bytes) {
+    var decoder = StandardCharsets.UTF_8.newDecoder();
+    var out = java.nio.CharBuffer.allocate(bytes.length + 1);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    decoder.decode(in, out, true);
+    return in.position();
   }
 
   private void checkManifest(SegmentHeader header, Path file) throws IOException {
@@ -363,9 +500,10 @@ public final class WalArchive implements AutoCloseable {
 
   /**
    * Restores one archived file to {@code destination}, as {@code restore_command} does: one read by
-   * name, verified (authenticity, name binding, digest), written to a temporary file beside {@code
-   * destination}, fsynced and renamed into place (replacing an existing file). On any failure
-   * nothing is left at {@code destination}.
+   * name, verified (authenticity, name binding, digest, and that the storage object's metadata
+   * agrees with the authenticated content), written to a temporary file beside {@code destination},
+   * fsynced and renamed into place (replacing an existing file). On any failure nothing is left at
+   * {@code destination}.
    *
    * @throws IllegalArgumentException if {@code fileName} is not a WAL file name
    * @throws WalFileNotFoundException if the archive does not hold the file
@@ -380,9 +518,9 @@ public final class WalArchive implements AutoCloseable {
       throw new NoSuchFileException(
           String.valueOf(dir), null, "destination directory does not exist");
     }
-    InputStream stored;
+    OpenedObject stored;
     try {
-      stored = storage.open(keyOf(name));
+      stored = storage.openWithStat(keyOf(name));
     } catch (NoSuchFileException e) {
       throw new WalFileNotFoundException(name.name());
     }
@@ -395,10 +533,9 @@ public final class WalArchive implements AutoCloseable {
     long written = 0;
     try (stored) {
       try (FileChannel channel =
-              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          InputStream plain = codec.decode(name.name(), stored)) {
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
-        written = plain.transferTo(out);
+        written = decodeVerified(name, stored, out);
         channel.force(true);
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -410,6 +547,111 @@ public final class WalArchive implements AutoCloseable {
     }
     log.info("restored {} ({} bytes)", name, written);
     return written;
+  }
+
+  /**
+   * Decodes {@code stored} into {@code out} and verifies it completely before returning: the
+   * codec's checks, the storage metadata against the authenticated content, and for segments that
+   * the length is the segment size the segment's own header states. Until this returns, what was
+   * written to {@code out} must not be used.
+   */
+  private long decodeVerified(WalFileName name, OpenedObject stored, OutputStream out)
+      throws IOException {
+    byte[] head = new byte[SegmentHeader.LENGTH];
+    long length = 0;
+    try (InputStream plain = codec.decode(name.name(), stored.content())) {
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = plain.read(buffer)) >= 0; ) {
+        if (length < head.length) {
+          System.arraycopy(buffer, 0, head, (int) length, (int) Math.min(n, head.length - length));
+        }
+        out.write(buffer, 0, n);
+        length += n;
+      }
+      checkMetadata(stored.stat(), ObjectCodec.verifiedHeader(plain));
+    }
+    if (name.kind() == WalFileName.Kind.SEGMENT
+        || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
+      checkSegmentLength(stored.stat().key(), head, length);
+    }
+    return length;
+  }
+
+  /**
+   * A segment object whose length is not the segment size its own header states was archived from a
+   * file that changed while it was read (possible before walarchive refused such files).
+   */
+  private static void checkSegmentLength(String key, byte[] head, long length)
+      throws ObjectIntegrityException {
+    long expected;
+    try {
+      expected =
+          length < SegmentHeader.LENGTH ? -1 : SegmentHeader.parse(head).segmentSize().bytes();
+    } catch (IllegalArgumentException e) {
+      expected = -1;
+    }
+    if (expected < 0) {
+      throw new ObjectIntegrityException(
+          "object "
+              + key
+              + " is corrupt: its content does not start with a WAL segment header; run"
+              + " 'walarchive verify' to find every such object");
+    }
+    if (length != expected) {
+      throw new ObjectIntegrityException(
+          "object "
+              + key
+              + " is corrupt: it holds "
+              + length
+              + " bytes, but the segment's header says segments are "
+              + expected
+              + " bytes (it was archived from a file that changed while it was read); if the"
+              + " primary still has the segment in pg_wal, delete the object and archive the"
+              + " file again");
+    }
+  }
+
+  /**
+   * Checks that the metadata stored with an object (digest, plaintext length, format) agrees with
+   * what its authenticated content says. The metadata is what an identical re-push compares with;
+   * metadata that contradicts the content was altered after archiving.
+   */
+  private static void checkMetadata(ObjectStat stat, ObjectHeader verified)
+      throws ObjectIntegrityException {
+    Map<String, String> metadata = stat.metadata();
+    String digest = metadata.get(META_DIGEST);
+    String size = metadata.get(META_PLAINSIZE);
+    String format = metadata.get(META_FORMAT);
+    String problem = null;
+    if (digest == null) {
+      problem = "no digest";
+    } else if (!digest.equals(verified.digest().toString())) {
+      problem = "a digest that differs from the one its authenticated content carries";
+    } else if (size == null) {
+      problem = "no plaintext size";
+    } else if (!size.equals(Long.toString(verified.plaintextLength()))) {
+      problem =
+          "a plaintext size of '"
+              + abbreviate(size)
+              + "', but its authenticated content has "
+              + verified.plaintextLength()
+              + " bytes";
+    } else if (format != null && !format.equals(Integer.toString(verified.formatVersion()))) {
+      problem =
+          "format '"
+              + abbreviate(format)
+              + "', but its content is format "
+              + verified.formatVersion();
+    }
+    if (problem != null) {
+      throw new ObjectIntegrityException(
+          "object "
+              + stat.key()
+              + " is corrupt: its storage metadata has "
+              + problem
+              + ", so it was altered after archiving; run 'walarchive verify' to find every"
+              + " such object");
+    }
   }
 
   /**
@@ -436,9 +678,8 @@ public final class WalArchive implements AutoCloseable {
    * @throws ObjectFormatException if verification fails
    */
   public long verifyObject(WalFileName name) throws IOException {
-    try (InputStream stored = storage.open(keyOf(name));
-        InputStream plain = codec.decode(name.name(), stored)) {
-      return plain.transferTo(OutputStream.nullOutputStream());
+    try (OpenedObject stored = storage.openWithStat(keyOf(name))) {
+      return decodeVerified(name, stored, OutputStream.nullOutputStream());
     } catch (NoSuchFileException e) {
       throw new WalFileNotFoundException(name.name());
     }

@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
       "0:restored",
       "1:not in the archive (normal at the end of recovery); nothing written",
       "126:usage or configuration error",
-      "128:the archived object failed verification (corrupt, tampered, wrong or missing key)",
+      "128:the archived object failed verification (corrupt, tampered, wrong or missing key,"
+          + " metadata that contradicts the content)",
       "129:storage or I/O error after retries"
     })
 final class WalFetchCommand implements Callable<Integer>, ExitCodes {

@@ -22,8 +22,10 @@ import picocli.CommandLine.Parameters;
       "0:archived and durable, or already archived with identical content",
       "1:storage or I/O error; retry later",
       "2:usage or configuration error",
-      "3:not a valid WAL file (bad name, missing, not a regular file, header contradicts name)",
-      "4:a different file is already archived under that name (kept)",
+      "3:not a valid WAL file (bad name, missing, not a regular file, header contradicts name,"
+          + " changed while read, history file that does not parse)",
+      "4:a different file is already archived under that name, or the archived object's"
+          + " metadata is damaged (kept)",
       "5:the file belongs to another cluster or segment size than the archive"
     })
 final class WalPushCommand implements Callable<Integer>, ExitCodes {

@@ -102,6 +102,26 @@ final class FileArchiveStorage implements ArchiveStorage {
   }
 
   @Override
+  public OpenedObject openWithStat(String key) throws IOException {
+    Path file = resolve(key);
+    InputStream in = openExisting(key, file);
+    try {
+      Header header = readHeader(key, in);
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      ObjectStat stat =
+          new ObjectStat(
+              key,
+              attributes.size() - header.length(),
+              attributes.lastModifiedTime().toInstant(),
+              header.metadata());
+      return new OpenedObject(stat, in);
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
+  }
+
+  @Override
   public ObjectStat stat(String key) throws IOException {
     Path file = resolve(key);
     try (InputStream in = openExisting(key, file)) {

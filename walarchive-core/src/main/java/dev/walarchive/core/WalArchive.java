@@ -36,10 +36,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -375,7 +372,7 @@ public final class WalArchive implements AutoCloseable {
 
   private static void checkBackupHistory(Path file, WalFileName name, byte[] bytes)
       throws IOException {
-    String text = utf8(file, bytes, "backup history");
+    String text = text(bytes);
     try {
       BackupHistory.parse(name, text);
     } catch (IllegalArgumentException e) {
@@ -386,7 +383,7 @@ public final class WalArchive implements AutoCloseable {
 
   private static void checkTimelineHistory(Path file, WalFileName name, byte[] bytes)
       throws IOException {
-    String text = utf8(file, bytes, "timeline history");
+    String text = text(bytes);
     TimelineHistory history;
     try {
       history = TimelineHistory.parse(name.timeline(), text);
@@ -407,34 +404,15 @@ public final class WalArchive implements AutoCloseable {
     }
   }
 
-  private static String utf8(Path file, byte[] bytes, String what) throws IOException {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      int offset = firstInvalidUtf8(bytes);
-      throw new InvalidWalFileException(
-          "file "
-              + file
-              + " is not a valid "
-              + what
-              + " file: it is not UTF-8 text (invalid byte at offset "
-              + offset
-              + "); nothing was archived",
-          e);
-    }
-  }
-
-  private static int firstInvalidUtf8(byte[] bytes) {
-    var decoder = StandardCharsets.UTF_8.newDecoder();
-    var out = java.nio.CharBuffer.allocate(bytes.length + 1);
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    decoder.decode(in, out, true);
-    return in.position();
+  /**
+   * The text of a history file for validation only (the bytes are archived unchanged). PostgreSQL
+   * copies reasons and labels (e.g. a restore point's name) into these files byte for byte, in
+   * whatever encoding its configuration used, and its own reader accepts any bytes there; refusing
+   * non-UTF-8 text would stall archiving for good. ISO-8859-1 maps every byte to one char, so the
+   * structure is checked exactly and nothing is lost.
+   */
+  private static String text(byte[] bytes) {
+    return new String(bytes, StandardCharsets.ISO_8859_1);
   }
 
   private void checkManifest(SegmentHeader header, Path file) throws IOException {

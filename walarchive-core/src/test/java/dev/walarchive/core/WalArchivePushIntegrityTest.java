@@ -358,16 +358,14 @@ class WalArchivePushIntegrityTest {
   }
 
   @Test
-  void aTimelineHistoryThatIsNotUtf8IsRefusedNamingTheOffset() throws Exception {
+  void aTimelineHistoryThatIsNotUtf8IsArchivedByteForByte() throws Exception {
+    // PostgreSQL copies a restore point's name into the reason unconverted (here LATIN1 "café")
     WalArchive archive = WalArchive.builder(ArchiveStorages.memory()).tempDirectory(dir).build();
-    byte[] content = "1\t0/3000000\tat restore point \"x\"\n".getBytes(US_ASCII);
-    content[30] = (byte) 0xff;
-    Path bad = file("00000002.history", content);
-    assertThatThrownBy(() -> archive.push(bad))
-        .isInstanceOf(InvalidWalFileException.class)
-        .hasMessageContaining("00000002.history")
-        .hasMessageContaining("not UTF-8 text (invalid byte at offset 30)");
-    assertThat(walKeys(archive.storage())).isEmpty();
+    byte[] content = "1\t0/3000000\tat restore point \"caf?\"\n".getBytes(US_ASCII);
+    content[33] = (byte) 0xe9;
+    Path latin1 = file("00000002.history", content);
+    archive.push(latin1);
+    assertThat(archive.read(WalFileName.parse("00000002.history"))).isEqualTo(content);
   }
 
   @Test
@@ -380,12 +378,21 @@ class WalArchivePushIntegrityTest {
     Path latin1 =
         file(
             "000000010000000000000005.00000028.backup",
-            "START WAL LOCATION: 0/500028 (file 000000010000000000000005)\nLABEL: \u00e9t\u00e9\n"
+            ("START WAL LOCATION: 0/5000028 (file 000000010000000000000005)\n"
+                    + "STOP WAL LOCATION: 0/5000100 (file 000000010000000000000005)\n"
+                    + "CHECKPOINT LOCATION: 0/5000060\n"
+                    + "BACKUP METHOD: streamed\n"
+                    + "BACKUP FROM: primary\n"
+                    + "START TIME: 2026-11-21 10:15:02 UTC\n"
+                    + "LABEL: \u00e9t\u00e9\n"
+                    + "START TIMELINE: 1\n"
+                    + "STOP TIME: 2026-11-21 10:15:03 UTC\n"
+                    + "STOP TIMELINE: 1\n")
                 .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-    assertThatThrownBy(() -> archive.push(latin1))
-        .isInstanceOf(InvalidWalFileException.class)
-        .hasMessageContaining("not UTF-8 text");
     assertThat(walKeys(archive.storage())).isEmpty();
+    // a label in another encoding than UTF-8 is PostgreSQL's to write: archived unchanged
+    archive.push(latin1);
+    assertThat(walKeys(archive.storage())).hasSize(1);
   }
 
   // ---- stored metadata must agree with the authenticated content ----

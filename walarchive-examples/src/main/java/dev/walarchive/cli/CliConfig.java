@@ -230,7 +230,14 @@ final class CliConfig {
   }
 
   ArchiveStorage openStorage() throws IOException {
-    return ArchiveStorages.open(url(), storageOptions());
+    String u = url();
+    Map<String, String> o = storageOptions();
+    try {
+      return ArchiveStorages.open(u, o);
+    } catch (IllegalArgumentException e) {
+      // a malformed, relative or unknown archive URL is a configuration error for every command
+      throw new CliException(e.getMessage());
+    }
   }
 
   WalArchive openArchive() throws IOException {

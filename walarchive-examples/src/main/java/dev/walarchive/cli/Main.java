@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       RetainCommand.class,
       PinCommand.class,
+      KeysCommand.class,
+      RepairManifestCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -83,7 +83,19 @@ final class Manifests {
       if (e.getCause() instanceof AccessDeniedException a) {
         throw unreadable(a);
       }
-      throw e;
+      // the listing just worked, so this is the object itself: a damaged manifest (for file:, a
+      // file emptied or rewritten by hand fails the backend's own header check)
+      throw new ArchiveConfigurationException(
+          "cannot read the archive manifest "
+              + key.get()
+              + " at "
+              + location()
+              + " ("
+              + e.getMessage()
+              + "); restore it from a backup of the manifest or run '"
+              + REPAIR
+              + "' with the archive's configuration",
+          e);
     }
     if (bytes.length > MAX_MANIFEST) {
       throw new ArchiveConfigurationException(

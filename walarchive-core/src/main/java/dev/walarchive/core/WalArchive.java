@@ -427,7 +427,7 @@ public final class WalArchive implements AutoCloseable {
             header.systemIdentifier(),
             header.segmentSize(),
             clock.instant(),
-            storage.initializeArchive(),
+            initializeArchive(),
             1,
             keyring.encrypts()
                 ? ArchiveManifest.Encryption.AES_256_GCM
@@ -435,7 +435,11 @@ public final class WalArchive implements AutoCloseable {
             salt,
             keys);
     try {
-      storage.create(ArchiveManifest.KEY, ObjectSource.ofBytes(created.toBytes()), Map.of());
+      try {
+        storage.create(ArchiveManifest.KEY, ObjectSource.ofBytes(created.toBytes()), Map.of());
+      } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+        throw cannotCreate(e);
+      }
       log.info(
           "created archive for system identifier {} with {}-byte segments{}",
           Long.toUnsignedString(header.systemIdentifier()),
@@ -446,6 +450,25 @@ public final class WalArchive implements AutoCloseable {
       // a concurrent first push won: check against its manifest
       return manifests.require();
     }
+  }
+
+  private Map<String, String> initializeArchive() throws IOException {
+    try {
+      return storage.initializeArchive();
+    } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+      throw cannotCreate(e);
+    }
+  }
+
+  private ArchiveConfigurationException cannotCreate(java.nio.file.FileSystemException e) {
+    String reason =
+        e instanceof java.nio.file.AccessDeniedException
+            ? "permission denied to user " + System.getProperty("user.name") + " on " + e.getFile()
+            : e.getReason() == null
+                ? "no such file " + e.getFile()
+                : e.getFile() + ": " + e.getReason();
+    return new ArchiveConfigurationException(
+        "cannot create the archive at " + manifests.location() + ": " + reason, e);
   }
 
   /**

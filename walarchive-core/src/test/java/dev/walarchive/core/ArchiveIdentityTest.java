@@ -436,7 +436,8 @@ class ArchiveIdentityTest {
             .tempDirectory(dir)
             .build()) {
       assertThatThrownBy(() -> a.push(file))
-          .isInstanceOf(java.nio.file.NoSuchFileException.class)
+          .isInstanceOf(ArchiveConfigurationException.class)
+          .hasMessageContaining("cannot create the archive at file:" + typo)
           .hasMessageContaining(dir.resolve("no-such-parent").toString())
           .hasMessageContaining("fix the archive URL");
     }

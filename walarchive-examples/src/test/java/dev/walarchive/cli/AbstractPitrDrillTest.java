@@ -153,12 +153,18 @@ abstract class AbstractPitrDrillTest {
   /** A new data directory from the base backup, set up to recover through the CLI. */
   protected PostgresServer restoreFromBackup(String name, Map<String, String> recovery)
       throws Exception {
+    return restoreFromBackup(name, recovery, config);
+  }
+
+  /** As {@link #restoreFromBackup(String, Map)}, restoring with the CLI settings {@code cli}. */
+  protected PostgresServer restoreFromBackup(
+      String name, Map<String, String> recovery, Path cliConfig) throws Exception {
     Path dataDir = base.resolve(name);
     Drills.copyAsPostgres(backup, dataDir);
     PostgresServer server = track(PostgresServer.existing(dataDir));
     configureArchiving(server);
     server.setConfig(
-        "restore_command", Cli.launcher() + " wal-fetch --config " + config + " %f %p");
+        "restore_command", Cli.launcher() + " wal-fetch --config " + cliConfig + " %f %p");
     for (Map.Entry<String, String> e : recovery.entrySet()) {
       server.setConfig(e.getKey(), e.getValue());
     }

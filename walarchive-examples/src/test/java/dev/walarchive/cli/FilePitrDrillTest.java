@@ -21,6 +21,56 @@ class FilePitrDrillTest extends AbstractPitrDrillTest {
     return Map.of("url", "file:" + archiveDir);
   }
 
+  /** Starts a restore that must fail: asserts FATAL, the one-line reason, and no promotion. */
+  private PostgresServer assertRecoveryStops(PostgresServer server, String reason)
+      throws Exception {
+    try {
+      server.start();
+    } catch (Exception expected) {
+      // recovery may fail before the server accepts connections
+    }
+    Drills.waitUntilStopped(server, Duration.ofMinutes(3));
+    assertThat(server.logTail())
+        .containsPattern("FATAL: .*restore_command|FATAL:  could not restore file")
+        .contains(reason);
+    assertThat(Drills.clusterState(server)).isNotEqualTo("in production");
+    assertThat(server.dataDir().resolve("recovery.signal")).exists();
+    try (Stream<Path> s = Files.list(server.dataDir().resolve("pg_wal"))) {
+      assertThat(s.filter(p -> p.getFileName().toString().contains("RECOVERY")).toList())
+          .as("nothing left at %%p")
+          .isEmpty();
+    }
+    return server;
+  }
+
+  @Test
+  void aMistypedArchiveUrlStopsRecoveryAndNeverPromotes() throws Exception {
+    Path typo = base.resolve("walarchive-typo.properties");
+    String settings = Files.readString(config);
+    String wrong = "url=file:" + archiveDir.getParent().resolve("archve");
+    assertThat(settings).contains("url=file:" + archiveDir);
+    Drills.writeAsPostgres(typo, settings.replace("url=file:" + archiveDir, wrong));
+    Drills.restrictToOwner(typo);
+    PostgresServer server = restoreFromBackup("restore-typo", Map.of(), typo);
+    assertRecoveryStops(server, "no archive at file:" + archiveDir.getParent().resolve("archve"));
+    server.stop(); // the harness still counts the crashed server as running
+    assertThat(archiveDir.getParent().resolve("archve")).doesNotExist();
+  }
+
+  @Test
+  void aRemovedManifestStopsRecoveryAndNeverPromotes() throws Exception {
+    Path manifest = archiveDir.resolve("walarchive.manifest");
+    Path aside = base.resolve("manifest-aside");
+    Files.move(manifest, aside);
+    try {
+      PostgresServer server = restoreFromBackup("restore-no-manifest", Map.of());
+      assertRecoveryStops(server, "holds archived files but no archive manifest");
+      server.stop();
+    } finally {
+      Files.move(aside, manifest);
+    }
+  }
+
   @Test
   void aDamagedSegmentStopsRecoveryUntilItIsRepaired() throws Exception {
     // a timeline-1 segment between the backup's start and the end of the archive

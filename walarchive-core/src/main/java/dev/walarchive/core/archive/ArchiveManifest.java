@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  *     written before walarchive recorded it
  * @param keyCheckSalt the per-archive salt of the key check values (lowercase hex), null if no key
  *     is recorded
- * @param keys the key check value and state of each key id that belongs to the archive
+ * @param keys the key check value and state of each key id that belongs to the archive, sorted by
+ *     id
  */
 public record ArchiveManifest(
     int formatVersion,
@@ -87,7 +88,9 @@ public record ArchiveManifest(
     requireNonNull(created, "created is null");
     storageFacts = Map.copyOf(requireNonNull(storageFacts, "storageFacts is null"));
     requireNonNull(encryption, "encryption is null");
-    keys = Map.copyOf(new TreeMap<>(requireNonNull(keys, "keys is null")));
+    keys =
+        java.util.Collections.unmodifiableSortedMap(
+            new TreeMap<>(requireNonNull(keys, "keys is null")));
     if (revision < 1 || revision > 99_999_999) {
       throw new IllegalArgumentException("manifest revision " + revision + " out of range");
     }

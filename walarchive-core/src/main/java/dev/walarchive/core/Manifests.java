@@ -55,6 +55,10 @@ final class Manifests {
       }
     } catch (AccessDeniedException e) {
       throw unreadable(e);
+    } catch (ArchiveConfigurationException e) {
+      throw e;
+    } catch (IOException e) {
+      throw damaged(ArchiveManifest.KEY, e);
     }
     return Optional.ofNullable(newest);
   }
@@ -83,19 +87,7 @@ final class Manifests {
       if (e.getCause() instanceof AccessDeniedException a) {
         throw unreadable(a);
       }
-      // the listing just worked, so this is the object itself: a damaged manifest (for file:, a
-      // file emptied or rewritten by hand fails the backend's own header check)
-      throw new ArchiveConfigurationException(
-          "cannot read the archive manifest "
-              + key.get()
-              + " at "
-              + location()
-              + " ("
-              + e.getMessage()
-              + "); restore it from a backup of the manifest or run '"
-              + REPAIR
-              + "' with the archive's configuration",
-          e);
+      throw damaged(key.get(), e);
     }
     if (bytes.length > MAX_MANIFEST) {
       throw new ArchiveConfigurationException(
@@ -119,6 +111,33 @@ final class Manifests {
               + "' with the archive's configuration",
           e);
     }
+  }
+
+  /**
+   * A manifest that cannot be read although the store answers: damaged (for file:, a file emptied
+   * or rewritten by hand fails the backend's own header check, already while listing). Network
+   * failures stay storage errors.
+   */
+  private IOException damaged(String key, IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.SocketException
+          || t instanceof java.net.SocketTimeoutException
+          || t instanceof java.net.UnknownHostException
+          || t instanceof java.net.http.HttpTimeoutException) {
+        return e;
+      }
+    }
+    return new ArchiveConfigurationException(
+        "cannot read the archive manifest "
+            + key
+            + " at "
+            + location()
+            + " ("
+            + e.getMessage()
+            + "); if it is damaged, restore it from a backup of the manifest or run '"
+            + REPAIR
+            + "' with the archive's configuration",
+        e);
   }
 
   private ArchiveConfigurationException unreadable(AccessDeniedException e) {

@@ -68,7 +68,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each archived file is one object under {@code wal/<file name>}, encoded by {@link ObjectCodec}
  * (compressed, optionally encrypted, authenticated, bound to its name). The archive root holds an
- * {@link ArchiveManifest} naming the cluster and segment size, written with the first segment.
+ * {@link ArchiveManifest}, the archive's identity: cluster, segment size, encryption and key check
+ * values. The first segment pushed into an empty location writes it; every other operation requires
+ * it and fails with {@link ArchiveConfigurationException} without it, so a wrong location is never
+ * mistaken for an empty archive or for "not found".
  *
  * <p>Instances are thread safe. Closing the archive closes its storage.
  */

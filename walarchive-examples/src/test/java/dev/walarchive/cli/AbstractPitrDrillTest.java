@@ -172,6 +172,54 @@ abstract class AbstractPitrDrillTest {
     return server;
   }
 
+  /** The CLI settings with the archive URL changed to a sibling location that holds nothing. */
+  protected Path configWithEmptyLocation(String suffix) throws Exception {
+    String settings = Files.readString(config, UTF_8);
+    String url = urlOf(settings);
+    Path file = base.resolve("walarchive" + suffix + ".properties");
+    Drills.writeAsPostgres(
+        file, settings.replace("url=" + url + "\n", "url=" + url + suffix + "\n"));
+    Drills.restrictToOwner(file);
+    return file;
+  }
+
+  protected static String urlOf(String settings) {
+    return settings
+        .lines()
+        .filter(l -> l.startsWith("url="))
+        .findFirst()
+        .orElseThrow()
+        .substring("url=".length());
+  }
+
+  @Test
+  void aLocationWithNothingUnderItIsAConfigurationErrorNotNotFound() throws Exception {
+    Path empty = configWithEmptyLocation("-typo");
+    String url = urlOf(Files.readString(empty, UTF_8));
+    Path dest = base.resolve("fetch-typo");
+    Files.createDirectories(dest);
+    Cli.Result fetch =
+        Cli.run(
+            Map.of(),
+            "wal-fetch",
+            "--config",
+            empty.toString(),
+            "00000002.history",
+            dest.resolve("RECOVERYXLOG").toString());
+    assertThat(fetch.exitCode()).as(fetch.toString()).isEqualTo(126);
+    assertThat(fetch.stderrLines()).singleElement().asString().contains("no archive at");
+    try (java.util.stream.Stream<Path> s = Files.list(dest)) {
+      assertThat(s.toList()).isEmpty();
+    }
+    for (String command : List.of("show", "status")) {
+      Cli.Result r = Cli.run(Map.of(), command, "--config", empty.toString());
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.stderrLines()).singleElement().asString().contains("no archive at");
+      assertThat(r.stdout()).doesNotContain("empty");
+    }
+    assertThat(url).endsWith("-typo");
+  }
+
   @Test
   void recoversToATargetTimeThenFollowsTheNewTimeline() throws Exception {
     PostgresServer restored =

@@ -230,6 +230,39 @@ class ArchiveIdentityCliTest {
   }
 
   @Test
+  void anUnreadableManifestIsAConfigurationErrorNamingTheUser() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Drills.isRoot(), "needs root to run as postgres");
+    assertThat(Cli.run(env(), "wal-push", segment(1).toString()).exitCode()).isZero();
+    Drills.chownToPostgres(base);
+    Path manifest = archiveDir.resolve("walarchive.manifest");
+    Files.setPosixFilePermissions(manifest, java.util.Set.of());
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of(
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                Cli.launcher().toString(),
+                "wal-fetch",
+                "000000010000000000000002",
+                restoreDir.resolve("RECOVERYXLOG").toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("WALARCHIVE_"));
+    pb.environment().putAll(env());
+    Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    String err = new String(p.getErrorStream().readAllBytes(), UTF_8);
+    assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(err).isEqualTo(126);
+    assertThat(err.lines().filter(l -> !l.isBlank()).toList())
+        .singleElement()
+        .asString()
+        .contains("cannot read the archive manifest at file:" + archiveDir)
+        .contains("permission denied to user postgres");
+    assertThat(leftAtRestore()).isEmpty();
+  }
+
+  @Test
   void keyMistakesAreRefusedWithExit2AndStoreNothing() throws Exception {
     assertThat(Cli.run(env(), "wal-push", segment(1).toString()).exitCode()).isZero();
     List<String> before = stored();

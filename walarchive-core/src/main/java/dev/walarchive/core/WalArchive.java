@@ -2,6 +2,7 @@ package dev.walarchive.core;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.archive.ArchiveConfigurationException;
 import dev.walarchive.core.archive.ArchiveConflictException;
 import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.core.archive.ArchiveManifest;
@@ -51,6 +52,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +73,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each archived file is one object under {@code wal/<file name>}, encoded by {@link ObjectCodec}
  * (compressed, optionally encrypted, authenticated, bound to its name). The archive root holds an
- * {@link ArchiveManifest} naming the cluster and segment size, written with the first segment.
+ * {@link ArchiveManifest}, the archive's identity: cluster, segment size, encryption and key check
+ * values. The first segment pushed into an empty location writes it; every other operation requires
+ * it and fails with {@link ArchiveConfigurationException} without it, so a wrong location is never
+ * mistaken for an empty archive or for "not found".
  *
  * <p>Instances are thread safe. Closing the archive closes its storage.
  */
@@ -91,6 +96,8 @@ public final class WalArchive implements AutoCloseable {
   private final Path tempDirectory;
   private final int spoolMemoryLimit;
   private final Clock clock;
+  private final Manifests manifests;
+  private volatile ArchiveManifest checkedForReading;
 
   private WalArchive(Builder b) {
     this.storage = b.storage;
@@ -99,6 +106,7 @@ public final class WalArchive implements AutoCloseable {
     this.tempDirectory = b.tempDirectory;
     this.spoolMemoryLimit = b.spoolMemoryLimit;
     this.clock = b.clock;
+    this.manifests = new Manifests(b.storage);
   }
 
   /** Starts configuring an archive on {@code storage}. */
@@ -173,6 +181,7 @@ public final class WalArchive implements AutoCloseable {
         } else {
           checkTimelineHistory(file, name, bytes);
         }
+        checkManifestForHistoryFile(file);
         content = new ByteArrayInputStream(bytes);
       }
       return store(local, name, content);
@@ -416,30 +425,7 @@ public final class WalArchive implements AutoCloseable {
   }
 
   private void checkManifest(SegmentHeader header, Path file) throws IOException {
-    Optional<ArchiveManifest> existing = manifest();
-    if (existing.isEmpty()) {
-      ArchiveManifest created =
-          new ArchiveManifest(
-              ArchiveManifest.CURRENT_FORMAT,
-              header.systemIdentifier(),
-              header.segmentSize(),
-              clock.instant(),
-              storage.initializeArchive());
-      try {
-        storage.create(ArchiveManifest.KEY, ObjectSource.ofBytes(created.toBytes()), Map.of());
-        log.info(
-            "created archive for system identifier {} with {}-byte segments",
-            Long.toUnsignedString(header.systemIdentifier()),
-            header.segmentSize().bytes());
-        return;
-      } catch (FileAlreadyExistsException e) {
-        existing = manifest();
-        if (existing.isEmpty()) {
-          throw new IOException("archive manifest appeared and vanished during creation", e);
-        }
-      }
-    }
-    ArchiveManifest manifest = existing.get();
+    ArchiveManifest manifest = writableManifest(header);
     if (manifest.systemIdentifier() != header.systemIdentifier()) {
       throw new ArchiveMismatchException(
           "file "
@@ -460,20 +446,502 @@ public final class WalArchive implements AutoCloseable {
               + manifest.segmentSize().bytes()
               + "-byte segments; use a separate archive URL");
     }
+    manifests.checkWriteKeys(manifest, keyring);
     storage.checkArchive(manifest.storageFacts());
   }
 
   /**
-   * The archive's manifest, or empty if no segment was pushed yet.
-   *
-   * @throws IOException if it cannot be read or is malformed
+   * History files carry no cluster identity; the archive must exist already, or a WAL segment in
+   * the same directory (pg_wal always holds one) names the cluster that creates it. A promoted
+   * restore pushing into a new archive sends its {@code .history} file first.
    */
-  public Optional<ArchiveManifest> manifest() throws IOException {
-    try (InputStream in = storage.open(ArchiveManifest.KEY)) {
-      return Optional.of(ArchiveManifest.parse(in.readNBytes(64 * 1024)));
-    } catch (NoSuchFileException e) {
+  private void checkManifestForHistoryFile(Path file) throws IOException {
+    Optional<ArchiveManifest> existing = manifests.read();
+    if (existing.isPresent()) {
+      manifests.checkWriteKeys(existing.get(), keyring);
+      storage.checkArchive(existing.get().storageFacts());
+      return;
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    Optional<Map.Entry<Path, SegmentHeader>> sibling = siblingSegment(dir);
+    if (sibling.isEmpty()) {
+      throw new ArchiveConfigurationException(
+          "no archive at "
+              + manifests.location()
+              + " yet, and no WAL segment in "
+              + dir
+              + " tells which cluster it is for; an archive is created by pushing a WAL segment");
+    }
+    checkManifest(sibling.get().getValue(), sibling.get().getKey());
+  }
+
+  private static Optional<Map.Entry<Path, SegmentHeader>> siblingSegment(Path dir)
+      throws IOException {
+    if (dir == null || !Files.isDirectory(dir)) {
       return Optional.empty();
     }
+    List<Path> candidates = new ArrayList<>();
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      files
+          .filter(
+              p -> {
+                try {
+                  return WalFileName.parse(p.getFileName().toString()).kind()
+                      == WalFileName.Kind.SEGMENT;
+                } catch (IllegalArgumentException e) {
+                  return false;
+                }
+              })
+          .forEach(candidates::add);
+    }
+    candidates.sort(java.util.Comparator.reverseOrder());
+    for (Path candidate : candidates.subList(0, Math.min(16, candidates.size()))) {
+      try (InputStream in = Files.newInputStream(candidate)) {
+        SegmentHeader header = SegmentHeader.parse(in.readNBytes(SegmentHeader.LENGTH));
+        if (Files.size(candidate) == header.segmentSize().bytes()) {
+          return Optional.of(Map.entry(candidate, header));
+        }
+      } catch (IOException | IllegalArgumentException e) {
+        // not usable: try the next one
+      }
+    }
+    return Optional.empty();
+  }
+
+  private ArchiveManifest writableManifest(SegmentHeader header) throws IOException {
+    Optional<ArchiveManifest> existing = manifests.read();
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    if (manifests.holdsArchivedFiles()) {
+      throw new ArchiveConfigurationException(
+          "the archive at "
+              + manifests.location()
+              + " holds archived files but no archive manifest ("
+              + ArchiveManifest.KEY
+              + "), so nothing vouches for which cluster it belongs to; nothing was stored. If this"
+              + " is the right URL, rebuild the manifest with '"
+              + Manifests.REPAIR
+              + "' using the archive's configuration");
+    }
+    String salt = keyring.encrypts() ? Manifests.newSalt() : null;
+    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>();
+    if (keyring.encrypts()) {
+      String id =
+          keyring
+              .activeKeyId()
+              .orElseThrow(
+                  () ->
+                      new ArchiveConfigurationException(
+                          "the keyring holds several keys "
+                              + keyring.keyIds()
+                              + " and none is active; set the key id to encrypt with"));
+      keys.put(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false));
+    }
+    ArchiveManifest created =
+        new ArchiveManifest(
+            ArchiveManifest.CURRENT_FORMAT,
+            header.systemIdentifier(),
+            header.segmentSize(),
+            clock.instant(),
+            initializeArchive(),
+            1,
+            keyring.encrypts()
+                ? ArchiveManifest.Encryption.AES_256_GCM
+                : ArchiveManifest.Encryption.NONE,
+            salt,
+            keys);
+    try {
+      try {
+        storage.create(ArchiveManifest.KEY, ObjectSource.ofBytes(created.toBytes()), Map.of());
+      } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+        throw cannotCreate(e);
+      }
+      log.info(
+          "created archive for system identifier {} with {}-byte segments{}",
+          Long.toUnsignedString(header.systemIdentifier()),
+          header.segmentSize().bytes(),
+          keyring.encrypts() ? ", encrypted" : "");
+      return created;
+    } catch (FileAlreadyExistsException e) {
+      // a concurrent first push won: check against its manifest
+      return manifests.require();
+    }
+  }
+
+  private Map<String, String> initializeArchive() throws IOException {
+    try {
+      return storage.initializeArchive();
+    } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+      throw cannotCreate(e);
+    }
+  }
+
+  private ArchiveConfigurationException cannotCreate(java.nio.file.FileSystemException e) {
+    String reason =
+        e instanceof java.nio.file.AccessDeniedException
+            ? "permission denied to user " + System.getProperty("user.name") + " on " + e.getFile()
+            : e.getReason() == null
+                ? "no such file " + e.getFile()
+                : e.getFile() + ": " + e.getReason();
+    return new ArchiveConfigurationException(
+        "cannot create the archive at " + manifests.location() + ": " + reason, e);
+  }
+
+  /**
+   * The archive's manifest, or empty if the location holds none (nothing was ever pushed, or the
+   * URL is wrong).
+   *
+   * @throws ArchiveConfigurationException if the manifest cannot be read or is malformed
+   */
+  public Optional<ArchiveManifest> manifest() throws IOException {
+    return manifests.read();
+  }
+
+  /**
+   * The archive's manifest, which every operation but the first push requires.
+   *
+   * @throws ArchiveConfigurationException if the location holds none (the message names the
+   *     location and what to do) or it cannot be read or is malformed
+   */
+  public ArchiveManifest requireManifest() throws IOException {
+    return manifests.require();
+  }
+
+  /** The manifest, once checked against the keyring, for reading operations. */
+  private ArchiveManifest checkedManifest(boolean requireKey) throws IOException {
+    ArchiveManifest m = checkedForReading;
+    if (m == null) {
+      m = manifests.require();
+      manifests.checkReadKeys(m, keyring, false);
+      checkedForReading = m;
+    }
+    if (requireKey) {
+      manifests.checkReadKeys(m, keyring, true);
+    }
+    return m;
+  }
+
+  /**
+   * Rebuilds the manifest of an archive that lost it, or upgrades one that records no encryption
+   * (written by an older walarchive), from the archived objects: reads every object under {@code
+   * wal/} in full (verifying it with this archive's keyring), and writes a new manifest revision
+   * only if all segments agree on system identifier and segment size (and with the old manifest, if
+   * there is one) and every key id used is in the keyring. Encryption is recorded as on if any
+   * object is encrypted (and then the keys used, plus the keyring's active key, are registered),
+   * off otherwise. A current, valid manifest is returned unchanged.
+   *
+   * @throws ArchiveConfigurationException if the objects disagree, a key is missing, or no segment
+   *     tells the cluster; nothing is written then
+   */
+  public ArchiveManifest repairManifest() throws IOException {
+    Optional<ArchiveManifest> old;
+    long nextRevision;
+    try {
+      old = manifests.read();
+      if (old.isPresent() && old.get().encryption() != ArchiveManifest.Encryption.UNRECORDED) {
+        return old.get();
+      }
+      nextRevision = old.map(m -> m.revision() + 1).orElse(1L);
+    } catch (ArchiveConfigurationException e) {
+      Optional<String> broken = manifests.newestKey();
+      if (broken.isEmpty()) {
+        throw e;
+      }
+      old = Optional.empty();
+      nextRevision = ArchiveManifest.revisionOf(broken.get()).orElseThrow() + 1;
+    }
+    Long systemIdentifier = null;
+    WalSegmentSize segmentSize = null;
+    String firstSegment = null;
+    java.util.SortedSet<String> keyIds = new java.util.TreeSet<>();
+    String plaintextExample = null;
+    long objects = 0;
+    ObjectIterator it = storage.list(WAL_PREFIX);
+    while (it.hasNext()) {
+      ObjectEntry entry = it.next();
+      WalFileName name;
+      try {
+        name = WalFileName.parse(entry.key().substring(WAL_PREFIX.length()));
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      objects++;
+      dev.walarchive.core.format.ObjectHeader header;
+      try (InputStream in = storage.open(entry.key())) {
+        header = codec.readHeader(in);
+      } catch (UnknownKeyException e) {
+        throw new ArchiveConfigurationException(
+            "cannot repair the manifest at "
+                + manifests.location()
+                + ": "
+                + e.getMessage()
+                + "; configure every key the archive uses (a keyring file)",
+            e);
+      } catch (ObjectFormatException e) {
+        throw new ArchiveConfigurationException(
+            "cannot repair the manifest at "
+                + manifests.location()
+                + ": object "
+                + entry.key()
+                + " does not verify ("
+                + e.getMessage()
+                + "); with encryption turned on after the archive was started, set"
+                + " allow-unencrypted; otherwise inspect the object",
+            e);
+      }
+      if (!header.fileName().equals(name.name())) {
+        throw new ArchiveConfigurationException(
+            "cannot repair the manifest at "
+                + manifests.location()
+                + ": object "
+                + entry.key()
+                + " holds "
+                + header.fileName()
+                + "; remove or move the misplaced object first");
+      }
+      if (header.encrypted()) {
+        keyIds.add(header.keyId());
+      } else if (plaintextExample == null) {
+        plaintextExample = name.name();
+      }
+      if (name.kind() == WalFileName.Kind.SEGMENT
+          || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
+        SegmentHeader seg;
+        try (InputStream in = storage.open(entry.key());
+            InputStream plain = codec.decode(name.name(), in)) {
+          seg = SegmentHeader.parse(plain.readNBytes(SegmentHeader.LENGTH));
+        } catch (IllegalArgumentException e) {
+          throw new ArchiveConfigurationException(
+              "cannot repair the manifest at "
+                  + manifests.location()
+                  + ": "
+                  + name
+                  + " is not a WAL segment: "
+                  + e.getMessage());
+        }
+        if (systemIdentifier == null) {
+          systemIdentifier = seg.systemIdentifier();
+          segmentSize = seg.segmentSize();
+          firstSegment = name.name();
+        } else if (systemIdentifier != seg.systemIdentifier()
+            || !segmentSize.equals(seg.segmentSize())) {
+          throw new ArchiveConfigurationException(
+              "cannot repair the manifest at "
+                  + manifests.location()
+                  + ": "
+                  + firstSegment
+                  + " is of cluster "
+                  + Long.toUnsignedString(systemIdentifier)
+                  + " with "
+                  + segmentSize.bytes()
+                  + "-byte segments, but "
+                  + name
+                  + " of cluster "
+                  + Long.toUnsignedString(seg.systemIdentifier())
+                  + " with "
+                  + seg.segmentSize().bytes()
+                  + "-byte segments; move the foreign objects to an archive of their own first");
+        }
+      }
+    }
+    if (systemIdentifier == null && old.isEmpty()) {
+      throw new ArchiveConfigurationException(
+          "cannot repair the manifest at "
+              + manifests.location()
+              + ": "
+              + (objects == 0 ? "it holds no archived file" : "no archived WAL segment")
+              + " tells which cluster it belongs to; "
+              + (objects == 0
+                  ? "check the archive URL (the first wal-push of a segment creates an archive)"
+                  : "push a WAL segment of the cluster after removing the other objects"));
+    }
+    if (old.isPresent()
+        && systemIdentifier != null
+        && (old.get().systemIdentifier() != systemIdentifier
+            || !old.get().segmentSize().equals(segmentSize))) {
+      throw new ArchiveConfigurationException(
+          "cannot upgrade the manifest at "
+              + manifests.location()
+              + ": it records cluster "
+              + Long.toUnsignedString(old.get().systemIdentifier())
+              + ", but "
+              + firstSegment
+              + " is of cluster "
+              + Long.toUnsignedString(systemIdentifier)
+              + "; move the foreign objects out first");
+    }
+    boolean encrypted = !keyIds.isEmpty();
+    String salt = null;
+    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>();
+    if (encrypted) {
+      salt = Manifests.newSalt();
+      keyring.activeKeyId().ifPresent(keyIds::add);
+      for (String id : keyIds) {
+        keys.put(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false));
+      }
+    }
+    ArchiveManifest.Encryption encryption =
+        encrypted ? ArchiveManifest.Encryption.AES_256_GCM : ArchiveManifest.Encryption.NONE;
+    ArchiveManifest repaired =
+        old.isPresent()
+            ? old.get().next(encryption, salt, keys)
+            : new ArchiveManifest(
+                ArchiveManifest.CURRENT_FORMAT,
+                systemIdentifier,
+                segmentSize,
+                clock.instant(),
+                storage.initializeArchive(),
+                nextRevision,
+                encryption,
+                salt,
+                keys);
+    manifests.write(repaired);
+    checkedForReading = null;
+    log.info(
+        "wrote archive manifest revision {} from {} objects{}",
+        repaired.revision(),
+        objects,
+        plaintextExample != null && encrypted
+            ? " (some unencrypted, e.g. " + plaintextExample + ")"
+            : "");
+    return repaired;
+  }
+
+  /**
+   * Turns encryption on for an unencrypted archive: registers the keyring's active key; later
+   * pushes must use a registered key, and readers need {@code allowUnencryptedObjects} for what was
+   * archived before.
+   *
+   * @throws ArchiveConfigurationException if the archive is encrypted already, records no
+   *     encryption (upgrade it with {@link #repairManifest()}), or the keyring has no active key
+   */
+  public ArchiveManifest enableEncryption() throws IOException {
+    ArchiveManifest m = manifests.require();
+    if (m.encryption() == ArchiveManifest.Encryption.AES_256_GCM) {
+      throw new ArchiveConfigurationException(
+          "the archive at "
+              + manifests.location()
+              + " is encrypted already; add keys with 'walarchive keys add'");
+    }
+    if (m.encryption() == ArchiveManifest.Encryption.UNRECORDED) {
+      manifests.checkWriteKeys(m, keyring); // says to upgrade
+    }
+    String id = activeKey("encrypt the archive with");
+    String salt = Manifests.newSalt();
+    ArchiveManifest next =
+        m.next(
+            ArchiveManifest.Encryption.AES_256_GCM,
+            salt,
+            Map.of(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false)));
+    manifests.write(next);
+    checkedForReading = null;
+    log.info("archive encrypted from now on with key id {}", id);
+    return next;
+  }
+
+  /**
+   * Registers the keyring's active key in an encrypted archive, so that pushes may write with it.
+   * Registering a key that is registered already is a no-op.
+   *
+   * @throws ArchiveConfigurationException if the archive is not encrypted, or the id is registered
+   *     (or retired) with another key
+   */
+  public ArchiveManifest addKey() throws IOException {
+    ArchiveManifest m = manifests.require();
+    if (m.encryption() != ArchiveManifest.Encryption.AES_256_GCM) {
+      throw new ArchiveConfigurationException(
+          "the archive at "
+              + manifests.location()
+              + " is not encrypted"
+              + (m.encryption() == ArchiveManifest.Encryption.UNRECORDED
+                  ? " as far as its manifest records; run '" + Manifests.REPAIR + "' first"
+                  : "; turn encryption on with 'walarchive keys enable-encryption'"));
+    }
+    String id = activeKey("register");
+    String check = Manifests.check(keyring, id, m.keyCheckSalt());
+    ArchiveManifest.ArchiveKey recorded = m.keys().get(id);
+    if (recorded != null) {
+      if (!recorded.checkValue().equals(check)) {
+        throw new ArchiveConfigurationException(
+            "key id '"
+                + id
+                + "' is already registered in the archive at "
+                + manifests.location()
+                + " with a different key; register the new key under a new key id");
+      }
+      if (recorded.retired()) {
+        throw new ArchiveConfigurationException(
+            "key id '"
+                + id
+                + "' is retired in the archive at "
+                + manifests.location()
+                + "; a retired key is not used again, register a new key under a new key id");
+      }
+      return m;
+    }
+    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>(m.keys());
+    keys.put(id, new ArchiveManifest.ArchiveKey(check, false));
+    ArchiveManifest next = m.next(m.encryption(), m.keyCheckSalt(), keys);
+    manifests.write(next);
+    checkedForReading = null;
+    log.info("registered key id {}", id);
+    return next;
+  }
+
+  /**
+   * Retires a registered key: it still reads what it encrypted, but pushes with it are refused.
+   *
+   * @throws ArchiveConfigurationException if the id is not registered, retired already, or the last
+   *     current key
+   */
+  public ArchiveManifest retireKey(String keyId) throws IOException {
+    requireNonNull(keyId, "keyId is null");
+    ArchiveManifest m = manifests.require();
+    ArchiveManifest.ArchiveKey recorded = m.keys().get(keyId);
+    if (recorded == null) {
+      throw new ArchiveConfigurationException(
+          "key id '"
+              + keyId
+              + "' is not registered in the archive at "
+              + manifests.location()
+              + " (registered: "
+              + m.keys().keySet()
+              + ")");
+    }
+    if (recorded.retired()) {
+      return m;
+    }
+    if (Manifests.current(m).size() == 1) {
+      throw new ArchiveConfigurationException(
+          "key id '"
+              + keyId
+              + "' is the last current key of the archive at "
+              + manifests.location()
+              + "; register its successor with 'walarchive keys add' first");
+    }
+    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>(m.keys());
+    keys.put(keyId, new ArchiveManifest.ArchiveKey(recorded.checkValue(), true));
+    ArchiveManifest next = m.next(m.encryption(), m.keyCheckSalt(), keys);
+    manifests.write(next);
+    checkedForReading = null;
+    log.info("retired key id {}", keyId);
+    return next;
+  }
+
+  private String activeKey(String purpose) throws ArchiveConfigurationException {
+    if (!keyring.encrypts()) {
+      throw new ArchiveConfigurationException(
+          "no key is configured to " + purpose + "; set key-file and key-id");
+    }
+    return keyring
+        .activeKeyId()
+        .orElseThrow(
+            () ->
+                new ArchiveConfigurationException(
+                    "the keyring holds several keys "
+                        + keyring.keyIds()
+                        + " and none is active; set the active key id"));
   }
 
   /**
@@ -490,6 +958,7 @@ public final class WalArchive implements AutoCloseable {
   public long fetch(String fileName, Path destination) throws IOException {
     WalFileName name = WalFileName.parse(requireNonNull(fileName, "fileName is null"));
     requireNonNull(destination, "destination is null");
+    checkedManifest(true);
     Path target = destination.toAbsolutePath();
     Path dir = target.getParent();
     if (dir == null || !Files.isDirectory(dir)) {
@@ -638,6 +1107,7 @@ public final class WalArchive implements AutoCloseable {
    * @throws WalFileNotFoundException if it is not in the archive
    */
   public byte[] read(WalFileName name) throws IOException {
+    checkedManifest(false);
     try (InputStream stored = storage.open(keyOf(name));
         InputStream plain = codec.decode(name.name(), stored)) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -656,6 +1126,7 @@ public final class WalArchive implements AutoCloseable {
    * @throws ObjectFormatException if verification fails
    */
   public long verifyObject(WalFileName name) throws IOException {
+    checkedManifest(false);
     try (OpenedObject stored = storage.openWithStat(keyOf(name))) {
       return decodeVerified(name, stored, OutputStream.nullOutputStream());
     } catch (NoSuchFileException e) {
@@ -670,7 +1141,7 @@ public final class WalArchive implements AutoCloseable {
   public ArchiveInventory inventory() throws IOException {
     List<ArchiveInventory.Entry> entries = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
-    WalSegmentSize size = manifest().map(ArchiveManifest::segmentSize).orElse(null);
+    WalSegmentSize size = checkedManifest(false).segmentSize();
     ObjectIterator it = storage.list(WAL_PREFIX);
     while (it.hasNext()) {
       ObjectEntry e = it.next();
@@ -722,6 +1193,7 @@ public final class WalArchive implements AutoCloseable {
    */
   public void pin(WalFileName backup) throws IOException {
     checkBackupName(backup);
+    checkedManifest(false);
     try {
       storage.stat(keyOf(backup));
     } catch (NoSuchFileException e) {
@@ -741,12 +1213,14 @@ public final class WalArchive implements AutoCloseable {
   /** Removes the pin of a backup; unpinning an unpinned backup is a no-op. */
   public void unpin(WalFileName backup) throws IOException {
     checkBackupName(backup);
+    checkedManifest(false);
     storage.delete(List.of(PIN_PREFIX + backup.name()));
     log.info("unpinned {}", backup);
   }
 
   /** The pinned backups, in name order. */
   public java.util.SortedSet<WalFileName> pinnedBackups() throws IOException {
+    checkedManifest(false);
     java.util.SortedSet<WalFileName> pins = new java.util.TreeSet<>();
     ObjectIterator it = storage.list(PIN_PREFIX);
     while (it.hasNext()) {

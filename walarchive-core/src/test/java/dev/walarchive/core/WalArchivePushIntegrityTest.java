@@ -317,6 +317,8 @@ class WalArchivePushIntegrityTest {
 
   private Path file(String name, byte[] content) throws IOException {
     Path d = Files.createDirectories(dir.resolve("pg_wal"));
+    // as in a real pg_wal, a segment beside it tells a new archive which cluster it is for
+    SyntheticWal.writeSegment(d, SYSID, 1, 1, ONE_MB, 1);
     return Files.write(d.resolve(name), content);
   }
 

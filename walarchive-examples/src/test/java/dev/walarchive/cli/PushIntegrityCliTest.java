@@ -139,6 +139,7 @@ class PushIntegrityCliTest {
   @Test
   void anEmptyHistoryFileIsRefusedWithExit3AndTheRealOneIsArchivedAfterwards() throws Exception {
     Path pgWal = Files.createDirectories(base.resolve("pg_wal"));
+    segment("pg_wal", 1, 1); // a real pg_wal holds a segment: it names the cluster
     Path history = Files.write(pgWal.resolve("00000002.history"), new byte[0]);
     assertOneLineError(
         Cli.run(env, "wal-push", history.toString()),
@@ -159,6 +160,7 @@ class PushIntegrityCliTest {
     // PostgreSQL writes a restore point's name into the reason byte for byte: refusing it would
     // stall archiving for good, so only the structure is checked
     Path pgWal = Files.createDirectories(base.resolve("pg_wal"));
+    segment("pg_wal", 1, 1); // a real pg_wal holds a segment: it names the cluster
     byte[] content = "1\t0/3000000\tat restore point \"caf?\"\n".getBytes(US_ASCII);
     content[33] = (byte) 0xe9; // "café" in LATIN1
     Path history = Files.write(pgWal.resolve("00000003.history"), content);

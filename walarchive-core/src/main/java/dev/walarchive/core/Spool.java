@@ -1,11 +1,13 @@
 package dev.walarchive.core;
 
 import dev.walarchive.core.storage.ObjectSource;
+import dev.walarchive.core.storage.TemporaryFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Collects an encoded object: in memory up to a threshold, then in a temporary file, so that memory
@@ -31,7 +33,11 @@ final class Spool extends OutputStream {
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
     if (fileOut == null && memory.size() + len > memoryLimit) {
-      file = Files.createTempFile(tempDir, "walarchive-spool-", ".tmp");
+      TemporaryFiles.removeStale(tempDir, "walarchive-spool");
+      file =
+          Files.createFile(
+              TemporaryFiles.newPath(tempDir, "walarchive-spool"),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       fileOut = Files.newOutputStream(file);
       memory.writeTo(fileOut);
       memory = null;

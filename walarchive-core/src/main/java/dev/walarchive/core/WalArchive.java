@@ -22,6 +22,7 @@ import dev.walarchive.core.storage.ObjectEntry;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
+import dev.walarchive.core.storage.TemporaryFiles;
 import dev.walarchive.core.wal.BackupHistory;
 import dev.walarchive.core.wal.SegmentHeader;
 import dev.walarchive.core.wal.TimelineHistory;
@@ -33,6 +34,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -46,7 +48,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -386,22 +387,35 @@ public final class WalArchive implements AutoCloseable {
     } catch (NoSuchFileException e) {
       throw new WalFileNotFoundException(name.name());
     }
-    Path temp =
-        dir.resolve(
-            "."
-                + target.getFileName()
-                + ".walarchive-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    // leftovers of earlier runs that were killed (never a live run's: TemporaryFiles)
+    TemporaryFiles.removeStale(dir, ".");
+    Path temp = TemporaryFiles.newPath(dir, "." + target.getFileName());
     long written = 0;
     try (stored) {
-      try (FileChannel channel =
-              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          InputStream plain = codec.decode(name.name(), stored)) {
-        OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
-        written = plain.transferTo(out);
-        channel.force(true);
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      } catch (AccessDeniedException e) {
+        throw TemporaryFiles.cannotWrite(dir, e);
       }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      try (channel;
+          InputStream plain = codec.decode(name.name(), stored)) {
+        OutputStream out =
+            TemporaryFiles.namingDirectory(
+                dir, java.nio.channels.Channels.newOutputStream(channel));
+        written = plain.transferTo(out);
+        try {
+          channel.force(true);
+        } catch (IOException e) {
+          throw TemporaryFiles.writeFailure(dir, e);
+        }
+      }
+      try {
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AccessDeniedException e) {
+        throw TemporaryFiles.cannotWrite(dir, e);
+      }
       try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
         d.force(true);
       }

@@ -5,6 +5,7 @@ import dev.walarchive.core.storage.TemporaryFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,11 +35,16 @@ final class Spool extends OutputStream {
   public void write(byte[] b, int off, int len) throws IOException {
     if (fileOut == null && memory.size() + len > memoryLimit) {
       TemporaryFiles.removeStale(tempDir, "walarchive-spool");
-      file =
-          Files.createFile(
-              TemporaryFiles.newPath(tempDir, "walarchive-spool"),
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      fileOut = Files.newOutputStream(file);
+      Path temp = TemporaryFiles.newPath(tempDir, "walarchive-spool");
+      try {
+        file =
+            Files.createFile(
+                temp,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (AccessDeniedException e) {
+        throw TemporaryFiles.cannotWrite(tempDir, e);
+      }
+      fileOut = TemporaryFiles.namingDirectory(tempDir, Files.newOutputStream(file));
       memory.writeTo(fileOut);
       memory = null;
     }

@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
       "1:not in the archive (normal at the end of recovery); nothing written",
       "126:usage or configuration error",
       "128:the archived object failed verification (corrupt, tampered, wrong or missing key)",
-      "129:storage or I/O error after retries"
+      "129:storage or I/O error after retries",
+      "130, 131, 143:stopped by SIGINT, SIGQUIT, SIGTERM (nothing written)"
     })
 final class WalFetchCommand implements Callable<Integer>, ExitCodes {
   @Mixin CliConfig config;

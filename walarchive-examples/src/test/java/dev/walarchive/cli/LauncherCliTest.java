@@ -3,6 +3,7 @@ package dev.walarchive.cli;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.walarchive.core.storage.TemporaryFiles;
 import dev.walarchive.core.testing.PostgresServer;
 import dev.walarchive.core.testing.SyntheticWal;
 import dev.walarchive.core.wal.WalSegmentSize;
@@ -381,5 +382,58 @@ class LauncherCliTest {
     Cli.Result later = Cli.run(env, "wal-push", file.toString());
     assertThat(later.exitCode()).as(later.toString()).isZero();
     assertThat(allTemps()).isEmpty();
+  }
+
+  private Cli.Result runAsPostgres(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    if (Drills.isRoot()) {
+      cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
+    }
+    cmd.add(Cli.launcher().toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("WALARCHIVE_"));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    byte[] err = p.getErrorStream().readAllBytes();
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    return new Cli.Result(p.exitValue(), new String(out, UTF_8), new String(err, UTF_8));
+  }
+
+  @Test
+  void permissionProblemsNameTheDirectoryAndTheUserAndARePushNeedsNoWriteAccess() throws Exception {
+    Path file = segment(7, 7);
+    archiveTheSegment();
+    Path other = segment(8, 8);
+    // the archive belongs to root (written above); the postgres user may read it, not write
+    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+    for (Path p : List.of(file, other, base.resolve("key"))) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+    Files.setPosixFilePermissions(
+        base.resolve("tmp"), PosixFilePermissions.fromString("rwxrwxrwx"));
+    String user = Drills.isRoot() ? "postgres" : System.getProperty("user.name");
+    if (!Drills.isRoot()) {
+      Files.setPosixFilePermissions(
+          archiveDir.resolve("wal"), PosixFilePermissions.fromString("r-xr-xr-x"));
+    }
+
+    Cli.Result again = runAsPostgres("wal-push", file.toString());
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+
+    Cli.Result denied = runAsPostgres("wal-push", other.toString());
+    assertOneLine(
+        denied, 1, "cannot write to directory " + archiveDir.resolve("wal") + " as user " + user);
+    assertThat(denied.stderr()).doesNotContain(TemporaryFiles.MARKER);
+
+    Cli.Result fetchDenied =
+        runAsPostgres("wal-fetch", SEGMENT, pgWal.resolve("RECOVERYXLOG").toString());
+    assertThat(fetchDenied.exitCode()).as(fetchDenied.toString()).isGreaterThan(125);
+    assertOneLine(
+        fetchDenied,
+        fetchDenied.exitCode(),
+        "cannot write to directory " + pgWal + " as user " + user);
+    assertThat(pgWal).isEmptyDirectory();
   }
 }

@@ -119,4 +119,22 @@ class TemporaryFilesTest {
       System.clearProperty("walarchive.launcher.temps");
     }
   }
+
+  @Test
+  void aFailedWriteNamesTheDirectory() {
+    java.io.OutputStream full =
+        TemporaryFiles.namingDirectory(
+            dir,
+            new java.io.OutputStream() {
+              @Override
+              public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+              }
+            });
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> full.write(new byte[10], 0, 10))
+        .hasMessage("cannot write to directory " + dir + ": No space left on device");
+    assertThat(TemporaryFiles.cannotWrite(dir, null).getMessage())
+        .startsWith(
+            "cannot write to directory " + dir + " as user " + System.getProperty("user.name"));
+  }
 }

@@ -212,23 +212,10 @@ class LauncherCliTest {
 
   /** The launcher, started as the leader of a process group of its own (as under PostgreSQL). */
   private Process startInOwnGroup(Map<String, String> env, String... args) throws IOException {
-    // a process group of its own, and the signal mask PostgreSQL's children have: none blocked
-    // (a JVM's threads block SIGQUIT, and the processes they start inherit that)
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "perl",
-                "-MPOSIX",
-                "-e",
-                "POSIX::setsid(); sigprocmask(SIG_SETMASK, POSIX::SigSet->new) or die; exec @ARGV",
-                Cli.launcher().toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("WALARCHIVE_"));
-    pb.environment().putAll(env);
-    pb.redirectOutput(base.resolve("stdout").toFile())
-        .redirectError(base.resolve("stderr").toFile());
-    return pb.start();
+    return Cli.groupLeaderBuilder(env, args)
+        .redirectOutput(base.resolve("stdout").toFile())
+        .redirectError(base.resolve("stderr").toFile())
+        .start();
   }
 
   private static void signal(String signal, String target) throws Exception {

@@ -66,12 +66,25 @@ final class Cli {
     return pb.command(cmd);
   }
 
-  /** Sends {@code signal} (such as "KILL") to the process group {@code leader} leads. */
+  /**
+   * Sends {@code signal} (such as "KILL") to the process group {@code leader} leads, unless it has
+   * ended already; waits for the group to exist if the leader has not made it yet.
+   */
   static void signalGroup(Process leader, String signal) throws IOException, InterruptedException {
-    Process kill =
-        new ProcessBuilder("kill", "-" + signal, "--", "-" + leader.pid()).inheritIO().start();
-    if (kill.waitFor() != 0) {
-      throw new IllegalStateException("kill -" + signal + " -" + leader.pid() + " failed");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      Process kill =
+          new ProcessBuilder("kill", "-" + signal, "--", "-" + leader.pid())
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (kill.waitFor() == 0 || !leader.isAlive()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("kill -" + signal + " -" + leader.pid() + " failed");
+      }
+      Thread.sleep(5);
     }
   }
 

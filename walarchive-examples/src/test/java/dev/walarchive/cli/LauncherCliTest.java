@@ -271,7 +271,11 @@ class LauncherCliTest {
     awaitTemp(p);
     List<ProcessHandle> jvms = p.descendants().toList();
     assertThat(jvms).isNotEmpty();
-    signal(signal, wholeGroup ? "-" + p.pid() : String.valueOf(p.pid()));
+    if (wholeGroup) {
+      Cli.signalGroup(p, signal);
+    } else {
+      signal(signal, String.valueOf(p.pid()));
+    }
     if (!p.waitFor(1, TimeUnit.MINUTES)) {
       String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
       p.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -1,11 +1,14 @@
 package dev.walarchive.core;
 
 import dev.walarchive.core.storage.ObjectSource;
+import dev.walarchive.core.storage.TemporaryFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Collects an encoded object: in memory up to a threshold, then in a temporary file, so that memory
@@ -31,8 +34,17 @@ final class Spool extends OutputStream {
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
     if (fileOut == null && memory.size() + len > memoryLimit) {
-      file = Files.createTempFile(tempDir, "walarchive-spool-", ".tmp");
-      fileOut = Files.newOutputStream(file);
+      TemporaryFiles.removeStale(tempDir, "walarchive-spool");
+      Path temp = TemporaryFiles.newPath(tempDir, "walarchive-spool");
+      try {
+        file =
+            Files.createFile(
+                temp,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (AccessDeniedException e) {
+        throw TemporaryFiles.cannotWrite(tempDir, e);
+      }
+      fileOut = TemporaryFiles.namingDirectory(tempDir, Files.newOutputStream(file));
       memory.writeTo(fileOut);
       memory = null;
     }

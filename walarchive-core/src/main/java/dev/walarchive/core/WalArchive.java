@@ -26,6 +26,7 @@ import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
 import dev.walarchive.core.storage.OpenedObject;
+import dev.walarchive.core.storage.TemporaryFiles;
 import dev.walarchive.core.wal.BackupHistory;
 import dev.walarchive.core.wal.SegmentHeader;
 import dev.walarchive.core.wal.TimelineHistory;
@@ -39,6 +40,7 @@ import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -53,7 +55,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -971,21 +972,34 @@ public final class WalArchive implements AutoCloseable {
     } catch (NoSuchFileException e) {
       throw new WalFileNotFoundException(name.name());
     }
-    Path temp =
-        dir.resolve(
-            "."
-                + target.getFileName()
-                + ".walarchive-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    // leftovers of earlier runs that were killed (never a live run's: TemporaryFiles)
+    TemporaryFiles.removeStale(dir, ".");
+    Path temp = TemporaryFiles.newPath(dir, "." + target.getFileName());
     long written = 0;
     try (stored) {
-      try (FileChannel channel =
-          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
-        written = decodeVerified(name, stored, out);
-        channel.force(true);
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      } catch (AccessDeniedException e) {
+        throw TemporaryFiles.cannotWrite(dir, e);
       }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      try (channel) {
+        OutputStream out =
+            TemporaryFiles.namingDirectory(
+                dir, java.nio.channels.Channels.newOutputStream(channel));
+        written = decodeVerified(name, stored, out);
+        try {
+          channel.force(true);
+        } catch (IOException e) {
+          throw TemporaryFiles.writeFailure(dir, e);
+        }
+      }
+      try {
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AccessDeniedException e) {
+        throw TemporaryFiles.cannotWrite(dir, e);
+      }
       try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
         d.force(true);
       }

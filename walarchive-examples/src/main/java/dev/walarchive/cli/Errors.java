@@ -11,7 +11,7 @@ final class Errors {
 
   static String oneLine(Throwable e) {
     String message;
-    if (e instanceof AccessDeniedException a) {
+    if (e instanceof AccessDeniedException a && a.getReason() == null) {
       message = "permission denied: " + a.getFile();
     } else if (e instanceof NoSuchFileException n && n.getReason() == null) {
       message = "no such file: " + n.getFile();

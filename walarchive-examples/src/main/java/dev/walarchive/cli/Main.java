@@ -111,12 +111,7 @@ public final class Main implements Runnable {
     } catch (RuntimeException | Error e) {
       // not an Exception picocli handed to the handler: a broken installation (LinkageError),
       // out of memory, ... Still one line, and an exit code PostgreSQL treats as failure.
-      String command = args.length > 0 ? args[0] : "";
-      err.println("walarchive " + command + ": internal error: " + e);
-      if (Logging.verbose()) {
-        e.printStackTrace(err);
-      }
-      return command.equals("wal-fetch") ? 129 : command.equals("wal-push") ? 1 : 3;
+      return Bootstrap.failure(args, e, err);
     }
   }
 

@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
           + " is not the archive's",
       "128:the archived object failed verification (corrupt, tampered, wrong or missing key,"
           + " metadata that contradicts the content)",
-      "129:storage or I/O error after retries"
+      "129:storage or I/O error after retries",
+      "130, 131, 143:stopped by SIGINT, SIGQUIT, SIGTERM (nothing written)"
     })
 final class WalFetchCommand implements Callable<Integer>, ExitCodes {
   @Mixin CliConfig config;

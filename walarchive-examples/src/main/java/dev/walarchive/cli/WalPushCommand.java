@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
         "%nExit codes (all below 126, so PostgreSQL keeps the WAL and retries):%n",
     exitCodeList = {
       "0:archived and durable, or already archived with identical content",
-      "1:storage or I/O error; retry later",
+      "1:storage or I/O error, or stopped by a signal; retry later",
       "2:usage or configuration error: also a key or missing key that does not fit the archive, an"
           + " archive without a manifest",
       "3:not a valid WAL file (bad name, missing, not a regular file, header contradicts name,"

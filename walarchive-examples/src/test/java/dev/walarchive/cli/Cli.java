@@ -48,6 +48,46 @@ final class Cli {
     return pb;
   }
 
+  /**
+   * Like {@link #builder}, but the launcher leads a process group of its own (as the archive
+   * command does under PostgreSQL) and starts with no signal blocked (a JVM's threads block
+   * SIGQUIT, and the processes they start inherit that), so that tests can signal the group.
+   */
+  static ProcessBuilder groupLeaderBuilder(Map<String, String> env, String... args) {
+    ProcessBuilder pb = builder(env, args);
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "perl",
+                "-MPOSIX",
+                "-e",
+                "POSIX::setsid(); sigprocmask(SIG_SETMASK, POSIX::SigSet->new) or die; exec @ARGV"));
+    cmd.addAll(pb.command());
+    return pb.command(cmd);
+  }
+
+  /**
+   * Sends {@code signal} (such as "KILL") to the process group {@code leader} leads, unless it has
+   * ended already; waits for the group to exist if the leader has not made it yet.
+   */
+  static void signalGroup(Process leader, String signal) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      Process kill =
+          new ProcessBuilder("kill", "-" + signal, "--", "-" + leader.pid())
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (kill.waitFor() == 0 || !leader.isAlive()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("kill -" + signal + " -" + leader.pid() + " failed");
+      }
+      Thread.sleep(5);
+    }
+  }
+
   static Result run(Map<String, String> env, String... args)
       throws IOException, InterruptedException {
     Path out = Files.createTempFile("walarchive-cli-", ".out");

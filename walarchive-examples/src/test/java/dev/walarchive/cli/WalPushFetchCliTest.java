@@ -125,9 +125,10 @@ class WalPushFetchCliTest {
       long segno = 100 + i;
       Path file = segment("kill", segno, 1000 + i);
       String name = file.getFileName().toString();
-      Process p = Cli.builder(env, "wal-push", file.toString()).start();
+      // kill -9 of the whole process group: the launcher and its JVM
+      Process p = Cli.groupLeaderBuilder(env, "wal-push", file.toString()).start();
       Thread.sleep(random.nextInt(1500));
-      p.destroyForcibly();
+      Cli.signalGroup(p, "KILL");
       assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
       if (archivedNames().contains(name)) {
         // visible means complete: it restores byte for byte

@@ -10,9 +10,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -28,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Objects as files below a root directory; the key's {@code /} separate directories. Each file
@@ -38,14 +39,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>The archive directory itself is created by the first write if its parent exists; no directory
  * above it is ever created, so a mistyped path fails instead of growing a new tree.
  *
- * <p>create writes a temporary file beside the target, fsyncs it, hard-links it to the target name
- * (which fails if the name exists: no replace is possible), removes the temporary name and fsyncs
- * the directory. A crash leaves at most a temporary file, which is never visible as an object.
+ * <p>create writes a temporary file in the directory {@code .walarchive-tmp-files} beside the
+ * target, fsyncs it, hard-links it to the target name (which fails if the name exists: no replace
+ * is possible), removes the temporary name and fsyncs the directory. A crash leaves at most a
+ * temporary file, which is never visible as an object; later creates in that directory remove it
+ * once it is provably stale ({@link TemporaryFiles}).
  */
 final class FileArchiveStorage implements ArchiveStorage {
   private static final byte[] MAGIC = "WALARCHIVE-FILE-OBJECT 1\n".getBytes(US_ASCII);
   private static final int MAX_HEADER = 64 * 1024;
-  static final String TEMP_MARKER = ".walarchive-tmp-";
+  static final String TEMP_MARKER = TemporaryFiles.MARKER;
+
+  /** Beside the objects of each directory: the temporary files of creates in progress. */
+  static final String TEMP_DIRECTORY = TEMP_MARKER + "files";
 
   private final Path root;
 
@@ -58,17 +64,36 @@ final class FileArchiveStorage implements ArchiveStorage {
       throws IOException {
     Path target = resolve(key);
     Map<String, String> meta = StorageKeys.checkMetadata(metadata);
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      // objects are never replaced: an existing one needs no temporary file (a re-push must not
+      // fail for want of write permission); the link below stays the atomic test
+      throw new FileAlreadyExistsException(key, null, "object already exists");
+    }
     Path dir = target.getParent();
-    createDirectoriesDurably(dir);
-    Path temp =
-        dir.resolve(
-            target.getFileName()
-                + TEMP_MARKER
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     try {
-      try (FileChannel channel =
-          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        OutputStream out = Channels.newOutputStream(channel);
+      createDirectoriesDurably(dir);
+    } catch (AccessDeniedException e) {
+      Path denied = e.getFile() == null ? dir : Path.of(e.getFile());
+      throw TemporaryFiles.cannotWrite(denied.getParent() == null ? denied : denied.getParent(), e);
+    }
+    Path temps = dir.resolve(TEMP_DIRECTORY);
+    try {
+      Files.createDirectory(temps);
+    } catch (FileAlreadyExistsException e) {
+      TemporaryFiles.removeStale(temps, "");
+    } catch (AccessDeniedException e) {
+      throw TemporaryFiles.cannotWrite(dir, e);
+    }
+    Path temp = TemporaryFiles.newPath(temps, target.getFileName().toString());
+    try {
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      } catch (AccessDeniedException e) {
+        throw TemporaryFiles.cannotWrite(dir, e);
+      }
+      try (channel) {
+        OutputStream out = TemporaryFiles.namingDirectory(dir, Channels.newOutputStream(channel));
         out.write(header(meta));
         long copied;
         try (InputStream in = content.openStream()) {
@@ -78,12 +103,18 @@ final class FileArchiveStorage implements ArchiveStorage {
           throw new IOException(
               "content of " + key + " has " + copied + " bytes, expected " + content.length());
         }
-        channel.force(true);
+        try {
+          channel.force(true);
+        } catch (IOException e) {
+          throw TemporaryFiles.writeFailure(dir, e);
+        }
       }
       try {
         Files.createLink(target, temp);
       } catch (FileAlreadyExistsException e) {
         throw new FileAlreadyExistsException(key, null, "object already exists");
+      } catch (AccessDeniedException e) {
+        throw TemporaryFiles.cannotWrite(dir, e);
       }
       fsyncDirectory(dir);
     } finally {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ShowCommand.class,
       VerifyCommand.class,
       StatusCommand.class,
+      CheckCommand.class,
       RetainCommand.class,
       PinCommand.class,
       DemoCommand.class,

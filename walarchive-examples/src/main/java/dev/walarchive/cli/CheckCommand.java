@@ -1,6 +1,7 @@
 package dev.walarchive.cli;
 
 import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.format.Keyring;
 import dev.walarchive.postgres.ArchivingCheck;
 import dev.walarchive.postgres.CheckReport;
 import dev.walarchive.postgres.CheckResult;
@@ -150,8 +151,15 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
     String url = config.url();
     builder.archiveUrl(url);
     builder.tempDirectory(config.tempDirectory());
+    Keyring keyring = config.keyring();
+    builder.keyring(keyring);
     CheckReport report;
-    try (WalArchive archive = config.openArchive()) {
+    try (WalArchive archive =
+        WalArchive.builder(config.openStorage())
+            .compression(config.compression())
+            .keyring(keyring)
+            .tempDirectory(config.tempDirectory())
+            .build()) {
       try (Connection connection = connect(settings)) {
         report = builder.build().run(connection, archive);
       } catch (SQLException e) {
@@ -302,7 +310,18 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
                 .append("\"} ")
                 .append(state)
                 .append('\n'));
-    ServerFigures f = report.figures();
+    serverMetrics(sb, report.figures(), label, report.finished());
+    gauge(
+        sb,
+        "walarchive_check_timestamp_seconds",
+        "When the check finished (Unix time).",
+        label,
+        report.finished().getEpochSecond());
+    return sb.toString();
+  }
+
+  /** The server-side figures as Prometheus metrics, for {@code check} and {@code status --pg}. */
+  static void serverMetrics(StringBuilder sb, ServerFigures f, String label, Instant now) {
     optional(
         sb,
         "walarchive_archive_lag_bytes",
@@ -327,8 +346,7 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
           "walarchive_last_archived_age_seconds",
           "Seconds since pg_stat_archiver's last_archived_time.",
           label,
-          Math.max(
-              0, Duration.between(f.lastArchivedTime().get(), report.finished()).getSeconds()));
+          Math.max(0, Duration.between(f.lastArchivedTime().get(), now).getSeconds()));
     }
     if (f.failedCount().isPresent()) {
       sb.append("# HELP walarchive_archiver_failed_total pg_stat_archiver.failed_count.\n");
@@ -348,13 +366,6 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
           .append(f.archivedCount().getAsLong())
           .append('\n');
     }
-    gauge(
-        sb,
-        "walarchive_check_timestamp_seconds",
-        "When the check finished (Unix time).",
-        label,
-        report.finished().getEpochSecond());
-    return sb.toString();
   }
 
   private static void optional(
@@ -364,7 +375,7 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
     }
   }
 
-  private static void gauge(StringBuilder sb, String name, String help, String label, long value) {
+  static void gauge(StringBuilder sb, String name, String help, String label, long value) {
     sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
     sb.append("# TYPE ").append(name).append(" gauge\n");
     sb.append(name).append('{').append(label).append("} ").append(value).append('\n');

@@ -134,6 +134,38 @@ class CheckCliTest {
     assertThat(m.find()).isTrue();
     assertThat(archiveDir.resolve("wal").resolve(m.group(1))).isRegularFile();
     assertThat(line(r, "OK", "wal_level")).contains("postgresql.conf:");
+    assertThat(line(r, "OK", "encryption")).contains("is encrypted").contains("key id 'check'");
+  }
+
+  @Test
+  @Order(2)
+  void statusWithPgAddsTheServerSideFigures() throws Exception {
+    Cli.Result human = Cli.run(env(primary), "status", "--pg");
+    assertThat(human.exitCode()).as("%s", human).isZero();
+    assertThat(human.stdout())
+        .contains("newest segment: ")
+        .contains("server: primary on timeline 1 at ")
+        .contains("archiver: ")
+        .containsPattern("ready: \\d+ WAL file")
+        .containsPattern("lag: \\d+ complete segment\\(s\\), \\d+ bytes not yet archived");
+    Cli.Result prom =
+        Cli.run(
+            env(primary),
+            "status",
+            "--prometheus",
+            "--pg",
+            "postgresql://postgres@127.0.0.1:" + primary.port() + "/postgres");
+    assertThat(prom.exitCode()).as("%s", prom).isZero();
+    List<PrometheusText.Sample> samples = PrometheusText.parse(prom.stdout());
+    assertThat(value(samples, "walarchive_archive_lag_segments")).isGreaterThanOrEqualTo(0);
+    assertThat(value(samples, "walarchive_newest_segment_age_seconds")).isGreaterThanOrEqualTo(0);
+    Cli.Result json = Cli.run(env(primary), "status", "--json", "--pg");
+    assertThat(json.stdout()).contains(",\"server\":{\"standby\":false,\"timeline\":1,");
+    Map<String, String> down = env(primary);
+    down.put("PGPORT", "1");
+    Cli.Result refused = Cli.run(down, "status", "--pg");
+    assertThat(refused.exitCode()).isEqualTo(3);
+    assertThat(refused.stderrLines()).hasSize(1);
   }
 
   @Test
@@ -207,15 +239,18 @@ class CheckCliTest {
     standby.setConfig(
         "restore_command", Cli.launcher() + " wal-fetch --config " + config + " %f %p");
     standby.start();
-    String primaryWal = primary.queryOne("SELECT pg_walfile_name(pg_current_wal_lsn())");
+    // once the primary's archiver is idle, a switch would show as a new archived (or .ready) file
+    String idle = "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'";
+    primary.waitFor("SELECT (" + idle + ") = 0", Duration.ofMinutes(1));
+    String archived = primary.queryOne("SELECT archived_count FROM pg_stat_archiver");
     Cli.Result r = check(env(standby), "--timeout", "10s");
     assertThat(r.exitCode()).as("%s", r).isZero();
     assertThat(line(r, "OK", "restore")).contains("restored and verified");
     line(r, "OK", "restore_command");
     line(r, "WARNING", "archive_mode");
     assertThat(r.stdout()).doesNotContain("end_to_end");
-    assertThat(primary.queryOne("SELECT pg_walfile_name(pg_current_wal_lsn())"))
-        .isEqualTo(primaryWal);
+    assertThat(primary.queryOne(idle)).isEqualTo("0");
+    assertThat(primary.queryOne("SELECT archived_count FROM pg_stat_archiver")).isEqualTo(archived);
     standby.stop();
   }
 

@@ -6,7 +6,11 @@ import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.archive.WalFileNotFoundException;
+import dev.walarchive.core.format.Compression;
+import dev.walarchive.core.format.Keyring;
+import dev.walarchive.core.format.ObjectCodec;
 import dev.walarchive.core.format.ObjectFormatException;
+import dev.walarchive.core.format.ObjectHeader;
 import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.SegmentHeader;
@@ -92,6 +96,7 @@ public final class ArchivingCheck {
   private final String expectedConfigFile;
   private final Long maxReady;
   private final Path tempDirectory;
+  private final Keyring keyring;
   private final Clock clock;
 
   private ArchivingCheck(Builder b) {
@@ -103,6 +108,7 @@ public final class ArchivingCheck {
     this.expectedConfigFile = b.expectedConfigFile;
     this.maxReady = b.maxReady;
     this.tempDirectory = b.tempDirectory;
+    this.keyring = b.keyring;
     this.clock = b.clock;
   }
 
@@ -125,6 +131,25 @@ public final class ArchivingCheck {
     Run run = new Run(connection, archive);
     run.all();
     return new CheckReport(run.results, run.figures(), clock.instant());
+  }
+
+  /**
+   * Reads the server-side figures only (archiver statistics, {@code .ready} count, lag against
+   * {@code archive}), without judging settings and without forcing a WAL switch: for status
+   * displays.
+   *
+   * @throws SQLException if the connection fails
+   */
+  public ServerFigures figures(Connection connection, WalArchive archive) throws SQLException {
+    requireNonNull(connection, "connection is null");
+    requireNonNull(archive, "archive is null");
+    connection.setAutoCommit(true);
+    Run run = new Run(connection, archive);
+    run.readServer();
+    run.after = run.archiver();
+    run.checkReady();
+    run.checkLag();
+    return run.figures();
   }
 
   /** One setting as {@code pg_settings} shows it. */
@@ -832,6 +857,7 @@ public final class ArchivingCheck {
                       + point
                       + "') was archived, then restored and verified as restore_command would, in "
                       + format(took)));
+          checkEncryption(segment);
         } else {
           results.add(
               CheckResult.failed(
@@ -874,6 +900,7 @@ public final class ArchivingCheck {
                   "newest archived segment "
                       + newest.get()
                       + " was restored and verified as restore_command would"));
+          checkEncryption(newest.get());
         } else {
           results.add(
               CheckResult.failed(
@@ -926,6 +953,43 @@ public final class ArchivingCheck {
         if (dir != null) {
           deleteQuietly(dir);
         }
+      }
+    }
+
+    void checkEncryption(WalFileName name) {
+      if (keyring == null) {
+        return;
+      }
+      ObjectHeader header;
+      try (InputStream in = archive.storage().open(WalArchive.keyOf(name))) {
+        header = new ObjectCodec(Compression.none(), keyring).readHeader(in);
+      } catch (IOException e) {
+        results.add(
+            CheckResult.failed(
+                "encryption",
+                "cannot read the object header of " + name + ": " + oneLine(e),
+                "check the key settings and the storage"));
+        return;
+      }
+      if (header.encrypted()) {
+        results.add(
+            CheckResult.ok(
+                "encryption",
+                name
+                    + " is encrypted ("
+                    + header.encryption()
+                    + ", key id '"
+                    + header.keyId()
+                    + "') and this check's keys decrypt it"));
+      } else if (keyring.encrypts()) {
+        results.add(
+            CheckResult.warning(
+                "encryption",
+                name + " is archived without encryption, though this check has a key",
+                "give archive_command the same key settings as this check"));
+      } else {
+        results.add(
+            CheckResult.ok("encryption", "the archive is not encrypted (no key configured)"));
       }
     }
 
@@ -1209,6 +1273,7 @@ public final class ArchivingCheck {
     private String expectedConfigFile;
     private Long maxReady;
     private Path tempDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+    private Keyring keyring;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -1275,6 +1340,16 @@ public final class ArchivingCheck {
     /** Where restored segments are written for verification; default {@code java.io.tmpdir}. */
     public Builder tempDirectory(Path dir) {
       this.tempDirectory = requireNonNull(dir, "dir is null");
+      return this;
+    }
+
+    /**
+     * The keyring the archive was opened with: with it, the check also reports whether the restored
+     * segment was encrypted and with which key id (a plaintext segment in an archive this check
+     * reads with a key is a warning). Without it there is no encryption line.
+     */
+    public Builder keyring(Keyring keyring) {
+      this.keyring = requireNonNull(keyring, "keyring is null");
       return this;
     }
 

@@ -123,6 +123,7 @@ class CheckCliTest {
   @Order(1)
   void aCorrectlyConfiguredPrimaryPassesAndTheForcedSegmentIsInTheArchive() throws Exception {
     Cli.Result r = check(env(primary), "--max-age", "1h", "--timeout", "2m");
+    System.out.println(r.stdout()); // the README's example
     assertThat(r.exitCode()).as("%s", r).isZero();
     assertThat(r.stdout()).doesNotContain("FAILED").contains("check: ok");
     line(r, "OK", "archive_command");

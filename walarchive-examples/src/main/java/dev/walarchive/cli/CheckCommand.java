@@ -102,6 +102,14 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
               + " still printed.")
   Path heartbeat;
 
+  @Option(
+      names = "--state",
+      paramLabel = "FILE",
+      description =
+          "Remember pg_stat_archiver's failed_count in FILE between runs, and fail if it rose since"
+              + " the previous run (e.g. /var/lib/walarchive/check.state).")
+  Path state;
+
   @ArgGroup(exclusive = true)
   Format format = new Format();
 
@@ -153,6 +161,12 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
     builder.tempDirectory(config.tempDirectory());
     Keyring keyring = config.keyring();
     builder.keyring(keyring);
+    if (state != null) {
+      ServerFigures previous = readState(state);
+      if (previous != null) {
+        builder.previous(previous);
+      }
+    }
     CheckReport report;
     try (WalArchive archive =
         WalArchive.builder(config.openStorage())
@@ -168,6 +182,9 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
       }
     }
     boolean passed = report.passed();
+    if (state != null) {
+      writeState(state, report);
+    }
     if (format.json) {
       out.println(json(report, settings));
     } else if (format.prometheus) {
@@ -200,8 +217,71 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
           "cannot connect to PostgreSQL at "
               + settings
               + ": "
-              + Errors.oneLine(e)
+              + Errors.oneLine(e).replaceAll("\\.$", "")
               + "; check PGHOST/PGPORT/PGUSER (or --pg) and the password (PGPASSWORD, ~/.pgpass)");
+    }
+  }
+
+  private static ServerFigures readState(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return null;
+    }
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.Reader r =
+        Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    try {
+      String count = p.getProperty("failed-count");
+      String reset = p.getProperty("stats-reset", "");
+      return new ServerFigures(
+          false,
+          0,
+          java.util.Optional.empty(),
+          OptionalLong.empty(),
+          count == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(count.trim())),
+          java.util.Optional.empty(),
+          java.util.Optional.empty(),
+          java.util.Optional.empty(),
+          java.util.Optional.empty(),
+          reset.isBlank()
+              ? java.util.Optional.empty()
+              : java.util.Optional.of(Instant.parse(reset.trim())),
+          OptionalLong.empty(),
+          java.util.Optional.empty(),
+          OptionalLong.empty(),
+          OptionalLong.empty());
+    } catch (RuntimeException e) {
+      throw new CliException(
+          "state file " + file + " is malformed (" + e.getMessage() + "); delete it to start over");
+    }
+  }
+
+  private static void writeState(Path file, CheckReport report) throws IOException {
+    ServerFigures f = report.figures();
+    if (f.failedCount().isEmpty()) {
+      return;
+    }
+    String text =
+        "# walarchive check state: pg_stat_archiver at the end of the last run\n"
+            + "failed-count="
+            + f.failedCount().getAsLong()
+            + "\nstats-reset="
+            + f.statsReset().map(Instant::toString).orElse("")
+            + "\nfinished="
+            + report.finished()
+            + "\n";
+    Path dir = file.toAbsolutePath().getParent();
+    Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    try {
+      Files.writeString(temp, text, java.nio.charset.StandardCharsets.UTF_8);
+      Files.move(
+          temp,
+          file,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temp);
     }
   }
 
@@ -267,6 +347,7 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
     figures.put("lastArchivedTime", f.lastArchivedTime().map(Instant::toString).orElse(null));
     figures.put("lastFailedWal", f.lastFailedWal().orElse(null));
     figures.put("lastFailedTime", f.lastFailedTime().map(Instant::toString).orElse(null));
+    figures.put("statsReset", f.statsReset().map(Instant::toString).orElse(null));
     figures.put("readyCount", boxed(f.readyCount()));
     figures.put("newestArchivedSegment", f.newestArchivedSegment().orElse(null));
     figures.put("lagSegments", boxed(f.lagSegments()));

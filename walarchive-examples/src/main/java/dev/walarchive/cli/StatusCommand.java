@@ -150,6 +150,7 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
     m.put("lastArchivedTime", f.lastArchivedTime().map(Instant::toString).orElse(null));
     m.put("lastFailedWal", f.lastFailedWal().orElse(null));
     m.put("lastFailedTime", f.lastFailedTime().map(Instant::toString).orElse(null));
+    m.put("statsReset", f.statsReset().map(Instant::toString).orElse(null));
     m.put("readyCount", f.readyCount().isPresent() ? f.readyCount().getAsLong() : null);
     m.put("lagSegments", f.lagSegments().isPresent() ? f.lagSegments().getAsLong() : null);
     m.put("lagBytes", f.lagBytes().isPresent() ? f.lagBytes().getAsLong() : null);

@@ -392,6 +392,21 @@ class CheckCliTest {
       assertThat(line(r, "FAILED", "archiver"))
           .contains("during this check")
           .contains("fix: read the archive_command error in the server log");
+
+      // across runs: a state file remembers failed_count
+      Path state = base.resolve("check.state");
+      Cli.Result first = check(env(primary), "--no-switch", "--state", state.toString());
+      assertThat(first.exitCode()).as("%s", first).isEqualTo(1);
+      String failed = primary.queryOne("SELECT failed_count FROM pg_stat_archiver");
+      assertThat(Files.readString(state)).contains("failed-count=" + failed);
+      // a new segment wakes the archiver, which fails again
+      primary.execute("SELECT pg_create_restore_point('again')");
+      primary.execute("SELECT pg_switch_wal()");
+      primary.waitFor(
+          "SELECT failed_count > " + failed + " FROM pg_stat_archiver", Duration.ofMinutes(2));
+      Cli.Result second = check(env(primary), "--no-switch", "--state", state.toString());
+      assertThat(second.exitCode()).as("%s", second).isEqualTo(1);
+      assertThat(line(second, "FAILED", "archiver")).contains("since the previous check");
     } finally {
       Files.setPosixFilePermissions(wal, PosixFilePermissions.fromString("rwxr-xr-x"));
     }

@@ -97,6 +97,7 @@ public final class ArchivingCheck {
   private final Long maxReady;
   private final Path tempDirectory;
   private final Keyring keyring;
+  private final ServerFigures previous;
   private final Clock clock;
 
   private ArchivingCheck(Builder b) {
@@ -109,6 +110,7 @@ public final class ArchivingCheck {
     this.maxReady = b.maxReady;
     this.tempDirectory = b.tempDirectory;
     this.keyring = b.keyring;
+    this.previous = b.previous;
     this.clock = b.clock;
   }
 
@@ -1002,14 +1004,15 @@ public final class ArchivingCheck {
         Instant lastArchivedTime,
         long failedCount,
         String lastFailedWal,
-        Instant lastFailedTime) {}
+        Instant lastFailedTime,
+        Instant statsReset) {}
 
     Archiver archiver() throws SQLException {
       try (Statement s = c.createStatement();
           ResultSet r =
               s.executeQuery(
                   "SELECT archived_count, last_archived_wal, last_archived_time, failed_count,"
-                      + " last_failed_wal, last_failed_time FROM pg_stat_archiver")) {
+                      + " last_failed_wal, last_failed_time, stats_reset FROM pg_stat_archiver")) {
         if (!r.next()) {
           return null;
         }
@@ -1019,7 +1022,8 @@ public final class ArchivingCheck {
             instant(r.getTimestamp(3)),
             r.getLong(4),
             r.getString(5),
-            instant(r.getTimestamp(6)));
+            instant(r.getTimestamp(6)),
+            instant(r.getTimestamp(7)));
       }
     }
 
@@ -1045,6 +1049,22 @@ public final class ArchivingCheck {
                     + after.failedCount,
                 "read the archive_command error in the server log and fix it (is the archive"
                     + " writable by the PostgreSQL user?)"));
+      } else if (previous != null
+          && previous.failedCount().isPresent()
+          && previous.statsReset().equals(Optional.ofNullable(after.statsReset))
+          && after.failedCount > previous.failedCount().getAsLong()) {
+        results.add(
+            CheckResult.failed(
+                "archiver",
+                "archive_command failed "
+                    + (after.failedCount - previous.failedCount().getAsLong())
+                    + " time(s) since the previous check (last for "
+                    + after.lastFailedWal
+                    + " at "
+                    + after.lastFailedTime
+                    + "); failed_count is "
+                    + after.failedCount,
+                "read the archive_command error in the server log and fix it"));
       } else if (after.lastFailedTime != null
           && (after.lastArchivedTime == null
               || after.lastFailedTime.isAfter(after.lastArchivedTime))) {
@@ -1202,6 +1222,7 @@ public final class ArchivingCheck {
           Optional.ofNullable(a == null ? null : a.lastArchivedTime),
           Optional.ofNullable(a == null ? null : a.lastFailedWal),
           Optional.ofNullable(a == null ? null : a.lastFailedTime),
+          Optional.ofNullable(a == null ? null : a.statsReset),
           readyCount == null ? OptionalLong.empty() : OptionalLong.of(readyCount),
           Optional.ofNullable(newestArchived).map(WalFileName::name),
           lagSegments == null ? OptionalLong.empty() : OptionalLong.of(lagSegments),
@@ -1274,6 +1295,7 @@ public final class ArchivingCheck {
     private Long maxReady;
     private Path tempDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     private Keyring keyring;
+    private ServerFigures previous;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -1350,6 +1372,15 @@ public final class ArchivingCheck {
      */
     public Builder keyring(Keyring keyring) {
       this.keyring = requireNonNull(keyring, "keyring is null");
+      return this;
+    }
+
+    /**
+     * The figures of the previous run (for example kept in a file by a cron job): fail if {@code
+     * failed_count} rose since then (unless the statistics were reset in between).
+     */
+    public Builder previous(ServerFigures previous) {
+      this.previous = requireNonNull(previous, "previous is null");
       return this;
     }
 

@@ -18,6 +18,8 @@ import java.util.OptionalLong;
  * @param lastArchivedTime {@code pg_stat_archiver.last_archived_time}
  * @param lastFailedWal {@code pg_stat_archiver.last_failed_wal}
  * @param lastFailedTime {@code pg_stat_archiver.last_failed_time}
+ * @param statsReset {@code pg_stat_archiver.stats_reset}: counts from runs with the same value are
+ *     comparable
  * @param readyCount WAL files waiting to be archived ({@code .ready} files in {@code
  *     pg_wal/archive_status})
  * @param newestArchivedSegment the newest segment of {@code timeline} in the archive
@@ -34,6 +36,7 @@ public record ServerFigures(
     Optional<Instant> lastArchivedTime,
     Optional<String> lastFailedWal,
     Optional<Instant> lastFailedTime,
+    Optional<Instant> statsReset,
     OptionalLong readyCount,
     Optional<String> newestArchivedSegment,
     OptionalLong lagSegments,

@@ -78,9 +78,9 @@ public final class PgConnectionSettings {
       rest = url.substring("postgres://".length());
     } else {
       throw new IllegalArgumentException(
-          "connection URL must start with postgresql:// or jdbc:postgresql:// (got '"
-              + safePrefix(url)
-              + "')");
+          "connection URL must start with postgresql:// or jdbc:postgresql:// (got "
+              + schemeOf(url)
+              + ")");
     }
     Map<String, String> query = new LinkedHashMap<>();
     int q = rest.indexOf('?');
@@ -92,7 +92,7 @@ public final class PgConnectionSettings {
         int eq = pair.indexOf('=');
         if (eq <= 0) {
           throw new IllegalArgumentException(
-              "connection URL parameter '" + safePrefix(pair) + "' has no value");
+              "a connection URL parameter has no value; write name=value");
         }
         query.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
       }
@@ -171,8 +171,9 @@ public final class PgConnectionSettings {
       portNumber = -1;
     }
     if (portNumber < 1 || portNumber > 65535) {
+      // the text is not echoed: in a mistyped URL it may be part of the password
       throw new IllegalArgumentException(
-          "port '" + portText + "' is not a TCP port; use a number from 1 to 65535");
+          "the port (PGPORT, or the URL's :port) is not a TCP port; use a number from 1 to 65535");
     }
     user = first(user, env.get("PGUSER"), first(env.get("USER"), env.get("LOGNAME"), "postgres"));
     database = first(database, env.get("PGDATABASE"), user);
@@ -191,7 +192,7 @@ public final class PgConnectionSettings {
     for (Map.Entry<String, String> e : query.entrySet()) {
       if (!e.getKey().matches("[A-Za-z][A-Za-z0-9_]*")) {
         throw new IllegalArgumentException(
-            "connection URL parameter '" + safePrefix(e.getKey()) + "' is not a valid name");
+            "a connection URL parameter name is not a valid name (letters, digits, _)");
       }
       parameters.put(e.getKey(), e.getValue());
     }
@@ -231,10 +232,10 @@ public final class PgConnectionSettings {
     }
   }
 
-  private static String safePrefix(String s) {
-    String cut = s.length() > 20 ? s.substring(0, 20) + "..." : s;
-    int at = cut.indexOf('@');
-    return at >= 0 ? "...@" + cut.substring(at + 1) : cut;
+  private static String schemeOf(String url) {
+    int colon = url.indexOf(':');
+    String scheme = colon > 0 ? url.substring(0, colon) : "";
+    return scheme.matches("[A-Za-z][A-Za-z0-9+.-]{0,20}") ? "'" + scheme + ":'" : "no scheme";
   }
 
   /** The host name or address. */

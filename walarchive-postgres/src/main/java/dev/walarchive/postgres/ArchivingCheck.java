@@ -388,6 +388,7 @@ public final class ArchivingCheck {
       Setting s = setting("archive_command");
       String where = "archive_command (from " + s.where() + ")";
       if (s.value().isBlank()) {
+        archivingOff = true;
         if (!standby || setting("archive_mode").value().equals("always")) {
           results.add(
               CheckResult.failed(
@@ -784,7 +785,7 @@ public final class ArchivingCheck {
         results.add(
             CheckResult.warning(
                 "end_to_end",
-                "not run: archiving is off (see above), no segment could reach the archive",
+                "not run: archiving is not set up (see above), no segment could reach the archive",
                 "fix the settings above, then run the check again"));
         return;
       }

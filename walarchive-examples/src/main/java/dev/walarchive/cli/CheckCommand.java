@@ -177,8 +177,13 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
       try (Connection connection = connect(settings)) {
         report = builder.build().run(connection, archive);
       } catch (SQLException e) {
-        throw new ConnectionFailure(
-            "PostgreSQL at " + settings + " failed during the check: " + Errors.oneLine(e));
+        throw unreachable(
+            out,
+            url,
+            new ConnectionFailure(
+                "PostgreSQL at " + settings + " failed during the check: " + Errors.oneLine(e)));
+      } catch (ConnectionFailure e) {
+        throw unreachable(out, url, e);
       }
     }
     boolean passed = report.passed();
@@ -197,6 +202,40 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
       touch(heartbeat);
     }
     return passed ? 0 : 1;
+  }
+
+  /**
+   * With --json or --prometheus, a connection failure still produces a document saying the check
+   * failed, so a textfile collector reports failure instead of a vanished metric.
+   */
+  private ConnectionFailure unreachable(PrintWriter out, String url, ConnectionFailure e) {
+    if (format.json) {
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("ok", false);
+      root.put("error", e.getMessage());
+      root.put("finished", Instant.now().toString());
+      out.println(Json.value(root));
+    } else if (format.prometheus) {
+      StringBuilder sb = new StringBuilder();
+      String label =
+          "archive=\"" + escape(dev.walarchive.core.storage.ArchiveStorages.redact(url)) + "\"";
+      gauge(sb, "walarchive_check_success", "1 if every check passed, else 0.", label, 0);
+      gauge(
+          sb,
+          "walarchive_check_connected",
+          "1 if the check could connect to PostgreSQL, else 0.",
+          label,
+          0);
+      gauge(
+          sb,
+          "walarchive_check_timestamp_seconds",
+          "When the check finished (Unix time).",
+          label,
+          Instant.now().getEpochSecond());
+      out.print(sb);
+    }
+    out.flush();
+    return e;
   }
 
   static PgConnectionSettings connectionSettings(String pg) throws CliException {
@@ -391,6 +430,12 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
                 .append("\"} ")
                 .append(state)
                 .append('\n'));
+    gauge(
+        sb,
+        "walarchive_check_connected",
+        "1 if the check could connect to PostgreSQL, else 0.",
+        label,
+        1);
     serverMetrics(sb, report.figures(), label, report.finished());
     gauge(
         sb,

@@ -343,7 +343,14 @@ class CheckCliTest {
       assertThat(refused.exitCode()).as("%s", refused).isEqualTo(3);
       assertThat(refused.stderrLines()).hasSize(1);
       assertThat(refused.stderr()).contains("cannot connect").contains("checker@127.0.0.1");
+      assertThat(refused.stdout()).startsWith("{\"ok\":false,").contains("\"error\":");
       assertNoSecret(refused);
+      Cli.Result refusedProm = check(wrong, "--prometheus");
+      assertThat(refusedProm.exitCode()).isEqualTo(3);
+      List<PrometheusText.Sample> down = PrometheusText.parse(refusedProm.stdout());
+      assertThat(value(down, "walarchive_check_success")).isEqualTo(0.0);
+      assertThat(value(down, "walarchive_check_connected")).isEqualTo(0.0);
+      assertNoSecret(refusedProm);
 
       Map<String, String> env = env(primary);
       env.remove("PGUSER");

@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
       ShowCommand.class,
       VerifyCommand.class,
       StatusCommand.class,
+      CheckCommand.class,
       RetainCommand.class,
       PinCommand.class,
       KeysCommand.class,

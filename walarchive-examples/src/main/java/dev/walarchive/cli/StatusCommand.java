@@ -2,7 +2,12 @@ package dev.walarchive.cli;
 
 import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.archive.ArchiveInventory;
+import dev.walarchive.postgres.ArchivingCheck;
+import dev.walarchive.postgres.PgConnectionSettings;
+import dev.walarchive.postgres.ServerFigures;
 import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,7 +29,11 @@ import picocli.CommandLine.Spec;
     description =
         "Prints the archive's status from one listing: newest archived segment and its age, segments and bytes per timeline, gaps. --prometheus writes the text exposition format for a node-exporter textfile collector (write to a temporary file, then rename).",
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:printed", "2:usage or configuration error", "3:storage or I/O error"})
+    exitCodeList = {
+      "0:printed",
+      "2:usage or configuration error",
+      "3:storage or I/O error, or (with --pg) cannot connect to PostgreSQL"
+    })
 final class StatusCommand implements Callable<Integer>, ExitCodes {
   @Mixin CliConfig config;
 
@@ -32,6 +41,17 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
 
   @ArgGroup(exclusive = true)
   Format format = new Format();
+
+  @Option(
+      names = "--pg",
+      arity = "0..1",
+      fallbackValue = "",
+      paramLabel = "URL",
+      description =
+          "Also show the server-side figures (pg_stat_archiver, .ready files, archive lag) of the"
+              + " PostgreSQL server at URL, or, with no URL, the one the libpq environment names"
+              + " (PGHOST, PGPORT, ...). Nothing is changed on the server.")
+  String pg;
 
   static final class Format {
     @Option(names = "--json", description = "One JSON document.")
@@ -47,18 +67,94 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
     String url = config.url();
     try (WalArchive archive = config.openArchive()) {
       ArchiveInventory inventory = archive.inventory();
+      ServerFigures server = pg == null ? null : serverFigures(archive);
       Instant now = Instant.now();
       if (format.json) {
-        out.println(json(inventory, now));
+        String json = json(inventory, now);
+        if (server != null) {
+          json = json.substring(0, json.length() - 1) + ",\"server\":" + serverJson(server) + "}";
+        }
+        out.println(json);
       } else if (format.prometheus) {
-        out.print(
-            prometheus(inventory, now, dev.walarchive.core.storage.ArchiveStorages.redact(url)));
+        String redacted = dev.walarchive.core.storage.ArchiveStorages.redact(url);
+        out.print(prometheus(inventory, now, redacted));
+        if (server != null) {
+          StringBuilder sb = new StringBuilder();
+          CheckCommand.serverMetrics(
+              sb, server, "archive=\"" + CheckCommand.escape(redacted) + "\"", now);
+          out.print(sb);
+        }
       } else {
         human(out, inventory, now);
+        if (server != null) {
+          human(out, server, now);
+        }
       }
     }
     out.flush();
     return 0;
+  }
+
+  private ServerFigures serverFigures(WalArchive archive) throws Exception {
+    PgConnectionSettings settings = CheckCommand.connectionSettings(pg.isEmpty() ? null : pg);
+    try (Connection connection = CheckCommand.connect(settings)) {
+      return ArchivingCheck.builder().build().figures(connection, archive);
+    } catch (SQLException e) {
+      throw new CheckCommand.ConnectionFailure(
+          "PostgreSQL at " + settings + " failed: " + Errors.oneLine(e));
+    }
+  }
+
+  private static void human(PrintWriter out, ServerFigures f, Instant now) {
+    out.printf(
+        "server: %s on timeline %d at %s%n",
+        f.standby() ? "standby" : "primary", f.timeline(), f.currentLsn().orElse("unknown"));
+    if (f.archivedCount().isPresent()) {
+      out.printf(
+          "archiver: %d archived, %d failed; last archived %s%s%n",
+          f.archivedCount().getAsLong(),
+          f.failedCount().orElse(0),
+          f.lastArchivedWal().orElse("none"),
+          f.lastArchivedTime()
+              .map(t -> " at " + t + " (" + Durations.format(Duration.between(t, now)) + " ago)")
+              .orElse(""));
+    }
+    if (f.lastFailedWal().isPresent()) {
+      out.printf(
+          "archiver: last failed %s at %s%n",
+          f.lastFailedWal().get(), f.lastFailedTime().map(Instant::toString).orElse("?"));
+    }
+    out.println(
+        "ready: "
+            + (f.readyCount().isPresent()
+                ? f.readyCount().getAsLong() + " WAL file(s) wait to be archived"
+                : "unknown (needs superuser or pg_monitor)"));
+    out.println(
+        "lag: "
+            + (f.lagSegments().isPresent()
+                ? f.lagSegments().getAsLong()
+                    + " complete segment(s), "
+                    + f.lagBytes().getAsLong()
+                    + " bytes not yet archived"
+                : "unknown (no segment of this timeline archived)"));
+  }
+
+  private static String serverJson(ServerFigures f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("standby", f.standby());
+    m.put("timeline", f.timeline());
+    m.put("currentLsn", f.currentLsn().orElse(null));
+    m.put("archivedCount", f.archivedCount().isPresent() ? f.archivedCount().getAsLong() : null);
+    m.put("failedCount", f.failedCount().isPresent() ? f.failedCount().getAsLong() : null);
+    m.put("lastArchivedWal", f.lastArchivedWal().orElse(null));
+    m.put("lastArchivedTime", f.lastArchivedTime().map(Instant::toString).orElse(null));
+    m.put("lastFailedWal", f.lastFailedWal().orElse(null));
+    m.put("lastFailedTime", f.lastFailedTime().map(Instant::toString).orElse(null));
+    m.put("statsReset", f.statsReset().map(Instant::toString).orElse(null));
+    m.put("readyCount", f.readyCount().isPresent() ? f.readyCount().getAsLong() : null);
+    m.put("lagSegments", f.lagSegments().isPresent() ? f.lagSegments().getAsLong() : null);
+    m.put("lagBytes", f.lagBytes().isPresent() ? f.lagBytes().getAsLong() : null);
+    return Json.value(m);
   }
 
   private static void human(PrintWriter out, ArchiveInventory inventory, Instant now) {

@@ -78,8 +78,8 @@ public final class ContinuityCheck {
    * @param branch the timeline that branched off it
    * @param branchPoint where {@code branch} left {@code timeline}
    * @param branchArchived when the branch's first file (its history file or a segment) was archived
-   * @param segmentsAfterBranch full segments archived on {@code timeline} after the segment that
-   *     holds the branch point
+   * @param segmentsAfterBranch full segments archived on {@code timeline} after the last one that
+   *     holds WAL from before the branch point
    * @param newest the newest segment of {@code timeline}, archived after {@code branchArchived}
    * @param branchNewest the newest segment of {@code branch}, if it has one
    */
@@ -215,8 +215,8 @@ public final class ContinuityCheck {
 
   /**
    * Whether the path to {@code t} must be checked on its own: {@code t} is a leaf among the
-   * reachable timelines, or it has archived segments past the segment where the last of its
-   * reachable descendants left it.
+   * reachable timelines, or it has archived segments past the last one its reachable descendants
+   * read of it.
    */
   private static boolean isPathEnd(
       long t,
@@ -228,10 +228,15 @@ public final class ContinuityCheck {
     for (TimelineHistory h : reachable.values()) {
       if (h.timeline() != t && h.includes(t)) {
         hasDescendant = true;
-        leftAt = Math.max(leftAt, h.endOf(t).orElseThrow().segmentNumber(size));
+        leftAt = Math.max(leftAt, lastSegmentBefore(h.endOf(t).orElseThrow(), size));
       }
     }
     return !hasDescendant || inventory.newestSegmentNumber(t) > leftAt;
+  }
+
+  /** The segment holding the byte before {@code point}: the last one read before a switch. */
+  private static long lastSegmentBefore(Lsn point, WalSegmentSize size) {
+    return point.equals(Lsn.ZERO) ? -1 : Lsn.of(point.value() - 1).segmentNumber(size);
   }
 
   private static TimelineHistory history(long timeline, Map<Long, TimelineHistory> histories) {
@@ -359,7 +364,7 @@ public final class ContinuityCheck {
       long branch = h.timeline();
       long parent = ancestry.get(1);
       Lsn branchPoint = h.endOf(parent).orElseThrow();
-      long branchSegment = branchPoint.segmentNumber(size);
+      long branchSegment = lastSegmentBefore(branchPoint, size);
       long newestNumber = inventory.newestSegmentNumber(parent);
       if (newestNumber <= branchSegment) {
         continue;

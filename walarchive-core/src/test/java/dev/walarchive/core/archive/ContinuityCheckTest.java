@@ -268,6 +268,24 @@ class ContinuityCheckTest {
   }
 
   @Test
+  void aSegmentOfTheOldTimelineWhollyAfterABranchAtASegmentBoundaryIsOnItsOwnPath() {
+    segments(1, 2, 8, T0);
+    TimelineHistory tl2 =
+        TimelineHistory.ofFirstTimeline().branch(2, Lsn.ofSegment(8, 0, SIZE), "promoted");
+    entries.add(new ArchiveInventory.Entry(WalFileName.timelineHistory(2), 40, T0));
+    segments(2, 8, 10, T0);
+    Map<Long, TimelineHistory> histories = Map.of(2L, tl2);
+    List<ContinuityCheck.Result> results =
+        ContinuityCheck.check(inventory(), List.of(backup(1, 3, 4)), histories);
+    assertThat(results).extracting(ContinuityCheck.Result::timeline).containsExactly(1L, 2L);
+    assertThat(results.get(0).end()).isEqualTo(Lsn.ofSegment(9, 0, SIZE));
+    assertThat(results).allSatisfy(r -> assertThat(r.isComplete()).isTrue());
+    assertThat(ContinuityCheck.divergences(inventory(), histories))
+        .singleElement()
+        .satisfies(d -> assertThat(d.segmentsAfterBranch()).isEqualTo(1));
+  }
+
+  @Test
   void aPartialSegmentInsideARangeIsPresent() {
     segments(1, 2, 5);
     add(WalFileName.parse(WalFileName.segment(1, 6, SIZE).name() + ".partial"));

@@ -88,6 +88,7 @@ public final class ArchiveInventory {
     int count;
     boolean sorted = true;
     long[] numbers; // segment numbers, when the segment size is known
+    WalSegmentSize segmentSize;
     int[] breaks; // indexes i where numbers[i + 1] is not numbers[i] or numbers[i] + 1
 
     Segments(long timeline) {
@@ -141,6 +142,7 @@ public final class ArchiveInventory {
         seconds = Arrays.copyOf(seconds, count);
         nanos = Arrays.copyOf(nanos, count);
       }
+      this.segmentSize = segmentSize;
       if (segmentSize != null) {
         long perId = segmentSize.segmentsPerXLogId();
         numbers = new long[count];
@@ -162,6 +164,9 @@ public final class ArchiveInventory {
     }
 
     WalFileName name(int i) {
+      if (segmentSize != null && numbers[i] >= 0) {
+        return WalFileName.segment(timeline, numbers[i], segmentSize);
+      }
       return WalFileName.parse(hex8(timeline) + hex8(ids[i] >>> 32) + hex8(ids[i] & 0xFFFF_FFFFL));
     }
 

@@ -5,6 +5,7 @@ import dev.walarchive.core.storage.ArchiveStorageProvider;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code https://account.blob.core.windows.net/container/prefix} URLs, the form the Azure portal
@@ -34,5 +35,10 @@ public final class AzureBlobUrlStorageProvider implements ArchiveStorageProvider
               + " azure.endpoint)");
     }
     return AzureStorages.create(AzureStorageConfig.fromUrl(url, options));
+  }
+
+  @Override
+  public Set<String> optionNames() {
+    return Set.copyOf(AzureStorageConfig.OPTIONS);
   }
 }

@@ -4,6 +4,7 @@ import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
 import java.net.URI;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code az://account/container/prefix} URLs, with the options described in {@link
@@ -21,5 +22,10 @@ public final class AzureStorageProvider implements ArchiveStorageProvider {
   @Override
   public ArchiveStorage open(URI url, Map<String, String> options) {
     return AzureStorages.create(AzureStorageConfig.fromUrl(url, options));
+  }
+
+  @Override
+  public Set<String> optionNames() {
+    return Set.copyOf(AzureStorageConfig.OPTIONS);
   }
 }

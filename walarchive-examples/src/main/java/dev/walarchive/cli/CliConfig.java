@@ -5,15 +5,20 @@ import dev.walarchive.core.format.Compression;
 import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.storage.StorageOptions;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,9 +27,45 @@ import picocli.CommandLine.Option;
  * WALARCHIVE_CONFIG}), else the default. Secrets (keys, passphrases, cloud credentials) are
  * accepted from the environment and files only, never as flag values, so they cannot appear in a
  * process listing.
+ *
+ * <p>Nothing unknown is ignored: a name in the properties file that is neither one of {@link
+ * #SETTINGS} nor a storage option of a backend on the class path, an unknown {@code -o} option (of
+ * any backend, whichever the URL names), an unknown {@code WALARCHIVE_<BACKEND>_*} variable and a
+ * name given twice are configuration errors whose message names the closest valid name.
  */
 final class CliConfig {
   static final String ENV_PREFIX = "WALARCHIVE_";
+
+  /** The variables the CLI and its launcher read that are not storage options. */
+  private static final Set<String> CLI_VARIABLES =
+      Set.of(
+          "WALARCHIVE_URL",
+          "WALARCHIVE_CONFIG",
+          "WALARCHIVE_COMPRESSION",
+          "WALARCHIVE_KEY_FILE",
+          "WALARCHIVE_KEY",
+          "WALARCHIVE_PASSPHRASE",
+          "WALARCHIVE_KEY_ID",
+          "WALARCHIVE_KEYRING_FILE",
+          "WALARCHIVE_ALLOW_UNENCRYPTED",
+          "WALARCHIVE_TMPDIR",
+          "WALARCHIVE_RETENTION",
+          "WALARCHIVE_LOG_LEVEL",
+          "WALARCHIVE_JAVA_OPTS");
+
+  /** The settings a properties file may hold besides storage options, in documentation order. */
+  static final List<String> SETTINGS =
+      List.of(
+          "url",
+          "compression",
+          "key-file",
+          "key",
+          "passphrase",
+          "key-id",
+          "keyring-file",
+          "allow-unencrypted",
+          "tmpdir",
+          "retention");
 
   @Option(
       names = "--url",
@@ -83,8 +124,9 @@ final class CliConfig {
       names = {"-o", "--option"},
       paramLabel = "NAME=VALUE",
       description =
-          "Storage backend option, e.g. s3.region=eu-west-1 (env WALARCHIVE_S3_REGION). Repeatable.")
-  Map<String, String> options = new TreeMap<>();
+          "Storage backend option, e.g. s3.region=eu-west-1 (env WALARCHIVE_S3_REGION). Repeatable;"
+              + " an unknown option is an error.")
+  List<String> options = new ArrayList<>();
 
   @Option(
       names = "--tmpdir",
@@ -92,8 +134,14 @@ final class CliConfig {
       description = "Where large encoded objects are staged (env WALARCHIVE_TMPDIR).")
   Path tmpdir;
 
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Log one line per action (also accepted before the command).")
+  boolean verbose;
+
   private final Map<String, String> env;
-  private Properties fileProperties;
+  private PropertiesFile fileProperties;
+  private SortedSet<String> storageOptionNames;
 
   CliConfig() {
     this(System.getenv());
@@ -103,24 +151,88 @@ final class CliConfig {
     this.env = env;
   }
 
-  private Properties file() throws IOException {
+  private PropertiesFile file() throws IOException {
     if (fileProperties == null) {
-      fileProperties = new Properties();
       Path path = configFile;
+      String fix = "fix --config";
       if (path == null && env.get(ENV_PREFIX + "CONFIG") != null) {
-        path = Path.of(env.get(ENV_PREFIX + "CONFIG"));
+        path = path(env.get(ENV_PREFIX + "CONFIG"), "WALARCHIVE_CONFIG");
+        fix = "fix WALARCHIVE_CONFIG";
       }
-      if (path != null) {
-        if (!Files.isRegularFile(path)) {
+      PropertiesFile file =
+          path == null
+              ? PropertiesFile.empty()
+              : PropertiesFile.read(path, "configuration file", fix);
+      for (PropertiesFile.Entry e : file.entries()) {
+        if (!SETTINGS.contains(e.name()) && !storageOptionNames().contains(e.name())) {
           throw new CliException(
-              "configuration file " + path + " does not exist; fix --config or WALARCHIVE_CONFIG");
-        }
-        try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-          fileProperties.load(r);
+              file.shown()
+                  + " line "
+                  + e.line()
+                  + ": unknown setting '"
+                  + e.name()
+                  + "'"
+                  + hint(e.name(), allNames()));
         }
       }
+      fileProperties = file;
     }
     return fileProperties;
+  }
+
+  private SortedSet<String> storageOptionNames() {
+    if (storageOptionNames == null) {
+      storageOptionNames = ArchiveStorages.optionNames();
+    }
+    return storageOptionNames;
+  }
+
+  private Set<String> allNames() {
+    Set<String> names = new LinkedHashSet<>(SETTINGS);
+    names.addAll(storageOptionNames());
+    return names;
+  }
+
+  /**
+   * "; did you mean key-file?" for a name that is close to a valid one, else what there is: the
+   * settings, or which backends on the class path take options.
+   */
+  private String hint(String name, Set<String> valid) {
+    Optional<String> closest = StorageOptions.closest(name, valid);
+    if (closest.isPresent()) {
+      return "; did you mean " + closest.get() + "?";
+    }
+    int dot = name.indexOf('.');
+    if (dot > 0) {
+      String prefix = name.substring(0, dot + 1);
+      if (storageOptionNames().stream().noneMatch(o -> o.startsWith(prefix))) {
+        return "; no storage backend on the class path takes "
+            + prefix
+            + "* options (there are options "
+            + String.join(", ", optionPrefixes())
+            + ")";
+      }
+      return "; the "
+          + prefix
+          + "* options are "
+          + String.join(
+              ", ", storageOptionNames().stream().filter(o -> o.startsWith(prefix)).toList());
+    }
+    return "; the settings are "
+        + String.join(", ", SETTINGS)
+        + ", and storage options such as "
+        + String.join(", ", optionPrefixes());
+  }
+
+  private SortedSet<String> optionPrefixes() {
+    SortedSet<String> prefixes = new TreeSet<>();
+    for (String o : storageOptionNames()) {
+      int dot = o.indexOf('.');
+      if (dot > 0) {
+        prefixes.add(o.substring(0, dot + 1) + "*");
+      }
+    }
+    return prefixes;
   }
 
   private String setting(String flag, String name) throws IOException {
@@ -131,8 +243,7 @@ final class CliConfig {
     if (fromEnv != null && !fromEnv.isEmpty()) {
       return fromEnv;
     }
-    String fromFile = file().getProperty(name);
-    return fromFile == null ? null : fromFile.trim();
+    return file().get(name);
   }
 
   String url() throws IOException {
@@ -144,38 +255,102 @@ final class CliConfig {
     return u;
   }
 
-  /** Backend options: properties file, then environment, then flags. */
+  /**
+   * Backend options: properties file, then environment, then flags. Every name must be an option of
+   * a backend on the class path, whichever backend the URL names.
+   */
   Map<String, String> storageOptions() throws IOException {
     Map<String, String> result = new TreeMap<>();
-    for (String name : file().stringPropertyNames()) {
-      if (name.indexOf('.') > 0) {
-        result.put(name, file().getProperty(name).trim());
+    for (PropertiesFile.Entry e : file().entries()) {
+      if (!SETTINGS.contains(e.name())) {
+        result.put(e.name(), e.value());
       }
     }
-    for (Map.Entry<String, String> e : env.entrySet()) {
-      String option = optionName(e.getKey());
-      if (option != null) {
-        result.put(option, e.getValue());
-      }
-    }
-    result.putAll(options);
+    result.putAll(environmentOptions());
+    result.putAll(flagOptions());
     return result;
   }
 
-  /** {@code WALARCHIVE_S3_PATH_STYLE} to {@code s3.path-style}; null if not a backend option. */
-  static String optionName(String envName) {
-    if (!envName.startsWith(ENV_PREFIX)) {
-      return null;
+  /** {@code WALARCHIVE_S3_PATH_STYLE=true} as {@code s3.path-style=true}, for every backend. */
+  private Map<String, String> environmentOptions() throws CliException {
+    Map<String, String> byEnvName = new HashMap<>();
+    Set<String> envPrefixes = new TreeSet<>();
+    if (env.keySet().stream()
+        .noneMatch(n -> n.startsWith(ENV_PREFIX) && !CLI_VARIABLES.contains(n))) {
+      return Map.of(); // and the backends' option names need not be loaded
     }
-    String rest = envName.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT);
-    for (String backend : new String[] {"s3_", "gcs_", "azure_"}) {
-      if (rest.startsWith(backend) && rest.length() > backend.length()) {
-        return backend.substring(0, backend.length() - 1)
-            + "."
-            + rest.substring(backend.length()).replace('_', '-');
+    for (String option : storageOptionNames()) {
+      byEnvName.put(envName(option), option);
+      int dot = option.indexOf('.');
+      if (dot > 0) {
+        envPrefixes.add(envName(option.substring(0, dot)) + "_");
       }
     }
-    return null;
+    Map<String, String> result = new TreeMap<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+      String option = byEnvName.get(e.getKey());
+      if (option != null) {
+        result.put(option, e.getValue());
+      } else if (envPrefixes.stream().anyMatch(p -> e.getKey().startsWith(p))) {
+        Optional<String> closest = StorageOptions.closest(e.getKey(), byEnvName.keySet());
+        throw new CliException(
+            "environment variable "
+                + e.getKey()
+                + " is not a storage option"
+                + closest.map(c -> "; did you mean " + c + "?").orElse("")
+                + " (unset it, or see the backend's options)");
+      }
+    }
+    return result;
+  }
+
+  /** The {@code -o NAME=VALUE} flags; each name known and given once. */
+  private Map<String, String> flagOptions() throws CliException {
+    Map<String, String> result = new TreeMap<>();
+    for (String o : options) {
+      int eq = o.indexOf('=');
+      String name = eq < 0 ? o : o.substring(0, eq);
+      if (eq <= 0) {
+        throw new CliException(
+            "-o needs NAME=VALUE, e.g. -o s3.region=eu-west-1"
+                + (eq < 0 && !name.isEmpty() ? ", not '" + name + "'" : ""));
+      }
+      if (SETTINGS.contains(name)) {
+        throw new CliException(
+            "-o "
+                + name
+                + ": "
+                + name
+                + " is not a storage option; set it "
+                + (List.of("key", "passphrase", "retention").contains(name)
+                    ? ""
+                    : "with --" + name + ", ")
+                + "in "
+                + envName(name)
+                + " or in the properties file");
+      }
+      if (!storageOptionNames().contains(name)) {
+        throw new CliException(
+            "-o " + name + ": unknown storage option" + hint(name, storageOptionNames()));
+      }
+      if (result.put(name, o.substring(eq + 1)) != null) {
+        throw new CliException("-o " + name + " is given twice; give it once");
+      }
+    }
+    return result;
+  }
+
+  /** {@code s3.path-style} is read from {@code WALARCHIVE_S3_PATH_STYLE}. */
+  static String envName(String option) {
+    return ENV_PREFIX + option.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
+  }
+
+  private static Path path(String value, String setting) throws CliException {
+    try {
+      return Path.of(value);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(setting + " is not a valid path: " + Errors.oneLine(e));
+    }
   }
 
   Compression compression() throws IOException {
@@ -194,12 +369,10 @@ final class CliConfig {
     return Keys.load(
         setting(keyringFile == null ? null : keyringFile.toString(), "keyring-file"),
         setting(keyFile == null ? null : keyFile.toString(), "key-file"),
-        env.get(ENV_PREFIX + "KEY") != null
-            ? env.get(ENV_PREFIX + "KEY")
-            : file().getProperty("key"),
+        env.get(ENV_PREFIX + "KEY") != null ? env.get(ENV_PREFIX + "KEY") : file().get("key"),
         env.get(ENV_PREFIX + "PASSPHRASE") != null
             ? env.get(ENV_PREFIX + "PASSPHRASE")
-            : file().getProperty("passphrase"),
+            : file().get("passphrase"),
         setting(keyId, "key-id"),
         allowUnencrypted());
   }
@@ -226,17 +399,34 @@ final class CliConfig {
 
   Path tempDirectory() throws IOException {
     String dir = setting(tmpdir == null ? null : tmpdir.toString(), "tmpdir");
-    return Path.of(dir == null ? System.getProperty("java.io.tmpdir") : dir);
+    return dir == null ? Path.of(System.getProperty("java.io.tmpdir")) : path(dir, "tmpdir");
   }
 
+  /**
+   * The storage the URL names. A URL or option the backend refuses is a configuration error, as is
+   * any unknown option.
+   */
   ArchiveStorage openStorage() throws IOException {
-    return ArchiveStorages.open(url(), storageOptions());
+    String u = url();
+    Map<String, String> o = storageOptions();
+    try {
+      return ArchiveStorages.open(u, o);
+    } catch (IllegalArgumentException e) {
+      // a malformed, relative or unknown archive URL is a configuration error for every command
+      throw new CliException(Errors.oneLine(e));
+    }
   }
 
   WalArchive openArchive() throws IOException {
     Compression c = compression();
     Keyring k = keyring();
     Path tmp = tempDirectory();
-    return WalArchive.builder(openStorage()).compression(c).keyring(k).tempDirectory(tmp).build();
+    ArchiveStorage storage = openStorage();
+    try {
+      return WalArchive.builder(storage).compression(c).keyring(k).tempDirectory(tmp).build();
+    } catch (IllegalArgumentException e) {
+      storage.close();
+      throw new CliException(Errors.oneLine(e));
+    }
   }
 }

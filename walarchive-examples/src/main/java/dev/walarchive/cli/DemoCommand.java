@@ -38,6 +38,11 @@ final class DemoCommand implements Callable<Integer>, ExitCodes {
   @Option(names = "--keep", description = "Keep the temporary directory and print its path.")
   boolean keep;
 
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Log one line per action (also accepted before the command).")
+  boolean verbose;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();

@@ -1,10 +1,11 @@
 package dev.walarchive.cli;
 
+import dev.walarchive.core.storage.StorageConfigurationException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 
-/** Turns an exception into the one line the CLI prints. */
+/** Turns an exception into the one line the CLI prints, and tells configuration errors apart. */
 final class Errors {
   private Errors() {}
 
@@ -23,5 +24,23 @@ final class Errors {
       message = e.getClass().getSimpleName();
     }
     return message.replace('\n', ' ').replace('\r', ' ');
+  }
+
+  /**
+   * Whether {@code e} (or what caused it) is a usage or configuration error: a bad or unknown
+   * setting, an unreadable settings file, a backend that cannot work as configured (no region, no
+   * credentials). Every command exits with its {@link ExitCodes#usage()} code for these, whatever
+   * else it maps; a broken set-up must never look like a storage outage or bad input.
+   */
+  static boolean isConfiguration(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CliException || t instanceof StorageConfigurationException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 }

@@ -1,14 +1,13 @@
 package dev.walarchive.cli;
 
 import dev.walarchive.core.format.Keyring;
+import dev.walarchive.core.storage.StorageOptions;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Properties;
+import java.util.List;
 
 /** Builds the keyring from the CLI's key settings; errors name files and key ids, never keys. */
 final class Keys {
@@ -24,13 +23,13 @@ final class Keys {
       throws IOException {
     String id = keyId == null ? "k1" : keyId;
     if (keyringFile != null) {
-      return fromKeyringFile(Path.of(keyringFile), allowUnencrypted);
+      return fromKeyringFile(path(keyringFile, "keyring-file"), allowUnencrypted);
     }
     try {
       if (keyFile != null) {
         return Keyring.builder()
             .allowUnencryptedObjects(allowUnencrypted)
-            .addKey(id, readKeyFile(Path.of(keyFile)))
+            .addKey(id, readKeyFile(path(keyFile, "key-file")))
             .activeKeyId(id)
             .build();
       }
@@ -74,46 +73,55 @@ final class Keys {
     }
   }
 
+  private static Path path(String value, String setting) throws CliException {
+    try {
+      return Path.of(value);
+    } catch (InvalidPathException e) {
+      throw new CliException(setting + " is not a valid path: " + Errors.oneLine(e));
+    }
+  }
+
   private static Keyring fromKeyringFile(Path file, boolean allowUnencrypted) throws IOException {
-    if (!Files.isReadable(file)) {
-      throw new CliException(
-          "keyring file " + file + " does not exist or is not readable by this user");
-    }
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      p.load(r);
-    }
+    PropertiesFile p =
+        PropertiesFile.read(file, "keyring file", "fix --keyring-file or WALARCHIVE_KEYRING_FILE");
     Keyring.Builder b = Keyring.builder().allowUnencryptedObjects(allowUnencrypted);
-    for (String name : p.stringPropertyNames()) {
-      String value = p.getProperty(name).trim();
+    for (PropertiesFile.Entry entry : p.entries()) {
+      String name = entry.name();
+      String value = entry.value();
+      String where = p.shown() + " line " + entry.line();
       try {
         if (name.startsWith("key.")) {
           b.addKey(name.substring(4), Keyring.decodeBase64Key(value));
         } else if (name.startsWith("key-file.")) {
-          b.addKey(name.substring(9), readKeyFile(Path.of(value)));
+          b.addKey(name.substring(9), readKeyFile(path(value, name)));
         } else if (name.startsWith("passphrase.")) {
           b.addPassphrase(name.substring(11), value.toCharArray());
         } else if (!name.equals("active")) {
+          int dot = name.indexOf('.');
+          String id = dot < 0 ? "<id>" : name.substring(dot + 1);
           throw new CliException(
-              "keyring file "
-                  + file
+              where
                   + ": unknown entry '"
                   + name
-                  + "'; expected active, key.<id>,"
-                  + " key-file.<id> or passphrase.<id>");
+                  + "'"
+                  + StorageOptions.closest(
+                          name,
+                          List.of("active", "key." + id, "key-file." + id, "passphrase." + id))
+                      .map(c -> "; did you mean " + c + "?")
+                      .orElse("; expected active, key.<id>, key-file.<id> or passphrase.<id>"));
         }
       } catch (IllegalArgumentException e) {
-        throw new CliException("keyring file " + file + ", entry " + name + ": " + e.getMessage());
+        throw new CliException(where + ", entry " + name + ": " + e.getMessage());
       }
     }
-    String active = p.getProperty("active");
+    String active = p.get("active");
     if (active != null) {
-      b.activeKeyId(active.trim());
+      b.activeKeyId(active);
     }
     try {
       return b.build();
     } catch (IllegalArgumentException e) {
-      throw new CliException("keyring file " + file + ": " + e.getMessage());
+      throw new CliException(p.shown() + ": " + e.getMessage());
     }
   }
 }

@@ -1,10 +1,13 @@
 package dev.walarchive.cli;
 
+import dev.walarchive.core.storage.StorageOptions;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** The {@code walarchive} command. */
 @Command(
@@ -21,16 +24,23 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       RetainCommand.class,
       PinCommand.class,
+      KeysCommand.class,
+      RepairManifestCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
       "",
-      "Configuration: flags, else WALARCHIVE_* environment variables, else the properties file",
-      "named by --config or WALARCHIVE_CONFIG. Run 'walarchive help <command>' for details."
+      "Configuration: flags, else WALARCHIVE_* environment variables, else the properties file"
+          + " named by --config or WALARCHIVE_CONFIG. Run 'walarchive help <command>' for details."
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Log one line per action (before or after the command).")
+  boolean verbose;
 
   private Main() {}
 
@@ -50,27 +60,33 @@ public final class Main implements Runnable {
     Logging.configure(Arrays.asList(args), System.getenv("WALARCHIVE_LOG_LEVEL"));
     CommandLine cl;
     String[] commandArgs = args;
-    if (args.length > 0 && (args[0].equals("wal-push") || args[0].equals("wal-fetch"))) {
+    int first = 0;
+    while (first < args.length && (args[first].equals("-v") || args[first].equals("--verbose"))) {
+      first++; // Logging has seen it
+    }
+    if (first < args.length
+        && (args[first].equals("wal-push") || args[first].equals("wal-fetch"))) {
       // PostgreSQL starts us once per WAL file: build only the command it calls, not the model
       // of every subcommand (measured: about 0.1 s of each call)
       cl =
           new CommandLine(
-              args[0].equals("wal-push") ? new WalPushCommand() : new WalFetchCommand());
-      cl.setCommandName("walarchive " + args[0]);
-      commandArgs = Arrays.copyOfRange(args, 1, args.length);
+              args[first].equals("wal-push") ? new WalPushCommand() : new WalFetchCommand());
+      cl.setCommandName("walarchive " + args[first]);
+      commandArgs = Arrays.copyOfRange(args, first + 1, args.length);
     } else {
       cl = new CommandLine(new Main());
     }
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    HelpLayout.install(cl);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           CommandLine c = ex.getCommandLine();
           err.println(
               c.getCommandSpec().qualifiedName()
                   + ": "
-                  + ex.getMessage()
+                  + usageMessage(ex)
                   + " (see '"
                   + c.getCommandSpec().qualifiedName()
                   + " --help')");
@@ -80,7 +96,10 @@ public final class Main implements Runnable {
     cl.setExecutionExceptionHandler(
         (ex, c, parseResult) -> {
           Object cmd = c.getCommand();
-          int code = cmd instanceof ExitCodes codes ? codes.forFailure(ex) : 3;
+          int code =
+              !(cmd instanceof ExitCodes codes)
+                  ? 3
+                  : Errors.isConfiguration(ex) ? codes.usage() : codes.forFailure(ex);
           err.println(c.getCommandSpec().qualifiedName() + ": " + Errors.oneLine(ex));
           if (Logging.verbose()) {
             ex.printStackTrace(err);
@@ -99,6 +118,53 @@ public final class Main implements Runnable {
       }
       return command.equals("wal-fetch") ? 129 : command.equals("wal-push") ? 1 : 3;
     }
+  }
+
+  /**
+   * picocli's message, with "did you mean" for a mistyped command or option: "unknown command
+   * 'stauts'; did you mean status?".
+   */
+  static String usageMessage(CommandLine.ParameterException ex) {
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+      CommandLine c = u.getCommandLine();
+      String arg = u.getUnmatched().get(0);
+      int eq = arg.indexOf('=');
+      String name = arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
+      if (arg.startsWith("-") && arg.length() > 1) {
+        Optional<String> closest =
+            name.startsWith("--")
+                ? StorageOptions.closest(name, c.getCommandSpec().optionsMap().keySet())
+                : Optional.empty();
+        return "unknown option '"
+            + name
+            + "'"
+            + closest.map(o -> "; did you mean " + o + "?").orElse("");
+      }
+      if (!c.getSubcommands().isEmpty() && c.getCommandSpec().positionalParameters().isEmpty()) {
+        Optional<String> closest = StorageOptions.closest(arg, c.getSubcommands().keySet());
+        return "unknown command '"
+            + arg
+            + "'"
+            + closest
+                .map(o -> "; did you mean " + o + "?")
+                .orElse("; commands: " + String.join(", ", c.getSubcommands().keySet()));
+      }
+    }
+    java.util.regex.Matcher help =
+        java.util.regex.Pattern.compile("Unknown subcommand '(.*)'\\.").matcher(ex.getMessage());
+    CommandLine parent =
+        ex.getCommandLine().getParent() != null
+            ? ex.getCommandLine().getParent()
+            : ex.getCommandLine();
+    if (help.matches()) {
+      return "unknown command '"
+          + help.group(1)
+          + "'"
+          + StorageOptions.closest(help.group(1), parent.getSubcommands().keySet())
+              .map(o -> "; did you mean " + o + "?")
+              .orElse("; commands: " + String.join(", ", parent.getSubcommands().keySet()));
+    }
+    return ex.getMessage();
   }
 
   /** Prints the version from the jar manifest. */

@@ -42,7 +42,13 @@ final class PinCommand implements Callable<Integer>, ExitCodes {
         if (remove) {
           throw new CliException("--remove needs the name of the backup to unpin");
         }
-        for (WalFileName pinned : archive.pinnedBackups()) {
+        java.util.SortedSet<WalFileName> pins = archive.pinnedBackups();
+        if (pins.isEmpty()) {
+          out.println(
+              "no backup is pinned (pin one with 'walarchive pin BACKUP'; 'walarchive show' lists"
+                  + " the backups)");
+        }
+        for (WalFileName pinned : pins) {
           out.println(pinned);
         }
         return 0;
@@ -69,6 +75,10 @@ final class PinCommand implements Callable<Integer>, ExitCodes {
     if (e instanceof dev.walarchive.core.archive.WalFileNotFoundException) {
       return 1;
     }
-    return e instanceof CliException || e instanceof IllegalArgumentException ? 2 : 3;
+    return e instanceof CliException
+            || e instanceof IllegalArgumentException
+            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
+        ? 2
+        : 3;
   }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code restore_command = 'walarchive wal-fetch %f %p'}. */
@@ -22,17 +21,14 @@ import picocli.CommandLine.Parameters;
     exitCodeList = {
       "0:restored",
       "1:not in the archive (normal at the end of recovery); nothing written",
-      "126:usage or configuration error",
-      "128:the archived object failed verification (corrupt, tampered, wrong or missing key)",
+      "126:usage or configuration error: also no archive at the URL (no valid manifest), a key that"
+          + " is not the archive's",
+      "128:the archived object failed verification (corrupt, tampered, wrong or missing key,"
+          + " metadata that contradicts the content)",
       "129:storage or I/O error after retries"
     })
 final class WalFetchCommand implements Callable<Integer>, ExitCodes {
   @Mixin CliConfig config;
-
-  @Option(
-      names = {"-v", "--verbose"},
-      description = "Log one line per action.")
-  boolean verbose;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name to restore (%%f).")
   String name;
@@ -47,7 +43,7 @@ final class WalFetchCommand implements Callable<Integer>, ExitCodes {
       return 0;
     } catch (WalFileNotFoundException e) {
       // the normal end of recovery and PostgreSQL's probing for history files: stay quiet
-      if (verbose) {
+      if (Logging.verbose()) {
         System.err.println("wal-fetch: " + name + " is not in the archive");
       }
       return 1;
@@ -64,7 +60,9 @@ final class WalFetchCommand implements Callable<Integer>, ExitCodes {
     if (e instanceof WalFileNotFoundException) {
       return 1;
     }
-    if (e instanceof CliException || e instanceof IllegalArgumentException) {
+    if (e instanceof CliException
+        || e instanceof IllegalArgumentException
+        || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException) {
       return 126;
     }
     if (e instanceof ObjectFormatException) {

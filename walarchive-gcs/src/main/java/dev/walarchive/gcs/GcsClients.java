@@ -11,6 +11,7 @@ import com.google.cloud.storage.HttpStorageOptions;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
+import dev.walarchive.core.storage.StorageConfigurationException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -92,14 +93,14 @@ final class GcsClients {
     try (InputStream in = Files.newInputStream(file)) {
       return ServiceAccountCredentials.fromStream(in);
     } catch (NoSuchFileException e) {
-      throw new IOException(
+      throw new StorageConfigurationException(
           "GCS credentials file "
               + file
               + " does not exist; set gcs.credentials-file to a service account key (JSON)",
           e);
     } catch (IOException | RuntimeException e) {
       // the library's messages name missing fields, never the key itself
-      throw new IOException(
+      throw new StorageConfigurationException(
           "cannot use GCS credentials file "
               + file
               + " as a service account key (JSON, \"type\": \"service_account\"): "
@@ -111,7 +112,7 @@ final class GcsClients {
     try {
       return GoogleCredentials.getApplicationDefault();
     } catch (IOException e) {
-      throw new IOException(
+      throw new StorageConfigurationException(
           "no Google application default credentials found: set gcs.credentials-file to a service"
               + " account key, set GOOGLE_APPLICATION_CREDENTIALS, run 'gcloud auth"
               + " application-default login', or run on Google Cloud (for an emulator set"

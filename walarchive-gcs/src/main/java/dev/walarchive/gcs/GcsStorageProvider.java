@@ -4,6 +4,7 @@ import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
 import java.net.URI;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code gs://bucket/prefix} URLs: Google Cloud Storage, configured by the {@code gcs.*} options
@@ -22,5 +23,10 @@ public final class GcsStorageProvider implements ArchiveStorageProvider {
   @Override
   public ArchiveStorage open(URI url, Map<String, String> options) {
     return GcsStorages.create(GcsStorageConfig.fromUrl(url, options));
+  }
+
+  @Override
+  public Set<String> optionNames() {
+    return Set.copyOf(GcsStorageConfig.OPTION_NAMES);
   }
 }

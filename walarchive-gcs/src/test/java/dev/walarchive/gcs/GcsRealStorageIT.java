@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The storage contract against real Google Cloud Storage. Opt-in: runs only with {@code -Pgcs-it}
- * and needs {@code WALARCHIVE_GCS_IT_BUCKET}; credentials and the other settings come from the
+ * and needs {@code WALARCHIVE_IT_GCS_BUCKET}; credentials and the other settings come from the
  * usual {@code WALARCHIVE_GCS_*} variables (for example {@code WALARCHIVE_GCS_CREDENTIALS_FILE},
  * {@code WALARCHIVE_GCS_KMS_KEY_NAME}) or application default credentials. Everything is written
  * below {@code walarchive-it/<random>/} and deleted afterwards. The upload chunk size is the
@@ -32,17 +32,17 @@ class GcsRealStorageIT extends AbstractArchiveStorageTest {
 
   @BeforeAll
   static void requireBucket() {
-    bucket = System.getenv("WALARCHIVE_GCS_IT_BUCKET");
+    bucket = System.getenv("WALARCHIVE_IT_GCS_BUCKET");
     if (bucket == null || bucket.isBlank()) {
       fail(
-          "the gcs-it profile tests real Google Cloud Storage: set WALARCHIVE_GCS_IT_BUCKET to a"
+          "the gcs-it profile tests real Google Cloud Storage: set WALARCHIVE_IT_GCS_BUCKET to a"
               + " bucket the credentials may write to (see docs/readme-gcs.md)");
     }
     options = new LinkedHashMap<>();
     System.getenv()
         .forEach(
             (name, value) -> {
-              if (name.startsWith("WALARCHIVE_GCS_") && !name.startsWith("WALARCHIVE_GCS_IT_")) {
+              if (name.startsWith("WALARCHIVE_GCS_") && !name.startsWith("WALARCHIVE_IT_GCS_")) {
                 String rest = name.substring("WALARCHIVE_".length()).toLowerCase(Locale.ROOT);
                 options.put(rest.replaceFirst("_", ".").replace('_', '-'), value);
               }

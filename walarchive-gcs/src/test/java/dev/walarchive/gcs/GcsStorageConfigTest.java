@@ -1,25 +1,25 @@
 package dev.walarchive.gcs;
 
+import static dev.walarchive.core.testing.Properties.anyString;
+import static dev.walarchive.core.testing.Properties.intsBetween;
+import static dev.walarchive.core.testing.Properties.listsOf;
+import static dev.walarchive.core.testing.Properties.qt;
+import static dev.walarchive.core.testing.Properties.stringsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.testing.Properties;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 class GcsStorageConfigTest {
   private static GcsStorageConfig parse(String url, Map<String, String> options) {
@@ -207,81 +207,102 @@ class GcsStorageConfigTest {
 
   // ------------------------------------------------------------------ properties
 
-  @Provide
-  Arbitrary<String> buckets() {
-    Arbitrary<Character> edge = Arbitraries.chars().range('a', 'z').range('0', '9');
-    Arbitrary<String> middle =
-        Arbitraries.strings()
-            .withChars("abcdefghijklmnopqrstuvwxyz0123456789-_")
-            .ofMinLength(1)
-            .ofMaxLength(40);
-    return Combinators.combine(edge, middle, edge).as((a, m, z) -> a + m + z);
+  static Gen<String> buckets() {
+    Gen<String> edge = stringsOf("abcdefghijklmnopqrstuvwxyz0123456789", 1, 1);
+    Gen<String> middle = stringsOf("abcdefghijklmnopqrstuvwxyz0123456789-_", 1, 40);
+    return edge.zip(middle, edge, (a, m, z) -> a + m + z);
   }
 
-  @Provide
-  Arbitrary<String> prefixes() {
-    Arbitrary<String> segment =
-        Arbitraries.strings()
-            .withChars("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-            .ofMinLength(1)
-            .ofMaxLength(12);
-    return segment.list().ofMinSize(0).ofMaxSize(4).map(l -> String.join("/", l));
+  static Gen<String> prefixes() {
+    Gen<String> segment =
+        stringsOf("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", 1, 12);
+    return listsOf(segment, 0, 4).map(l -> String.join("/", l));
   }
 
-  @Property
-  void bucketAndPrefixRoundTrip(
-      @ForAll("buckets") String bucket, @ForAll("prefixes") String prefix) {
-    GcsStorageConfig c = parse("gs://" + bucket + "/" + prefix + (prefix.isEmpty() ? "" : "/"));
-    assertThat(c.bucket()).contains(bucket);
-    assertThat(c.prefix()).isEqualTo(prefix);
-    GcsStorageConfig again =
-        GcsStorageConfig.builder().setBucket(bucket).setPrefix("/" + prefix).build();
-    assertThat(again).isEqualTo(c).hasSameHashCodeAs(c);
+  @Test
+  void bucketAndPrefixRoundTrip() {
+    qt().withExamples(1000)
+        .forAll(buckets(), prefixes())
+        .checkAssert(
+            (bucket, prefix) -> {
+              GcsStorageConfig c =
+                  parse("gs://" + bucket + "/" + prefix + (prefix.isEmpty() ? "" : "/"));
+              assertThat(c.bucket()).contains(bucket);
+              assertThat(c.prefix()).isEqualTo(prefix);
+              GcsStorageConfig again =
+                  GcsStorageConfig.builder().setBucket(bucket).setPrefix("/" + prefix).build();
+              assertThat(again).isEqualTo(c).hasSameHashCodeAs(c);
+            });
   }
 
-  @Property
-  void anyOptionValueIsAcceptedOrRejectedNamingTheOption(
-      @ForAll("optionNames") String name, @ForAll @StringLength(max = 20) String value) {
-    try {
-      parse("gs://bkt", Map.of(name, value));
-    } catch (IllegalArgumentException e) {
-      assertThat(e).hasMessageContaining(name);
-    }
+  @Test
+  void anyOptionValueIsAcceptedOrRejectedNamingTheOption() {
+    qt().withExamples(1000)
+        .forAll(optionNames(), optionValues())
+        .checkAssert(
+            (name, value) -> {
+              try {
+                parse("gs://bkt", Map.of(name, value));
+              } catch (IllegalArgumentException e) {
+                assertThat(e).hasMessageContaining(name);
+              }
+            });
   }
 
-  @Provide
-  Arbitrary<String> optionNames() {
-    return Arbitraries.of(GcsStorageConfig.OPTION_NAMES);
+  static Gen<String> optionNames() {
+    return Generate.pick(List.copyOf(GcsStorageConfig.OPTION_NAMES));
   }
 
-  @Property
-  void timeoutsAndChunkSizesFollowTheSharedSyntax(
-      @ForAll @IntRange(min = 1, max = 3600) int seconds,
-      @ForAll @IntRange(min = 1, max = 1024) int quarterMebibytes) {
-    int bytes = quarterMebibytes * 256 * 1024;
-    for (String timeout : List.of(seconds + "s", seconds * 1000 + "ms", "PT" + seconds + "S")) {
-      for (String size : List.of(Integer.toString(bytes), quarterMebibytes * 256 + "KiB")) {
-        GcsStorageConfig c =
-            parse("gs://bkt", Map.of("gcs.timeout", timeout, "gcs.upload-chunk-size", size));
-        assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(seconds));
-        assertThat(c.uploadChunkSize()).isEqualTo(bytes);
-      }
-    }
-    if (quarterMebibytes % 4 == 0) {
-      assertThat(
-              parse("gs://bkt", Map.of("gcs.upload-chunk-size", quarterMebibytes / 4 + "m"))
-                  .uploadChunkSize())
-          .isEqualTo(bytes);
-    }
+  /** Any string of up to 20 characters, or a value of the shared syntax. */
+  static Gen<String> optionValues() {
+    return Generate.oneOf(
+        anyString(20),
+        Properties.oneOf(
+            "true", "false", "30s", "PT1M", "0s", "256KiB", "1m", "3GiB", "-1", "0", "9999999999"));
   }
 
-  @Property
-  void chunkSizesTooLargeForAnIntAreRejectedNamingTheOption(
-      @ForAll @IntRange(min = 2, max = 100_000) int gib) {
-    assertThatThrownBy(() -> parse("gs://bkt", Map.of("gcs.upload-chunk-size", gib + "GiB")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("gcs.upload-chunk-size")
-        .hasMessageContaining(gib + "GiB");
+  @Test
+  void timeoutsAndChunkSizesFollowTheSharedSyntax() {
+    qt().withExamples(1000)
+        .forAll(intsBetween(1, 3600), intsBetween(1, 1024))
+        .checkAssert(
+            (seconds, quarterMebibytes) -> {
+              int bytes = quarterMebibytes * 256 * 1024;
+              for (String timeout :
+                  List.of(seconds + "s", seconds * 1000 + "ms", "PT" + seconds + "S")) {
+                for (String size :
+                    List.of(Integer.toString(bytes), quarterMebibytes * 256 + "KiB")) {
+                  GcsStorageConfig c =
+                      parse(
+                          "gs://bkt",
+                          Map.of("gcs.timeout", timeout, "gcs.upload-chunk-size", size));
+                  assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(seconds));
+                  assertThat(c.uploadChunkSize()).isEqualTo(bytes);
+                }
+              }
+              if (quarterMebibytes % 4 == 0) {
+                assertThat(
+                        parse(
+                                "gs://bkt",
+                                Map.of("gcs.upload-chunk-size", quarterMebibytes / 4 + "m"))
+                            .uploadChunkSize())
+                    .isEqualTo(bytes);
+              }
+            });
+  }
+
+  @Test
+  void chunkSizesTooLargeForAnIntAreRejectedNamingTheOption() {
+    qt().withExamples(1000)
+        .forAll(intsBetween(2, 100_000))
+        .checkAssert(
+            gib -> {
+              assertThatThrownBy(
+                      () -> parse("gs://bkt", Map.of("gcs.upload-chunk-size", gib + "GiB")))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("gcs.upload-chunk-size")
+                  .hasMessageContaining(gib + "GiB");
+            });
   }
 
   @Test

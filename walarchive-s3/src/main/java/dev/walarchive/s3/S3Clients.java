@@ -1,5 +1,6 @@
 package dev.walarchive.s3;
 
+import dev.walarchive.core.storage.StorageConfigurationException;
 import dev.walarchive.s3.S3StorageConfig.Checksum;
 import java.io.IOException;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -115,7 +116,7 @@ final class S3Clients {
     if (config.endpoint() != null) {
       return Region.US_EAST_1;
     }
-    throw new IOException(
+    throw new StorageConfigurationException(
         "no S3 region configured: set s3.region (WALARCHIVE_S3_REGION), the archive URL's"
             + " ?region=, AWS_REGION, or a region in the AWS profile");
   }

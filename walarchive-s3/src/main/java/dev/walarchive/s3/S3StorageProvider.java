@@ -4,6 +4,7 @@ import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
 import java.net.URI;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code s3://bucket/prefix} URLs, with the {@code s3.*} options of {@link
@@ -21,5 +22,10 @@ public final class S3StorageProvider implements ArchiveStorageProvider {
   @Override
   public ArchiveStorage open(URI url, Map<String, String> options) {
     return S3Storages.create(S3StorageConfig.fromUrl(url, options));
+  }
+
+  @Override
+  public Set<String> optionNames() {
+    return Set.copyOf(S3Options.ALL);
   }
 }

@@ -1,11 +1,16 @@
 package dev.walarchive.s3;
 
+import static dev.walarchive.core.testing.Properties.anyString;
+import static dev.walarchive.core.testing.Properties.intsBetween;
+import static dev.walarchive.core.testing.Properties.qt;
+import static dev.walarchive.core.testing.Properties.stringsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
 import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.testing.Properties;
 import dev.walarchive.s3.S3StorageConfig.Checksum;
 import dev.walarchive.s3.S3StorageConfig.ConditionalWrites;
 import dev.walarchive.s3.S3StorageConfig.ServerSideEncryption;
@@ -15,14 +20,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 class S3StorageConfigTest {
   private static S3StorageConfig parse(String url, Map<String, String> options) {
@@ -31,7 +31,7 @@ class S3StorageConfigTest {
 
   // ---- URL ----
 
-  @Example
+  @Test
   void bucketAndPrefixComeFromTheUrl() {
     S3StorageConfig config = parse("s3://my-bucket/prod/db1/", Map.of());
     assertThat(config.bucket()).isEqualTo("my-bucket");
@@ -41,7 +41,7 @@ class S3StorageConfigTest {
     assertThat(parse("S3://my-bucket/x", Map.of()).prefix()).isEqualTo("x");
   }
 
-  @Example
+  @Test
   void everySettingHasItsDocumentedDefault() {
     S3StorageConfig config = parse("s3://bucket", Map.of());
     assertThat(config.region()).isNull();
@@ -60,7 +60,7 @@ class S3StorageConfigTest {
     assertThat(config.checksum()).isEqualTo(Checksum.CRC32);
   }
 
-  @Example
+  @Test
   void everyOptionIsApplied() {
     Map<String, String> options = new HashMap<>();
     options.put("s3.region", "eu-central-1");
@@ -104,7 +104,7 @@ class S3StorageConfigTest {
         .isEqualTo("archiver");
   }
 
-  @Example
+  @Test
   void nonSecretOptionsMayBeUrlParameters() {
     S3StorageConfig c =
         parse(
@@ -120,7 +120,7 @@ class S3StorageConfigTest {
         .isEqualTo(URI.create("http://127.0.0.1:9000"));
   }
 
-  @Example
+  @Test
   void credentialsAreRefusedInTheUrlWithoutEchoingThem() {
     for (String name : new String[] {"access-key-id", "secret-access-key", "session-token"}) {
       String envName = S3Options.envName("s3." + name);
@@ -136,7 +136,7 @@ class S3StorageConfigTest {
         .hasMessageNotContaining("TopSecretValue123");
   }
 
-  @Example
+  @Test
   void badUrlsAreRejectedNamingTheProblem() {
     assertThatThrownBy(() -> parse("gs://bucket/p", Map.of())).hasMessageContaining("s3://");
     assertThatThrownBy(() -> parse("s3:bucket", Map.of())).hasMessageContaining("s3://");
@@ -160,7 +160,7 @@ class S3StorageConfigTest {
         .hasMessageContaining("no value");
   }
 
-  @Example
+  @Test
   void badOptionsAreRejectedNamingTheOption() {
     assertThatThrownBy(() -> parse("s3://bucket", Map.of("s3.regoin", "x")))
         .hasMessageContaining("s3.regoin")
@@ -196,7 +196,7 @@ class S3StorageConfigTest {
         .hasMessageContaining("empty");
   }
 
-  @Example
+  @Test
   void combinationsAreChecked() {
     assertThatThrownBy(() -> parse("s3://b1c", Map.of("s3.access-key-id", "AKIA")))
         .hasMessageContaining("together");
@@ -223,7 +223,7 @@ class S3StorageConfigTest {
         .hasMessageContaining("restore");
   }
 
-  @Example
+  @Test
   void toStringShowsSettingsButNoSecret() {
     S3StorageConfig c =
         parse(
@@ -237,7 +237,7 @@ class S3StorageConfigTest {
         .doesNotContain("wJalrXUtnFEMI", "FwoGZXIv", "IOSFODNN7EXAMPLE");
   }
 
-  @Example
+  @Test
   void theEnvironmentNamesFollowTheCliConvention() {
     assertThat(S3Options.envName("s3.path-style")).isEqualTo("WALARCHIVE_S3_PATH_STYLE");
     assertThat(S3Options.envName("s3.secret-access-key"))
@@ -246,7 +246,7 @@ class S3StorageConfigTest {
 
   // ---- provider ----
 
-  @Example
+  @Test
   void s3UrlsOpenThroughTheServiceLoaderWithoutNetwork() throws Exception {
     boolean found = false;
     for (ArchiveStorageProvider p : ServiceLoader.load(ArchiveStorageProvider.class)) {
@@ -260,7 +260,7 @@ class S3StorageConfigTest {
     }
   }
 
-  @Example
+  @Test
   void injectedClientsNeedAValidBucket() {
     try (var client =
         software.amazon.awssdk.services.s3.S3Client.builder()
@@ -281,116 +281,159 @@ class S3StorageConfigTest {
 
   // ---- properties ----
 
-  @Provide
-  Arbitrary<String> secrets() {
-    return Arbitraries.strings()
-        .withCharRange('a', 'z')
-        .withCharRange('A', 'Z')
-        .withCharRange('0', '9')
-        .withChars('/', '+', '=')
-        .ofMinLength(12)
-        .ofMaxLength(64);
+  static Gen<String> secrets() {
+    return stringsOf("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/+=", 12, 64);
   }
 
-  @Property(tries = 200)
-  void secretsNeverAppearInToString(
-      @ForAll("secrets") String secret, @ForAll("secrets") String token) {
-    S3StorageConfig c =
-        parse(
-            "s3://bucket/p",
-            Map.of(
-                "s3.access-key-id", "AKIAIOSFODNN7EXAMPLE",
-                "s3.secret-access-key", secret,
-                "s3.session-token", token));
-    assertThat(c.toString()).doesNotContain(secret).doesNotContain(token);
+  @Test
+  void secretsNeverAppearInToString() {
+    qt().withExamples(200)
+        .forAll(secrets(), secrets())
+        .checkAssert(
+            (secret, token) -> {
+              S3StorageConfig c =
+                  parse(
+                      "s3://bucket/p",
+                      Map.of(
+                          "s3.access-key-id", "AKIAIOSFODNN7EXAMPLE",
+                          "s3.secret-access-key", secret,
+                          "s3.session-token", token));
+              assertThat(c.toString()).doesNotContain(secret).doesNotContain(token);
+            });
   }
 
-  @Provide
-  Arbitrary<Map.Entry<String, String>> brokenOptions() {
-    Arbitrary<String> junk = Arbitraries.strings().ofMaxLength(12);
-    return Combinators.combine(
-            Arbitraries.of(
-                "s3.region",
-                "s3.endpoint",
-                "s3.path-style",
-                "s3.max-attempts",
-                "s3.part-size",
-                "s3.multipart-threshold",
-                "s3.api-timeout",
-                "s3.sse",
-                "s3.checksum",
-                "s3.profile",
-                "s3.bogus",
-                "s3.sse-kms-key-id"),
-            junk)
-        .as(Map::entry);
+  static Gen<Map.Entry<String, String>> brokenOptions() {
+    Gen<String> junk = anyString(12);
+    return Properties.oneOf(
+            "s3.region",
+            "s3.endpoint",
+            "s3.path-style",
+            "s3.max-attempts",
+            "s3.part-size",
+            "s3.multipart-threshold",
+            "s3.api-timeout",
+            "s3.sse",
+            "s3.checksum",
+            "s3.profile",
+            "s3.bogus",
+            "s3.sse-kms-key-id")
+        .zip(junk, (name, value) -> Map.entry(name, value));
   }
 
-  @Property(tries = 500)
-  void secretsNeverAppearInErrorMessages(
-      @ForAll("secrets") String secret,
-      @ForAll("brokenOptions") Map.Entry<String, String> broken,
-      @ForAll boolean withKeyId,
-      @ForAll boolean secretInUrlToo) {
-    Map<String, String> options = new HashMap<>();
-    if (withKeyId) {
-      options.put("s3.access-key-id", "AKIAIOSFODNN7EXAMPLE");
-    }
-    options.put("s3.secret-access-key", secret);
-    options.put("s3.session-token", secret + "tok");
-    options.put(broken.getKey(), broken.getValue());
-    String url = "s3://bucket/p" + (secretInUrlToo ? "?secret-access-key=" + secret : "");
-    try {
-      S3StorageConfig c = parse(url, options);
-      assertThat(c.toString()).doesNotContain(secret);
-    } catch (IllegalArgumentException e) {
-      assertThat(S3ArchiveStorageBehaviourTest.fullText(e)).doesNotContain(secret);
-    }
+  @Test
+  void secretsNeverAppearInErrorMessages() {
+    qt().withExamples(500)
+        .forAll(secrets(), brokenOptions(), Generate.booleans(), Generate.booleans())
+        .checkAssert(
+            (secret, broken, withKeyId, secretInUrlToo) -> {
+              Map<String, String> options = new HashMap<>();
+              if (withKeyId) {
+                options.put("s3.access-key-id", "AKIAIOSFODNN7EXAMPLE");
+              }
+              options.put("s3.secret-access-key", secret);
+              options.put("s3.session-token", secret + "tok");
+              options.put(broken.getKey(), broken.getValue());
+              String url = "s3://bucket/p" + (secretInUrlToo ? "?secret-access-key=" + secret : "");
+              try {
+                S3StorageConfig c = parse(url, options);
+                assertThat(c.toString()).doesNotContain(secret);
+              } catch (IllegalArgumentException e) {
+                assertThat(S3ArchiveStorageBehaviourTest.fullText(e)).doesNotContain(secret);
+              }
+            });
   }
 
-  @Property(tries = 300)
-  void malformedSecretsAreRejectedWithoutEchoingThem(
-      @ForAll("secrets") String head, @ForAll("whitespace") String space) {
-    String secret = head + space + head;
-    assertThatThrownBy(
-            () ->
-                parse(
-                    "s3://bucket",
-                    Map.of("s3.access-key-id", "AKIA", "s3.secret-access-key", secret)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("s3.secret-access-key")
-        .satisfies(e -> assertThat(S3ArchiveStorageBehaviourTest.fullText(e)).doesNotContain(head));
+  @Test
+  void malformedSecretsAreRejectedWithoutEchoingThem() {
+    qt().withExamples(300)
+        .forAll(secrets(), whitespace())
+        .checkAssert(
+            (head, space) -> {
+              String secret = head + space + head;
+              assertThatThrownBy(
+                      () ->
+                          parse(
+                              "s3://bucket",
+                              Map.of("s3.access-key-id", "AKIA", "s3.secret-access-key", secret)))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("s3.secret-access-key")
+                  .satisfies(
+                      e ->
+                          assertThat(S3ArchiveStorageBehaviourTest.fullText(e))
+                              .doesNotContain(head));
+            });
   }
 
-  @Provide
-  Arbitrary<String> whitespace() {
-    return Arbitraries.of(" ", "\t", "\n", "\u00a0", "\u0000");
+  static Gen<String> whitespace() {
+    return Properties.oneOf(" ", "\t", "\n", "\u00a0", "\u0000");
   }
 
-  @Property(tries = 1000)
-  void anyUrlIsParsedOrRejectedWithIllegalArgument(@ForAll String rest) {
-    URI uri;
-    try {
-      uri = new URI("s3://" + rest);
-    } catch (URISyntaxException e) {
-      return;
-    }
-    try {
-      S3StorageConfig c = S3StorageConfig.fromUrl(uri, Map.of());
-      assertThat(c.bucket()).isNotNull();
-    } catch (IllegalArgumentException expected) {
-      assertThat(expected.getMessage()).isNotBlank();
-    }
+  /** Any string, or one made of the characters URLs are made of. */
+  static Gen<String> urlRests() {
+    return Generate.oneOf(
+        anyString(255), stringsOf("abz09-_.:/?&=#@%+ AZ[]", 0, 40), Properties.oneOf("", "/", "?"));
   }
 
-  @Property(tries = 300)
-  void aUrlParameterAndTheSameOptionMeanTheSame(
-      @ForAll("regions") String region,
-      @ForAll boolean pathStyle,
-      @ForAll @IntRange(min = 1, max = 20) int attempts,
-      @ForAll @IntRange(min = 5, max = 512) int partMib,
-      @ForAll @IntRange(min = 1, max = 3600) int timeoutSeconds,
-      @ForAll("sse") String sse) {
+  @Test
+  void anyUrlIsParsedOrRejectedWithIllegalArgument() {
+    qt().withExamples(1000)
+        .forAll(urlRests())
+        .checkAssert(
+            rest -> {
+              URI uri;
+              try {
+                uri = new URI("s3://" + rest);
+              } catch (URISyntaxException e) {
+                return;
+              }
+              try {
+                S3StorageConfig c = S3StorageConfig.fromUrl(uri, Map.of());
+                assertThat(c.bucket()).isNotNull();
+              } catch (IllegalArgumentException expected) {
+                assertThat(expected.getMessage()).isNotBlank();
+              }
+            });
+  }
+
+  record Settings(
+      String region,
+      boolean pathStyle,
+      int attempts,
+      int partMib,
+      int timeoutSeconds,
+      String sse) {}
+
+  static Gen<Settings> settings() {
+    Gen<String> regions = regions();
+    Gen<Boolean> booleans = Generate.booleans();
+    Gen<Integer> attempts = intsBetween(1, 20);
+    Gen<Integer> partMibs = intsBetween(5, 512);
+    Gen<Integer> timeouts = intsBetween(1, 3600);
+    Gen<String> sses = sse();
+    return in ->
+        new Settings(
+            regions.generate(in),
+            booleans.generate(in),
+            attempts.generate(in),
+            partMibs.generate(in),
+            timeouts.generate(in),
+            sses.generate(in));
+  }
+
+  @Test
+  void aUrlParameterAndTheSameOptionMeanTheSame() {
+    qt().withExamples(300)
+        .forAll(settings())
+        .checkAssert(this::aUrlParameterAndTheSameOptionMeanTheSame);
+  }
+
+  private void aUrlParameterAndTheSameOptionMeanTheSame(Settings settings) {
+    String region = settings.region();
+    boolean pathStyle = settings.pathStyle();
+    int attempts = settings.attempts();
+    int partMib = settings.partMib();
+    int timeoutSeconds = settings.timeoutSeconds();
+    String sse = settings.sse();
     String query =
         "region="
             + region
@@ -420,35 +463,36 @@ class S3StorageConfigTest {
     assertThat(fromUrl.partSize()).isEqualTo((long) partMib << 20);
   }
 
-  @Provide
-  Arbitrary<String> regions() {
-    return Arbitraries.of("us-east-1", "eu-west-1", "ap-southeast-2", "auto", "garage");
+  static Gen<String> regions() {
+    return Properties.oneOf("us-east-1", "eu-west-1", "ap-southeast-2", "auto", "garage");
   }
 
-  @Provide
-  Arbitrary<String> sse() {
-    return Arbitraries.of("AES256", "aws:kms", "none", "aes256");
+  static Gen<String> sse() {
+    return Properties.oneOf("AES256", "aws:kms", "none", "aes256");
   }
 
-  @Property
-  void sizesAndDurationsFollowTheSharedSyntax(
-      @ForAll @IntRange(min = 5, max = 512) int partMiB,
-      @ForAll @IntRange(min = 1, max = 24) int hours) {
-    S3StorageConfig c =
-        parse(
-            "s3://bucket",
-            Map.of(
-                "s3.part-size", partMiB + "MiB",
-                "s3.multipart-threshold", (partMiB << 10) + "k",
-                "s3.api-timeout", "1d",
-                "s3.attempt-timeout", "PT" + hours + "H"));
-    assertThat(c.partSize()).isEqualTo((long) partMiB << 20);
-    assertThat(c.multipartThreshold()).isEqualTo((long) partMiB << 20);
-    assertThat(c.apiTimeout()).isEqualTo(Duration.ofDays(1));
-    assertThat(c.attemptTimeout()).isEqualTo(Duration.ofHours(hours));
+  @Test
+  void sizesAndDurationsFollowTheSharedSyntax() {
+    qt().withExamples(1000)
+        .forAll(intsBetween(5, 512), intsBetween(1, 24))
+        .checkAssert(
+            (partMiB, hours) -> {
+              S3StorageConfig c =
+                  parse(
+                      "s3://bucket",
+                      Map.of(
+                          "s3.part-size", partMiB + "MiB",
+                          "s3.multipart-threshold", (partMiB << 10) + "k",
+                          "s3.api-timeout", "1d",
+                          "s3.attempt-timeout", "PT" + hours + "H"));
+              assertThat(c.partSize()).isEqualTo((long) partMiB << 20);
+              assertThat(c.multipartThreshold()).isEqualTo((long) partMiB << 20);
+              assertThat(c.apiTimeout()).isEqualTo(Duration.ofDays(1));
+              assertThat(c.attemptTimeout()).isEqualTo(Duration.ofHours(hours));
+            });
   }
 
-  @Example
+  @Test
   void nearMissesOfTheSharedSyntaxAreRejectedNamingTheOption() {
     Map<String, String> bad =
         Map.of(

@@ -54,6 +54,10 @@ final class TimelineGraph {
    *
    * <p>PostgreSQL refuses a target timeline that forked off before the backup's checkpoint; a fork
    * at or after the backup's start is counted as reachable, which keeps a little more at most.
+   * Switch points may go down from one line of a history to the next (see {@link TimelineHistory}):
+   * a timeline is then counted from where its line says it began, which is never after the first
+   * position recovery reads from it, and one whose range is empty is kept too (recovery tries its
+   * files when a newer timeline's copy is missing).
    */
   Map<Long, Lsn> reach(long timeline, Lsn start) {
     Map<Long, Lsn> result = new TreeMap<>();

@@ -3,6 +3,7 @@ package dev.walarchive.core.storage;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Creates {@link ArchiveStorage} instances for one URL scheme; discovered with {@link
@@ -24,4 +25,15 @@ public interface ArchiveStorageProvider {
    * @throws IllegalArgumentException if the URL or an option is invalid, naming it
    */
   ArchiveStorage open(URI url, Map<String, String> options) throws IOException;
+
+  /**
+   * Every option this provider accepts, prefix included (e.g. {@code s3.region}). {@link
+   * ArchiveStorages#open} refuses an option that no provider on the class path names here, so a
+   * misspelt option, or one of a backend that is not installed, is an error rather than a setting
+   * that silently does not apply. The default is none: a provider that takes options must list
+   * them.
+   */
+  default Set<String> optionNames() {
+    return Set.of();
+  }
 }

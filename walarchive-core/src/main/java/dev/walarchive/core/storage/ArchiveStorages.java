@@ -5,9 +5,12 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /** Opens an {@link ArchiveStorage} by URL, choosing the backend by scheme. */
@@ -17,15 +20,21 @@ public final class ArchiveStorages {
   /**
    * Opens the storage for {@code url} with the provider registered for its scheme.
    *
-   * @throws IllegalArgumentException if the URL is malformed or no provider handles its scheme (the
-   *     message lists the schemes available on the class path)
+   * <p>Every option must be one that a provider on the class path accepts ({@link
+   * ArchiveStorageProvider#optionNames()}), whichever backend {@code url} names: an unknown option
+   * is most likely misspelt, and an option of a backend that is not installed cannot apply.
+   *
+   * @throws IllegalArgumentException if the URL is malformed, no provider handles its scheme (the
+   *     message lists the schemes available on the class path), or an option is unknown (the
+   *     message names it and the closest known option)
    */
   public static ArchiveStorage open(String url, Map<String, String> options) throws IOException {
     requireNonNull(url, "url is null");
     requireNonNull(options, "options is null");
     URI uri;
     try {
-      uri = new URI(url);
+      // "mem:" alone is how the docs name the in-memory store; java.net.URI needs a path after it
+      uri = new URI(url.equalsIgnoreCase("mem:") ? "mem:/" : url);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(
           "invalid archive URL '" + redact(url) + "': " + e.getReason(), e);
@@ -39,12 +48,25 @@ public final class ArchiveStorages {
     }
     scheme = scheme.toLowerCase(Locale.ROOT);
     TreeSet<String> known = new TreeSet<>();
-    for (ArchiveStorageProvider provider :
-        ServiceLoader.load(ArchiveStorageProvider.class, ArchiveStorages.class.getClassLoader())) {
-      if (provider.scheme().equals(scheme)) {
-        return provider.open(uri, options);
+    TreeSet<String> optionNames = new TreeSet<>();
+    ArchiveStorageProvider match = null;
+    for (ArchiveStorageProvider provider : providers()) {
+      optionNames.addAll(provider.optionNames());
+      if (match == null && provider.scheme().equals(scheme)) {
+        match = provider;
+        if (options.isEmpty()) {
+          break; // nothing to check against the other providers: load no more of them
+        }
       }
       known.add(provider.scheme() + ":");
+    }
+    for (String option : options.keySet()) {
+      if (!optionNames.contains(option)) {
+        throw new IllegalArgumentException(unknownOption(option, optionNames));
+      }
+    }
+    if (match != null) {
+      return match.open(uri, options);
     }
     throw new IllegalArgumentException(
         "no storage backend for scheme '"
@@ -53,6 +75,60 @@ public final class ArchiveStorages {
             + redact(url)
             + "'; available: "
             + String.join(", ", known));
+  }
+
+  /**
+   * Every storage option the providers on the class path accept ({@link
+   * ArchiveStorageProvider#optionNames()}), sorted. An option of a backend that is not on the class
+   * path is not among them.
+   */
+  public static SortedSet<String> optionNames() {
+    TreeSet<String> names = new TreeSet<>();
+    for (ArchiveStorageProvider provider : providers()) {
+      names.addAll(provider.optionNames());
+    }
+    return Collections.unmodifiableSortedSet(names);
+  }
+
+  private static ServiceLoader<ArchiveStorageProvider> providers() {
+    return ServiceLoader.load(ArchiveStorageProvider.class, ArchiveStorages.class.getClassLoader());
+  }
+
+  /**
+   * "unknown storage option 'x'; did you mean y?", or, without a close name, which options there
+   * are. Never shows a value.
+   */
+  static String unknownOption(String option, SortedSet<String> known) {
+    Optional<String> closest = StorageOptions.closest(option, known);
+    if (closest.isPresent()) {
+      return "unknown storage option '" + option + "'; did you mean " + closest.get() + "?";
+    }
+    int dot = option.indexOf('.');
+    String prefix = dot > 0 ? option.substring(0, dot + 1) : null;
+    if (known.isEmpty()) {
+      return "unknown storage option '"
+          + option
+          + "': no storage backend on the class path takes options";
+    }
+    if (prefix != null && known.stream().noneMatch(o -> o.startsWith(prefix))) {
+      return "unknown storage option '"
+          + option
+          + "': no storage backend on the class path takes "
+          + prefix
+          + "* options (there are options "
+          + String.join(", ", prefixes(known))
+          + ")";
+    }
+    return "unknown storage option '" + option + "'; known: " + String.join(", ", known);
+  }
+
+  private static SortedSet<String> prefixes(SortedSet<String> known) {
+    TreeSet<String> prefixes = new TreeSet<>();
+    for (String o : known) {
+      int dot = o.indexOf('.');
+      prefixes.add(dot > 0 ? o.substring(0, dot + 1) + "*" : o);
+    }
+    return prefixes;
   }
 
   /** A new, empty storage that holds its objects in memory, for tests and as a fake archive. */
@@ -66,8 +142,9 @@ public final class ArchiveStorages {
   }
 
   /**
-   * A storage that keeps objects as files below {@code root} (created on first write). Creates are
-   * atomic and durable: temporary file, fsync, hard link (never replaces), fsync of the directory.
+   * A storage that keeps objects as files below {@code root} (created on first write if its parent
+   * directory exists; no directory above it is ever created). Creates are atomic and durable:
+   * temporary file, fsync, hard link (never replaces), fsync of the directory.
    */
   public static ArchiveStorage filesystem(java.nio.file.Path root) {
     return new FileArchiveStorage(root);

@@ -7,11 +7,13 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -110,13 +112,16 @@ public final class StorageOptions {
                   + ") instead");
         }
         if (!known.contains(option)) {
+          List<String> parameters = urlParameters(optionPrefix, known, secrets);
           throw new IllegalArgumentException(
               "archive URL '"
                   + shown
                   + "' has unknown parameter '"
                   + name
-                  + "'; known: "
-                  + String.join(", ", urlParameters(optionPrefix, known, secrets)));
+                  + "'"
+                  + closest(name, parameters).map(c -> " (did you mean " + c + "?)").orElse("")
+                  + "; known: "
+                  + String.join(", ", parameters));
         }
         if (eq < 0) {
           throw new IllegalArgumentException(
@@ -142,7 +147,12 @@ public final class StorageOptions {
       }
       if (!known.contains(option)) {
         throw new IllegalArgumentException(
-            "unknown option '" + option + "'; known: " + String.join(", ", known));
+            "unknown option '"
+                + option
+                + "'"
+                + closest(option, known).map(c -> " (did you mean " + c + "?)").orElse("")
+                + "; known: "
+                + String.join(", ", known));
       }
       if (e.getValue() == null) {
         throw new IllegalArgumentException("option " + option + " has no value");
@@ -174,6 +184,68 @@ public final class StorageOptions {
       settings.put(option, value);
     }
     return settings;
+  }
+
+  /**
+   * The name among {@code candidates} closest to {@code name}, for a "did you mean" hint: the one
+   * with the fewest single-character edits (insertions, deletions, substitutions, transpositions of
+   * neighbours; case is ignored), if that is small for the length of {@code name} (1 for up to 4
+   * characters, 2 for up to 8, else 3). A candidate that is {@code name} with a prefix ending in
+   * {@code .} ({@code s3.region} for {@code region}) counts as one edit. Ties go to the candidate
+   * that comes first.
+   *
+   * @return the closest candidate, or empty if none is close or {@code name} is itself a candidate
+   */
+  public static Optional<String> closest(String name, Collection<String> candidates) {
+    requireNonNull(name, "name is null");
+    requireNonNull(candidates, "candidates is null");
+    if (candidates.contains(name)) {
+      return Optional.empty();
+    }
+    String lower = name.toLowerCase(Locale.ROOT);
+    int limit = lower.length() <= 4 ? 1 : lower.length() <= 8 ? 2 : 3;
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String candidate : candidates) {
+      String c = candidate.toLowerCase(Locale.ROOT);
+      int d = c.endsWith("." + lower) ? 1 : editDistance(lower, c, limit);
+      if (d < bestDistance) {
+        best = candidate;
+        bestDistance = d;
+      }
+    }
+    return bestDistance <= limit ? Optional.of(best) : Optional.empty();
+  }
+
+  /**
+   * Optimal string alignment distance of {@code a} and {@code b}; any value above {@code limit} is
+   * reported as {@code limit + 1}.
+   */
+  private static int editDistance(String a, String b, int limit) {
+    if (Math.abs(a.length() - b.length()) > limit) {
+      return limit + 1;
+    }
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
+          v = Math.min(v, d[i - 2][j - 2] + 1);
+        }
+        d[i][j] = v;
+      }
+    }
+    return Math.min(d[a.length()][b.length()], limit + 1);
   }
 
   /**

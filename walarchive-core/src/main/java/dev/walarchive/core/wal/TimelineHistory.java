@@ -12,21 +12,39 @@ import java.util.RandomAccess;
  * The history of one timeline: the chain of timeline switches that led to it, as recorded in its
  * {@code NNNNNNNN.history} file.
  *
- * <p>Each entry records a parent timeline and the WAL position where that timeline ended and its
- * child began (the switch point), oldest first. The file format is PostgreSQL's: one line per
- * entry, {@code parentTLI<TAB>X/X<TAB>reason}, with {@code #} comments and blank lines ignored.
- * Timeline 1 has no history file ({@link #ofFirstTimeline()}).
+ * <p>Each entry records a parent timeline and the WAL position where the next timeline in the file
+ * began (the switch point), oldest first. The file format is PostgreSQL's: one line per entry,
+ * {@code parentTLI<TAB>X/X<TAB>reason}, with {@code #} comments and blank lines ignored. Timeline 1
+ * has no history file ({@link #ofFirstTimeline()}).
  *
- * <p>Along the path to {@link #timeline()}, the first timeline in the file covers WAL from 0/0 up
- * to (not including) its switch point, each following one from the previous switch point up to its
- * own, and this timeline from the last switch point on.
+ * <p>Every query follows PostgreSQL's reading of the file ({@code readTimeLineHistory} and its
+ * users in {@code timeline.c} and {@code xlogrecovery.c}): the first timeline in the file is given
+ * the range from 0/0 up to (not including) its switch point, each following one the range from the
+ * previous switch point up to its own, and this timeline the range from the last switch point on.
+ * Switch points need not increase: a point-in-time recovery that targets timeline N but stops
+ * before N began (on an ancestor) records N with a switch point before N's start, so N's range is
+ * empty, as in PostgreSQL's own test {@code 028_pitr_timelines}:
+ *
+ * <pre>
+ * 1	0/3018CB0	no recovery target specified
+ *
+ * 2	0/3018C48	at restore point "rp"
+ * </pre>
+ *
+ * <p>Ranges may therefore overlap, and the newest timeline whose range holds a position wins (as
+ * {@code tliOfPointInHistory} walks the list newest first): in the file above, positions below
+ * 0/3018C48 are on timeline 1, those from 0/3018C48 on are on timeline 3, and none is on timeline
+ * 2, although timeline 2 is part of the {@linkplain #ancestry() ancestry}. Along the path, the
+ * timeline of a position never decreases as the position grows.
  */
 public final class TimelineHistory {
   /**
    * One timeline switch on the path to this history's timeline.
    *
-   * @param timeline the timeline that ended at {@code switchPoint}
-   * @param switchPoint the first WAL position that belongs to the next timeline on the path
+   * @param timeline the parent timeline this line records
+   * @param switchPoint where the next timeline in the file (or this history's own timeline, for the
+   *     last entry) began; the end of {@code timeline}'s range, which is empty if this is not after
+   *     the previous entry's switch point
    * @param reason PostgreSQL's explanation (such as {@code no recovery target specified})
    */
   public record Entry(long timeline, Lsn switchPoint, String reason) {
@@ -62,7 +80,9 @@ public final class TimelineHistory {
    *
    * <p>The parser is strict: every line that is neither blank nor a comment must be {@code
    * parentTLI<TAB>X/X} optionally followed by {@code <TAB>reason}; parent timelines must increase
-   * strictly and stay below {@code timeline}; switch points must not decrease.
+   * strictly and stay below {@code timeline} (PostgreSQL refuses such a file). Switch points may go
+   * down from line to line, as PostgreSQL writes them after a point-in-time recovery that stopped
+   * before its target timeline began, and reads them (see the class description).
    *
    * @throws IllegalArgumentException naming the file and line if the content is not a valid history
    *     of {@code timeline}
@@ -94,21 +114,8 @@ public final class TimelineHistory {
             line,
             "parent timeline " + entry.timeline() + " is not below timeline " + timeline);
       }
-      if (!entries.isEmpty()) {
-        Entry previous = entries.get(entries.size() - 1);
-        if (entry.timeline() <= previous.timeline()) {
-          throw invalidLine(file, lineNumber, line, "timelines must increase from line to line");
-        }
-        if (entry.switchPoint().compareTo(previous.switchPoint()) < 0) {
-          throw invalidLine(
-              file,
-              lineNumber,
-              line,
-              "switch point "
-                  + entry.switchPoint()
-                  + " is before the previous one, "
-                  + previous.switchPoint());
-        }
+      if (!entries.isEmpty() && entry.timeline() <= entries.get(entries.size() - 1).timeline()) {
+        throw invalidLine(file, lineNumber, line, "timelines must increase from line to line");
       }
       entries.add(entry);
     }
@@ -187,11 +194,13 @@ public final class TimelineHistory {
 
   /**
    * Returns the history of a new timeline that branches off this one at {@code switchPoint}, as
-   * PostgreSQL records it at the end of a recovery or at promotion.
+   * PostgreSQL records it at the end of a recovery or at promotion. The switch point may be before
+   * this timeline began: PostgreSQL records the recovery's target timeline as the parent even when
+   * the recovery stopped on an ancestor before the target began (this timeline's range is then
+   * empty on the new path).
    *
-   * @throws IllegalArgumentException if {@code newTimeline} is not above this timeline, if {@code
-   *     switchPoint} is before this history's last switch point, or if {@code reason} is not one
-   *     line
+   * @throws IllegalArgumentException if {@code newTimeline} is not above this timeline, or if
+   *     {@code reason} is not one line
    */
   public TimelineHistory branch(long newTimeline, Lsn switchPoint, String reason) {
     WalFileName.checkTimeline(newTimeline);
@@ -199,16 +208,6 @@ public final class TimelineHistory {
     if (newTimeline <= timeline) {
       throw new IllegalArgumentException(
           "new timeline " + newTimeline + " must be above timeline " + timeline);
-    }
-    if (!entries.isEmpty()
-        && switchPoint.compareTo(entries.get(entries.size() - 1).switchPoint()) < 0) {
-      throw new IllegalArgumentException(
-          "switch point "
-              + switchPoint
-              + " is before timeline "
-              + timeline
-              + " began at "
-              + entries.get(entries.size() - 1).switchPoint());
     }
     Entry entry = new Entry(timeline, switchPoint, reason);
     List<Entry> newEntries = new ArrayList<>(entries);
@@ -218,7 +217,11 @@ public final class TimelineHistory {
     return new TimelineHistory(newTimeline, newEntries, newContent);
   }
 
-  /** Returns this timeline followed by its ancestors, newest first, down to the oldest. */
+  /**
+   * Returns this timeline followed by its ancestors, newest first, down to the oldest: every
+   * timeline of the file, including those whose range is empty (PostgreSQL's {@code expectedTLEs}
+   * list, which decides which timelines a recovery accepts and whose files it tries).
+   */
   public List<Long> ancestry() {
     List<Long> result = new ArrayList<>(entries.size() + 1);
     result.add(timeline);
@@ -228,7 +231,10 @@ public final class TimelineHistory {
     return List.copyOf(result);
   }
 
-  /** Returns whether {@code timeline} is this timeline or one of its ancestors. */
+  /**
+   * Returns whether {@code timeline} is this timeline or one of its {@linkplain #ancestry()
+   * ancestors} (PostgreSQL's {@code tliInHistory}), even one whose range is empty.
+   */
   public boolean includes(long timeline) {
     if (timeline == this.timeline) {
       return true;
@@ -242,22 +248,97 @@ public final class TimelineHistory {
   }
 
   /**
-   * Returns the timeline that holds {@code lsn} on the path to this timeline. A switch point
-   * belongs to the new timeline (PostgreSQL's {@code tliOfPointInHistory}).
+   * Returns the timeline that holds {@code lsn} on the path to this timeline, exactly as
+   * PostgreSQL's {@code tliOfPointInHistory}: the newest timeline whose range holds it (a switch
+   * point belongs to the timeline that began there). Never a timeline whose range is empty or
+   * hidden by newer ones. A recovery from a backup whose checkpoint is at {@code lsn} on timeline T
+   * can reach this timeline only if this returns T; otherwise PostgreSQL refuses with "requested
+   * timeline is not a child of this server's history".
    */
   public long timelineOf(Lsn lsn) {
     requireNonNull(lsn, "lsn is null");
-    for (Entry entry : entries) {
-      if (lsn.compareTo(entry.switchPoint()) < 0) {
-        return entry.timeline();
+    if (isInRange(lsn, begin(entries.size()), Lsn.ZERO)) {
+      return timeline;
+    }
+    for (int i = entries.size() - 1; i >= 0; i--) {
+      if (isInRange(lsn, begin(i), entries.get(i).switchPoint())) {
+        return entries.get(i).timeline();
       }
     }
-    return timeline;
+    throw new AssertionError("timeline history was not contiguous: " + this);
+  }
+
+  /** Where the range of entry {@code index} begins; {@code entries.size()} for this timeline. */
+  private Lsn begin(int index) {
+    return index == 0 ? Lsn.ZERO : entries.get(index - 1).switchPoint();
+  }
+
+  /** PostgreSQL's test: 0/0 (InvalidXLogRecPtr) as a begin or end means no bound. */
+  private static boolean isInRange(Lsn lsn, Lsn begin, Lsn end) {
+    return (begin.equals(Lsn.ZERO) || begin.compareTo(lsn) <= 0)
+        && (end.equals(Lsn.ZERO) || lsn.compareTo(end) < 0);
   }
 
   /**
-   * Returns where {@code timeline} ended on the path to this timeline: its switch point. Empty for
-   * this timeline itself, which has not ended.
+   * Returns the timelines whose copy of segment {@code segmentNumber} a recovery to this timeline
+   * tries, in the order it tries them, as PostgreSQL's {@code XLogFileReadAnyTLI} does: newest
+   * first, every timeline of the {@linkplain #ancestry() ancestry} whose range begins in or before
+   * that segment. Recovery reads the first of them found in the archive (or {@code pg_wal}); it
+   * also never goes back to a timeline older than that of the segment it read before, which is only
+   * ever a limit when a newer copy was missing.
+   *
+   * <p>The first of them is always {@link #timelineOf} the segment's last byte, and its copy is the
+   * one that holds the WAL on the path: the others are tried only if it is missing. Those are the
+   * older timelines of a switch inside the segment (whose copies hold the path's WAL up to the
+   * switch) and timelines whose range is empty or hidden by newer ones (whose copies, if they
+   * exist, hold WAL that is not on the path at all).
+   */
+  public List<Long> timelinesToTry(long segmentNumber, WalSegmentSize segmentSize) {
+    requireNonNull(segmentSize, "segmentSize is null");
+    if (segmentNumber < 0) {
+      throw new IllegalArgumentException("invalid segment number " + segmentNumber);
+    }
+    List<Long> result = new ArrayList<>(entries.size() + 1);
+    for (int i = entries.size(); i >= 0; i--) {
+      Lsn begin = begin(i);
+      if (begin.equals(Lsn.ZERO) || begin.segmentNumber(segmentSize) <= segmentNumber) {
+        result.add(i == entries.size() ? timeline : entries.get(i).timeline());
+      }
+    }
+    return List.copyOf(result);
+  }
+
+  /**
+   * The path to this timeline as {@link #timelineOf} sees it, oldest first: each timeline that
+   * holds some position with the range it holds ({@code [begin, end)}, end null for this timeline).
+   * The ranges are contiguous from 0/0 and their timelines increase.
+   */
+  private List<Span> path() {
+    List<Span> newestFirst = new ArrayList<>(entries.size() + 1);
+    Lsn low = begin(entries.size());
+    newestFirst.add(new Span(timeline, low, null));
+    for (int i = entries.size() - 1; i >= 0 && low.compareTo(Lsn.ZERO) > 0; i--) {
+      Lsn begin = begin(i);
+      Lsn end = min(entries.get(i).switchPoint(), low);
+      if (begin.compareTo(end) < 0) {
+        newestFirst.add(new Span(entries.get(i).timeline(), begin, end));
+        low = begin;
+      }
+    }
+    List<Span> result = new ArrayList<>(newestFirst.size());
+    for (int i = newestFirst.size() - 1; i >= 0; i--) {
+      result.add(newestFirst.get(i));
+    }
+    return result;
+  }
+
+  private record Span(long timeline, Lsn begin, Lsn end) {}
+
+  /**
+   * Returns where {@code timeline} ended on the path to this timeline: its switch point, as
+   * PostgreSQL's {@code tliSwitchPoint} answers (the next timeline in the file began there). Empty
+   * for this timeline itself, which has not ended. For a timeline whose range is empty this is at
+   * or before where it began.
    *
    * @throws IllegalArgumentException if {@code timeline} is not on the path
    */
@@ -293,13 +374,22 @@ public final class TimelineHistory {
    * order).
    *
    * <p>Each part of the range is read from the timeline that holds it ({@link #timelineOf}). When a
-   * switch point lies inside a segment, that segment number appears twice: on the old timeline,
-   * whose copy holds the WAL up to the switch point, and on the new timeline, whose copy holds what
-   * follows. (At promotion PostgreSQL copies the old WAL up to the switch point into the new
-   * timeline's segment, and recovery prefers the newest timeline's copy; the old timeline's copy is
-   * often archived only as a {@code .partial} file. Listing both keeps a range complete for
+   * switch on the path lies inside a segment, that segment number appears twice: on the old
+   * timeline, whose copy holds the WAL up to the switch point, and on the new timeline, whose copy
+   * holds what follows. (At promotion PostgreSQL copies the old WAL up to the switch point into the
+   * new timeline's segment, and recovery prefers the newest timeline's copy; the old timeline's
+   * copy is often archived only as a {@code .partial} file. Listing both keeps a range complete for
    * retention and verification whichever copy a reader uses.) A switch point at a segment boundary
    * does not duplicate a segment.
+   *
+   * <p>This models {@code XLogFileReadAnyTLI} ({@link #timelinesToTry}): for every segment wholly
+   * in the range, the newest copy listed is the one recovery reads when the archive holds it, and
+   * every copy listed is one it would try. A timeline whose range on the path is empty or hidden by
+   * newer ones (timeline 2 in the class description's example) contributes no segment: recovery
+   * opens its files only when the copy of a newer timeline is missing, and then reads WAL that is
+   * not on the path. If {@code end} lies inside a segment, recovery opens that last segment from
+   * the timeline of its last byte, which may be newer than those listed for it (its copy holds the
+   * same WAL up to {@code end}); pass the segment's end as {@code end} to list that copy as well.
    *
    * <p>The list is computed lazily and takes constant memory, however long the range.
    *
@@ -315,26 +405,20 @@ public final class TimelineHistory {
     }
     List<long[]> runs = new ArrayList<>(); // {timeline, first segment number, count}
     long total = 0;
-    Lsn spanStart = Lsn.ZERO;
-    for (int i = 0; i <= entries.size(); i++) {
-      long spanTimeline = i < entries.size() ? entries.get(i).timeline() : timeline;
-      // the span [spanStart, spanEnd) is on spanTimeline; spanEnd == null means "to the end"
-      Lsn spanEnd = i < entries.size() ? entries.get(i).switchPoint() : null;
-      Lsn from = max(spanStart, start);
-      Lsn to = spanEnd == null ? end : min(spanEnd, end);
+    for (Span span : path()) {
+      // the span [begin, end) is on its timeline; end == null means "to the end"
+      Lsn from = max(span.begin(), start);
+      Lsn to = span.end() == null ? end : min(span.end(), end);
       if (from.compareTo(to) < 0) {
         long first = from.segmentNumber(segmentSize);
         long last = Lsn.of(to.value() - 1).segmentNumber(segmentSize);
         long count = last - first + 1;
-        runs.add(new long[] {spanTimeline, first, count});
+        runs.add(new long[] {span.timeline(), first, count});
         total += count;
         if (total > Integer.MAX_VALUE) {
           throw new IllegalArgumentException(
               "the range " + start + " to " + end + " holds more than 2^31 segments");
         }
-      }
-      if (spanEnd != null) {
-        spanStart = spanEnd;
       }
     }
     return new SegmentRuns(runs, (int) total, segmentSize);

@@ -1,75 +1,90 @@
 package dev.walarchive.core.format;
 
+import static dev.walarchive.core.testing.Properties.byteArrays;
+import static dev.walarchive.core.testing.Properties.qt;
+import static dev.walarchive.core.testing.Properties.stringsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import dev.walarchive.core.testing.Properties;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 class DigestTest {
-  @Provide
-  Arbitrary<Digest> digests() {
-    Arbitrary<byte[]> values = Arbitraries.bytes().array(byte[].class).ofSize(32);
-    Arbitrary<String> keyIds =
-        Arbitraries.strings()
-            .withCharRange('a', 'z')
-            .withCharRange('A', 'Z')
-            .withCharRange('0', '9')
-            .withChars('.', '_', '-')
-            .ofMinLength(1)
-            .ofMaxLength(64);
-    return Arbitraries.oneOf(
-        values.map(Digest::sha256), Combinators.combine(keyIds, values).as(Digest::hmacSha256));
+  /** Key ids as Keyring accepts them: 1 to 64 of [A-Za-z0-9._-]. */
+  static Gen<String> keyIds() {
+    return stringsOf(KEY_ID_CHARS, 1, 64);
   }
 
-  @Property
-  void printsAndParsesBack(@ForAll("digests") Digest digest) {
-    Digest parsed = Digest.parse(digest.toString());
-    assertThat(parsed).isEqualTo(digest).hasSameHashCodeAs(digest);
-    assertThat(parsed.value()).isEqualTo(digest.value());
-    assertThat(digest.toString())
-        .matches("sha256:[0-9a-f]{64}|hmac-sha256:[A-Za-z0-9._-]{1,64}:[0-9a-f]{64}");
+  static final String KEY_ID_CHARS =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+
+  static Gen<Digest> digests() {
+    Gen<byte[]> values = byteArrays(32, 32);
+    return Generate.oneOf(
+        values.map(v -> Digest.sha256(v)), keyIds().zip(values, (k, v) -> Digest.hmacSha256(k, v)));
   }
 
-  @Property
-  void equalityIsByContent(@ForAll @Size(32) byte[] value) {
-    Digest a = Digest.sha256(value);
-    Digest b = Digest.sha256(value.clone());
-    assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
-    assertThat(a).isNotEqualTo(Digest.hmacSha256("k", value));
-    byte[] other = value.clone();
-    other[31] ^= 1;
-    assertThat(a).isNotEqualTo(Digest.sha256(other));
+  @Test
+  void printsAndParsesBack() {
+    qt().withExamples(1000)
+        .forAll(digests())
+        .checkAssert(
+            digest -> {
+              Digest parsed = Digest.parse(digest.toString());
+              assertThat(parsed).isEqualTo(digest).hasSameHashCodeAs(digest);
+              assertThat(parsed.value()).isEqualTo(digest.value());
+              assertThat(digest.toString())
+                  .matches("sha256:[0-9a-f]{64}|hmac-sha256:[A-Za-z0-9._-]{1,64}:[0-9a-f]{64}");
+            });
   }
 
-  @Property
-  void valuesCannotBeChangedFromOutside(@ForAll @Size(32) byte[] value) {
-    byte[] copy = value.clone();
-    Digest digest = Digest.sha256(value);
-    value[0] ^= 1;
-    digest.value()[1] ^= 1;
-    assertThat(digest.value()).isEqualTo(copy);
+  @Test
+  void equalityIsByContent() {
+    qt().withExamples(1000)
+        .forAll(byteArrays(32, 32))
+        .checkAssert(
+            value -> {
+              Digest a = Digest.sha256(value);
+              Digest b = Digest.sha256(value.clone());
+              assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+              assertThat(a).isNotEqualTo(Digest.hmacSha256("k", value));
+              byte[] other = value.clone();
+              other[31] ^= 1;
+              assertThat(a).isNotEqualTo(Digest.sha256(other));
+            });
   }
 
-  @Property
-  void mangledDigestsAreRejectedNamingTheInput(
-      @ForAll("digests") Digest digest,
-      @ForAll("mangles") java.util.function.UnaryOperator<String> mangle) {
-    String text = mangle.apply(digest.toString());
-    assertThatThrownBy(() -> Digest.parse(text))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("'" + text + "'");
+  @Test
+  void valuesCannotBeChangedFromOutside() {
+    qt().withExamples(1000)
+        .forAll(byteArrays(32, 32))
+        .checkAssert(
+            value -> {
+              byte[] copy = value.clone();
+              Digest digest = Digest.sha256(value);
+              value[0] ^= 1;
+              digest.value()[1] ^= 1;
+              assertThat(digest.value()).isEqualTo(copy);
+            });
   }
 
-  @Provide
-  Arbitrary<java.util.function.UnaryOperator<String>> mangles() {
-    return Arbitraries.of(
+  @Test
+  void mangledDigestsAreRejectedNamingTheInput() {
+    qt().withExamples(1000)
+        .forAll(digests(), mangles())
+        .checkAssert(
+            (digest, mangle) -> {
+              String text = mangle.apply(digest.toString());
+              assertThatThrownBy(() -> Digest.parse(text))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("'" + text + "'");
+            });
+  }
+
+  static Gen<java.util.function.UnaryOperator<String>> mangles() {
+    return Properties.<java.util.function.UnaryOperator<String>>oneOf(
         s -> s.toUpperCase(),
         s -> s + "0",
         s -> s.substring(0, s.length() - 1),
@@ -80,7 +95,7 @@ class DigestTest {
         s -> s.substring(0, s.lastIndexOf(':')) + "::" + s.substring(s.lastIndexOf(':') + 1));
   }
 
-  @Example
+  @Test
   void rejectsInconsistentComponents() {
     assertThatThrownBy(() -> new Digest("sha256", "k1", new byte[32]))
         .isInstanceOf(IllegalArgumentException.class);

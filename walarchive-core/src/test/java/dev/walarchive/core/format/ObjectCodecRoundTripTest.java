@@ -1,19 +1,20 @@
 package dev.walarchive.core.format;
 
+import static dev.walarchive.core.testing.Properties.anyLong;
+import static dev.walarchive.core.testing.Properties.qt;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.generators.SourceDSL.integers;
 
+import dev.walarchive.core.testing.Properties;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.security.MessageDigest;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 class ObjectCodecRoundTripTest {
   enum Encryption {
@@ -37,42 +38,43 @@ class ObjectCodecRoundTripTest {
       boolean compressible,
       ReadStyle readStyle) {}
 
-  @Provide
-  Arbitrary<Case> cases() {
-    return Arbitraries.of(64, 1000, ObjectCodec.DEFAULT_CHUNK_SIZE)
-        .flatMap(
-            chunkSize ->
-                Combinators.combine(
-                        Arbitraries.oneOf(
-                            Arbitraries.of(
-                                0,
-                                1,
-                                chunkSize - 1,
-                                chunkSize,
-                                chunkSize + 1,
-                                2 * chunkSize,
-                                3 * chunkSize + 1),
-                            Arbitraries.integers().between(0, 4 * chunkSize)),
-                        Arbitraries.of(
-                            Compression.none(),
-                            Compression.zstd(1),
-                            Compression.zstdDefault(),
-                            Compression.zstd(-5),
-                            Compression.zstd(19)),
-                        Arbitraries.of(Encryption.class),
-                        Arbitraries.longs(),
-                        Arbitraries.of(true, false),
-                        Arbitraries.of(ReadStyle.class))
-                    .as(
-                        (size, compression, encryption, seed, compressible, readStyle) ->
-                            new Case(
-                                chunkSize,
-                                size,
-                                compression,
-                                encryption,
-                                seed,
-                                compressible,
-                                readStyle)));
+  /** Sizes around every chunk boundary, or anything up to four chunks, for each chunk size. */
+  static Gen<Case> cases() {
+    Gen<Integer> chunkSizes = Properties.oneOf(64, 1000, ObjectCodec.DEFAULT_CHUNK_SIZE);
+    Gen<Compression> compressions =
+        Properties.oneOf(
+            Compression.none(),
+            Compression.zstd(1),
+            Compression.zstdDefault(),
+            Compression.zstd(-5),
+            Compression.zstd(19));
+    Gen<Encryption> encryptions = Generate.enumValues(Encryption.class);
+    Gen<Long> seeds = anyLong();
+    Gen<Boolean> compressible = Generate.booleans();
+    Gen<ReadStyle> readStyles = Generate.enumValues(ReadStyle.class);
+    return chunkSizes.flatMap(
+        chunkSize -> {
+          Gen<Integer> sizes =
+              Generate.oneOf(
+                  Properties.oneOf(
+                      0,
+                      1,
+                      chunkSize - 1,
+                      chunkSize,
+                      chunkSize + 1,
+                      2 * chunkSize,
+                      3 * chunkSize + 1),
+                  integers().between(0, 4 * chunkSize));
+          return in ->
+              new Case(
+                  chunkSize,
+                  sizes.generate(in),
+                  compressions.generate(in),
+                  encryptions.generate(in),
+                  seeds.generate(in),
+                  compressible.generate(in),
+                  readStyles.generate(in));
+        });
   }
 
   private static Keyring keyring(Encryption encryption) {
@@ -83,50 +85,72 @@ class ObjectCodecRoundTripTest {
     };
   }
 
-  @Property(tries = 300)
-  void decodeReturnsWhatWasEncoded(@ForAll("cases") Case c) throws IOException {
-    byte[] plaintext = Objects.plaintext(c.size(), c.seed(), c.compressible());
-    ObjectCodec codec = Objects.codec(c.compression(), keyring(c.encryption()), c.chunkSize());
+  @Test
+  void decodeReturnsWhatWasEncoded() {
+    qt().withExamples(300)
+        .forAll(cases())
+        .checkAssert(
+            c -> {
+              try {
+                byte[] plaintext = Objects.plaintext(c.size(), c.seed(), c.compressible());
+                ObjectCodec codec =
+                    Objects.codec(c.compression(), keyring(c.encryption()), c.chunkSize());
 
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    EncodeResult result = codec.encode(Objects.NAME, new ByteArrayInputStream(plaintext), out);
-    byte[] object = out.toByteArray();
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                EncodeResult result =
+                    codec.encode(Objects.NAME, new ByteArrayInputStream(plaintext), out);
+                byte[] object = out.toByteArray();
 
-    assertThat(result.plaintextLength()).isEqualTo(plaintext.length);
-    assertThat(result.encodedLength()).isEqualTo(object.length);
-    assertThat(result.digest()).isEqualTo(codec.digestOf(new ByteArrayInputStream(plaintext)));
-    try (InputStream in = codec.decode(Objects.NAME, new ByteArrayInputStream(object))) {
-      assertThat(read(in, c.readStyle(), c.seed())).isEqualTo(plaintext);
-    }
+                assertThat(result.plaintextLength()).isEqualTo(plaintext.length);
+                assertThat(result.encodedLength()).isEqualTo(object.length);
+                assertThat(result.digest())
+                    .isEqualTo(codec.digestOf(new ByteArrayInputStream(plaintext)));
+                try (InputStream in =
+                    codec.decode(Objects.NAME, new ByteArrayInputStream(object))) {
+                  assertThat(read(in, c.readStyle(), c.seed())).isEqualTo(plaintext);
+                }
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
   }
 
-  @Property(tries = 50)
-  void readHeaderReportsWhatWasWritten(@ForAll("cases") Case c) throws IOException {
-    byte[] plaintext = Objects.plaintext(c.size(), c.seed(), c.compressible());
-    Keyring keyring = keyring(c.encryption());
-    ObjectCodec codec = Objects.codec(c.compression(), keyring, c.chunkSize());
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    EncodeResult result =
-        codec.encode("00000002.history", new ByteArrayInputStream(plaintext), out);
+  @Test
+  void readHeaderReportsWhatWasWritten() {
+    qt().withExamples(50)
+        .forAll(cases())
+        .checkAssert(
+            c -> {
+              try {
+                byte[] plaintext = Objects.plaintext(c.size(), c.seed(), c.compressible());
+                Keyring keyring = keyring(c.encryption());
+                ObjectCodec codec = Objects.codec(c.compression(), keyring, c.chunkSize());
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                EncodeResult result =
+                    codec.encode("00000002.history", new ByteArrayInputStream(plaintext), out);
 
-    ObjectHeader header = codec.readHeader(new ByteArrayInputStream(out.toByteArray()));
+                ObjectHeader header = codec.readHeader(new ByteArrayInputStream(out.toByteArray()));
 
-    assertThat(header.formatVersion()).isEqualTo(1);
-    assertThat(header.compression()).isEqualTo(c.compression().algorithm());
-    assertThat(header.fileName()).isEqualTo("00000002.history");
-    assertThat(header.plaintextLength()).isEqualTo(plaintext.length);
-    assertThat(header.digest()).isEqualTo(result.digest());
-    assertThat(header.chunkSize()).isEqualTo(c.chunkSize());
-    assertThat(header.keyId()).isEqualTo(keyring.activeKeyId().orElse(null));
-    assertThat(header.encrypted()).isEqualTo(c.encryption() != Encryption.NONE);
-    assertThat(header.encryption())
-        .isEqualTo(c.encryption() == Encryption.NONE ? "none" : "aes-256-gcm-chunked");
-    assertThat(header.keyDerivation())
-        .isEqualTo(
-            switch (c.encryption()) {
-              case NONE -> null;
-              case RAW_KEY -> "raw";
-              case PASSPHRASE -> "argon2id(m=64,t=1,p=1)";
+                assertThat(header.formatVersion()).isEqualTo(1);
+                assertThat(header.compression()).isEqualTo(c.compression().algorithm());
+                assertThat(header.fileName()).isEqualTo("00000002.history");
+                assertThat(header.plaintextLength()).isEqualTo(plaintext.length);
+                assertThat(header.digest()).isEqualTo(result.digest());
+                assertThat(header.chunkSize()).isEqualTo(c.chunkSize());
+                assertThat(header.keyId()).isEqualTo(keyring.activeKeyId().orElse(null));
+                assertThat(header.encrypted()).isEqualTo(c.encryption() != Encryption.NONE);
+                assertThat(header.encryption())
+                    .isEqualTo(c.encryption() == Encryption.NONE ? "none" : "aes-256-gcm-chunked");
+                assertThat(header.keyDerivation())
+                    .isEqualTo(
+                        switch (c.encryption()) {
+                          case NONE -> null;
+                          case RAW_KEY -> "raw";
+                          case PASSPHRASE -> "argon2id(m=64,t=1,p=1)";
+                        });
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
             });
   }
 

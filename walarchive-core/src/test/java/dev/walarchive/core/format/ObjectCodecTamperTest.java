@@ -3,24 +3,24 @@ package dev.walarchive.core.format;
 import static dev.walarchive.core.format.Objects.NAME;
 import static dev.walarchive.core.format.Objects.decode;
 import static dev.walarchive.core.format.Objects.encode;
+import static dev.walarchive.core.testing.Properties.byteArrays;
+import static dev.walarchive.core.testing.Properties.qt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /** Every way an object can be damaged or misused fails decoding with a specific exception. */
 class ObjectCodecTamperTest {
@@ -71,29 +71,39 @@ class ObjectCodecTamperTest {
     }
   }
 
-  @Provide
-  Arbitrary<int[]> bitPositionsOfLargeObjects() {
-    return Combinators.combine(
-            Arbitraries.integers().between(0, Variant.values().length - 1),
-            Arbitraries.integers().between(0, Integer.MAX_VALUE))
-        .as((variant, position) -> new int[] {variant, position});
+  /** A variant and a bit position (any int, taken modulo the object's length in bits). */
+  static Gen<int[]> bitPositionsOfLargeObjects() {
+    return integers()
+        .between(0, Variant.values().length - 1)
+        .zip(
+            Generate.oneOf(
+                integers().between(0, Integer.MAX_VALUE), integers().between(0, 64 * 1024 * 8)),
+            (variant, position) -> new int[] {variant, position})
+        .describedAs(Arrays::toString);
   }
 
-  @Property(tries = 400)
-  void flippedBitsAnywhereInALargeObjectAreDetected(
-      @ForAll("bitPositionsOfLargeObjects") int[] choice,
-      @ForAll @IntRange(min = 1, max = 3) int flips)
-      throws IOException {
-    Variant v = Variant.values()[choice[0]];
-    ObjectCodec codec =
-        Objects.codec(v.codec.compression(), v.codec.keyring(), ObjectCodec.DEFAULT_CHUNK_SIZE);
-    byte[] object = encode(codec, NAME, LARGE_PLAINTEXT);
-    for (int i = 0; i < flips; i++) {
-      int bit = (int) ((choice[1] + (long) i * 7919) % (object.length * 8L));
-      object[bit / 8] ^= (byte) (1 << (bit % 8));
-    }
-    assertThatThrownBy(() -> decode(codec, NAME, object))
-        .isInstanceOf(ObjectIntegrityException.class);
+  @Test
+  void flippedBitsAnywhereInALargeObjectAreDetected() {
+    qt().withExamples(400)
+        .forAll(bitPositionsOfLargeObjects(), integers().between(1, 3))
+        .checkAssert(
+            (choice, flips) -> {
+              try {
+                Variant v = Variant.values()[choice[0]];
+                ObjectCodec codec =
+                    Objects.codec(
+                        v.codec.compression(), v.codec.keyring(), ObjectCodec.DEFAULT_CHUNK_SIZE);
+                byte[] object = encode(codec, NAME, LARGE_PLAINTEXT);
+                for (int i = 0; i < flips; i++) {
+                  int bit = (int) ((choice[1] + (long) i * 7919) % (object.length * 8L));
+                  object[bit / 8] ^= (byte) (1 << (bit % 8));
+                }
+                assertThatThrownBy(() -> decode(codec, NAME, object))
+                    .isInstanceOf(ObjectIntegrityException.class);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
   }
 
   private static final byte[] LARGE_PLAINTEXT = Objects.plaintext(300_000, 3, false);
@@ -304,15 +314,36 @@ class ObjectCodecTamperTest {
     assertThat(decode(lenient, NAME, v.object)).isEqualTo(v.plaintext);
   }
 
-  @Property(tries = 50)
-  void arbitraryBytesAreNeverAcceptedAsAnObject(
-      @ForAll @net.jqwik.api.constraints.Size(max = 300) byte[] junk) {
-    ObjectCodec codec = Variant.PLAIN.codec;
-    assertThatThrownBy(() -> decode(codec, NAME, junk)).isInstanceOf(ObjectFormatException.class);
-    byte[] withMagic = Arrays.copyOf(HeaderV1.MAGIC, HeaderV1.MAGIC.length + junk.length);
-    System.arraycopy(junk, 0, withMagic, HeaderV1.MAGIC.length, junk.length);
-    assertThatThrownBy(() -> decode(codec, NAME, withMagic))
-        .isInstanceOf(ObjectIntegrityException.class);
+  /** Up to 300 bytes: none, a few, or any, and runs of zeros or of the magic's first byte. */
+  static Gen<byte[]> junk() {
+    return Generate.oneOf(
+            byteArrays(0, 300),
+            byteArrays(0, 8),
+            integers().between(0, 300).map(n -> new byte[n]),
+            integers().between(1, 300).map(n -> repeat(HeaderV1.MAGIC[0], n)))
+        .describedAs(Arrays::toString);
+  }
+
+  private static byte[] repeat(byte b, int n) {
+    byte[] bytes = new byte[n];
+    Arrays.fill(bytes, b);
+    return bytes;
+  }
+
+  @Test
+  void arbitraryBytesAreNeverAcceptedAsAnObject() {
+    qt().withExamples(50)
+        .forAll(junk())
+        .checkAssert(
+            junk -> {
+              ObjectCodec codec = Variant.PLAIN.codec;
+              assertThatThrownBy(() -> decode(codec, NAME, junk))
+                  .isInstanceOf(ObjectFormatException.class);
+              byte[] withMagic = Arrays.copyOf(HeaderV1.MAGIC, HeaderV1.MAGIC.length + junk.length);
+              System.arraycopy(junk, 0, withMagic, HeaderV1.MAGIC.length, junk.length);
+              assertThatThrownBy(() -> decode(codec, NAME, withMagic))
+                  .isInstanceOf(ObjectIntegrityException.class);
+            });
   }
 
   @ParameterizedTest

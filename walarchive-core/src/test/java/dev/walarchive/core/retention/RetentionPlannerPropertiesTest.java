@@ -3,7 +3,14 @@ package dev.walarchive.core.retention;
 import static dev.walarchive.core.retention.TestArchive.SIZE;
 import static dev.walarchive.core.retention.TestArchive.T0;
 import static dev.walarchive.core.retention.TestArchive.lsn;
+import static dev.walarchive.core.testing.Properties.intsBetween;
+import static dev.walarchive.core.testing.Properties.listsOf;
+import static dev.walarchive.core.testing.Properties.qt;
+import static dev.walarchive.core.testing.Properties.weight;
+import static dev.walarchive.core.testing.Properties.weighted;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.generators.Generate.constant;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.core.retention.RetentionPlan.Backup;
@@ -24,14 +31,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * Properties of retention plans over generated archives: several timelines with branches (including
@@ -121,48 +123,57 @@ class RetentionPlannerPropertiesTest {
     }
   }
 
-  @Provide
-  Arbitrary<Scenario> scenarios() {
-    Arbitrary<BranchSpec> branch =
-        Combinators.combine(
-                Arbitraries.integers().between(0, 9),
-                Arbitraries.integers().between(0, 100),
-                Arbitraries.of(true, false),
-                Arbitraries.integers().between(0, 25),
-                Arbitraries.frequency(
-                    net.jqwik.api.Tuple.of(12, 0),
-                    net.jqwik.api.Tuple.of(1, 1),
-                    net.jqwik.api.Tuple.of(1, 2)),
-                Arbitraries.of(true, false),
-                Arbitraries.integers().between(0, 300))
-            .as(BranchSpec::new);
-    Arbitrary<BackupSpec> backup =
-        Combinators.combine(
-                Arbitraries.integers().between(0, 9),
-                Arbitraries.integers().between(0, 100),
-                Arbitraries.integers().between(0, 500),
-                Arbitraries.frequency(
-                    net.jqwik.api.Tuple.of(5, true), net.jqwik.api.Tuple.of(1, false)),
-                Arbitraries.frequency(
-                    net.jqwik.api.Tuple.of(5, true), net.jqwik.api.Tuple.of(1, false)))
-            .as(BackupSpec::new);
-    Arbitrary<PolicySpec> policy =
-        Combinators.combine(
-                Arbitraries.integers().between(1, 3).optional(),
-                Arbitraries.integers().between(1, 800).optional(),
-                Arbitraries.integers().between(0, 120).list().ofMaxSize(3),
-                Arbitraries.integers().between(0, 1500))
-            .as(PolicySpec::new);
-    return Combinators.combine(
-            Arbitraries.integers().between(1, 40),
-            branch.list().ofMaxSize(4),
-            backup.list().ofMinSize(2).ofMaxSize(8),
-            Arbitraries.integers().between(0, 1000).list().ofMaxSize(5),
-            policy,
-            Arbitraries.frequency(
-                net.jqwik.api.Tuple.of(4, false), net.jqwik.api.Tuple.of(1, true)))
-        .as(Spec::new)
-        .map(RetentionPlannerPropertiesTest::build);
+  static Gen<Scenario> scenarios() {
+    Gen<Boolean> booleans = Generate.booleans();
+    Gen<Integer> historyModes =
+        weighted(weight(12, constant(0)), weight(1, constant(1)), weight(1, constant(2)));
+    Gen<Integer> percents = intsBetween(0, 100);
+    Gen<Integer> indexes = integers().between(0, 9);
+    Gen<Integer> lengths = intsBetween(0, 25);
+    Gen<Integer> delays = intsBetween(0, 300);
+    Gen<BranchSpec> branch =
+        in ->
+            new BranchSpec(
+                indexes.generate(in),
+                percents.generate(in),
+                booleans.generate(in),
+                lengths.generate(in),
+                historyModes.generate(in),
+                booleans.generate(in),
+                delays.generate(in));
+    Gen<Boolean> mostlyTrue = weighted(weight(5, constant(true)), weight(1, constant(false)));
+    Gen<Integer> jitters = intsBetween(0, 500);
+    Gen<BackupSpec> backup =
+        in ->
+            new BackupSpec(
+                indexes.generate(in),
+                percents.generate(in),
+                jitters.generate(in),
+                mostlyTrue.generate(in),
+                mostlyTrue.generate(in));
+    Gen<Optional<Integer>> keeps = intsBetween(1, 3).toOptionals(25);
+    Gen<Optional<Integer>> windows = intsBetween(1, 800).toOptionals(25);
+    Gen<List<Integer>> pins = listsOf(intsBetween(0, 120), 0, 3);
+    Gen<Integer> nows = intsBetween(0, 1500);
+    Gen<PolicySpec> policy =
+        in ->
+            new PolicySpec(
+                keeps.generate(in), windows.generate(in), pins.generate(in), nows.generate(in));
+    Gen<Integer> timeline1Lengths = intsBetween(1, 40);
+    Gen<List<BranchSpec>> branches = listsOf(branch, 0, 4);
+    Gen<List<BackupSpec>> backups = listsOf(backup, 2, 8);
+    Gen<List<Integer>> gaps = listsOf(intsBetween(0, 1000), 0, 5);
+    Gen<Boolean> junk = weighted(weight(4, constant(false)), weight(1, constant(true)));
+    Gen<Spec> specs =
+        in ->
+            new Spec(
+                timeline1Lengths.generate(in),
+                branches.generate(in),
+                backups.generate(in),
+                gaps.generate(in),
+                policy.generate(in),
+                junk.generate(in));
+    return specs.map(RetentionPlannerPropertiesTest::build);
   }
 
   static Scenario build(Spec spec) {
@@ -285,275 +296,356 @@ class RetentionPlannerPropertiesTest {
     return all;
   }
 
-  @Property(tries = 400)
-  void noRetainedBackupLosesWalItNeeds(@ForAll("scenarios") Scenario scenario) {
-    RetentionPlan plan = scenario.plan();
-    Set<WalFileName> deleted = deleted(plan);
-    Collection<TimelineHistory> truth = scenario.archive().allHistories().values();
-    for (Backup backup : plan.retainedBackups()) {
-      assertThat(deleted).as("backup history file").doesNotContain(backup.name());
-      for (WalFileName segment : needed(backup, truth)) {
-        assertThat(deleted)
-            .as("%s needs %s", backup.name(), segment)
-            .doesNotContain(segment, WalFileName.parse(segment.name() + ".partial"));
-      }
+  @Test
+  void noRetainedBackupLosesWalItNeeds() {
+    qt().withExamples(400)
+        .forAll(scenarios())
+        .checkAssert(
+            scenario -> {
+              RetentionPlan plan = scenario.plan();
+              Set<WalFileName> deleted = deleted(plan);
+              Collection<TimelineHistory> truth = scenario.archive().allHistories().values();
+              for (Backup backup : plan.retainedBackups()) {
+                assertThat(deleted).as("backup history file").doesNotContain(backup.name());
+                for (WalFileName segment : needed(backup, truth)) {
+                  assertThat(deleted)
+                      .as("%s needs %s", backup.name(), segment)
+                      .doesNotContain(segment, WalFileName.parse(segment.name() + ".partial"));
+                }
+              }
+            });
+  }
+
+  @Test
+  void historyFilesAreKept() {
+    qt().withExamples(400)
+        .forAll(scenarios())
+        .checkAssert(
+            scenario -> {
+              RetentionPlan plan = scenario.plan();
+              assertThat(plan.deletions())
+                  .noneMatch(d -> d.name().kind() == WalFileName.Kind.TIMELINE_HISTORY);
+              Set<WalFileName> remaining = new HashSet<>();
+              scenario.archive().entries().forEach(e -> remaining.add(e.name()));
+              remaining.removeAll(deleted(plan));
+              for (RetentionPlan.KeptRange range : plan.kept()) {
+                for (long timeline :
+                    scenario.archive().allHistories().get(range.timeline()).ancestry()) {
+                  WalFileName history =
+                      timeline == 1 ? null : WalFileName.timelineHistory(timeline);
+                  if (history != null && scenario.archive().contains(history)) {
+                    assertThat(remaining).contains(history);
+                  }
+                }
+              }
+            });
+  }
+
+  @Test
+  void planningTheResultAgainDeletesNothingMore() {
+    qt().withExamples(400)
+        .forAll(scenarios())
+        .checkAssert(
+            scenario -> {
+              RetentionPlan plan = scenario.plan();
+              List<WalFileName> deletions = plan.deletions().stream().map(Deletion::name).toList();
+
+              Scenario applied =
+                  new Scenario(
+                      scenario.archive().without(deletions),
+                      scenario.policy(),
+                      scenario.now(),
+                      null);
+              RetentionPlan again = applied.plan();
+
+              assertThat(again.deletions()).isEmpty();
+              assertThat(again.retainedBackups()).isEqualTo(plan.retainedBackups());
+              assertThat(again.expiredBackups()).isEmpty();
+              assertThat(again.kept()).isEqualTo(plan.kept());
+            });
+  }
+
+  @Test
+  void anInterruptedRunIsFinishedByPlanningAgain() {
+    qt().withExamples(300)
+        .forAll(scenarios(), intsBetween(0, 100))
+        .checkAssert(
+            (scenario, percent) -> {
+              List<WalFileName> deletions =
+                  scenario.plan().deletions().stream().map(Deletion::name).toList();
+              int done = deletions.size() * percent / 100;
+
+              Scenario interrupted =
+                  new Scenario(
+                      scenario.archive().without(deletions.subList(0, done)),
+                      scenario.policy(),
+                      scenario.now(),
+                      null);
+
+              assertThat(interrupted.plan().deletions())
+                  .extracting(Deletion::name)
+                  .containsExactlyElementsOf(deletions.subList(done, deletions.size()));
+            });
+  }
+
+  @Test
+  void anArchiveWithoutBackupsLosesNothing() {
+    qt().withExamples(200)
+        .forAll(scenarios())
+        .checkAssert(
+            scenario -> {
+              List<WalFileName> backupFiles =
+                  scenario.archive().entries().stream()
+                      .map(ArchiveInventory.Entry::name)
+                      .filter(n -> n.kind() == WalFileName.Kind.BACKUP_HISTORY)
+                      .toList();
+              TestArchive withoutBackups = scenario.archive().without(backupFiles);
+
+              RetentionPlan plan = withoutBackups.plan(scenario.policy(), scenario.now());
+
+              assertThat(plan.isEmpty()).isTrue();
+              assertThat(plan.deletions()).isEmpty();
+              assertThat(plan.retainedBackups()).isEmpty();
+            });
+  }
+
+  @Test
+  void backupsThePolicyKeepsAreRetainedWithTheirFiles() {
+    qt().withExamples(400)
+        .forAll(scenarios())
+        .checkAssert(
+            scenario -> {
+              RetentionPlan plan = scenario.plan();
+              Set<WalFileName> deleted = deleted(plan);
+              // the times the policy is defined on: STOP TIME, or when the backup history was
+              // archived
+              Map<WalFileName, BackupHistory> read = new HashMap<>();
+              scenario.archive().backups().forEach(b -> read.put(b.fileName(), b));
+              Map<WalFileName, Instant> times = new LinkedHashMap<>();
+              for (ArchiveInventory.Entry e : scenario.archive().entries()) {
+                if (e.name().kind() == WalFileName.Kind.BACKUP_HISTORY
+                    && hasValidSegmentNumber(e.name())) {
+                  BackupHistory h = read.get(e.name());
+                  times.put(
+                      e.name(),
+                      h == null ? e.lastModified() : h.stopTime().orElse(e.lastModified()));
+                }
+              }
+              Set<WalFileName> retained =
+                  plan.retainedBackups().stream().map(Backup::name).collect(Collectors.toSet());
+              Set<WalFileName> expired =
+                  plan.expiredBackups().stream().map(Backup::name).collect(Collectors.toSet());
+              assertThat(allBackups(plan)).extracting(Backup::name).doesNotHaveDuplicates();
+              assertThat(java.util.Collections.disjoint(retained, expired)).isTrue();
+              Set<WalFileName> all = new HashSet<>(retained);
+              all.addAll(expired);
+              assertThat(all).isEqualTo(times.keySet());
+              for (Backup b : allBackups(plan)) {
+                assertThat(b.time()).isEqualTo(times.get(b.name()));
+              }
+
+              RetentionPolicy policy = scenario.policy();
+              for (Map.Entry<WalFileName, Instant> b : times.entrySet()) {
+                long newer = times.values().stream().filter(t -> t.isAfter(b.getValue())).count();
+                if (newer < policy.keepBackups().orElse(0)) {
+                  assertThat(retained).as("newest N").contains(b.getKey());
+                }
+                if (newer == 0) {
+                  assertThat(retained).as("the newest").contains(b.getKey());
+                }
+                if (policy.pinned().contains(b.getKey())) {
+                  assertThat(retained).as("pinned").contains(b.getKey());
+                }
+              }
+              if (policy.recoveryWindow().isPresent()) {
+                Instant cutoff = scenario.now().minus(policy.recoveryWindow().get());
+                times.forEach(
+                    (name, time) -> {
+                      if (time.isAfter(cutoff)) {
+                        assertThat(retained).as("in the window").contains(name);
+                      }
+                    });
+                Optional<Instant> anchor =
+                    times.values().stream().filter(t -> !t.isAfter(cutoff)).max(Instant::compareTo);
+                anchor.ifPresent(
+                    a ->
+                        assertThat(retained)
+                            .as("window anchor")
+                            .anyMatch(n -> times.get(n).equals(a)));
+              }
+              for (WalFileName name : retained) {
+                assertThat(deleted).doesNotContain(name);
+              }
+              for (WalFileName name : expired) {
+                assertThat(deleted).as("expired backup history").contains(name);
+              }
+            });
+  }
+
+  @Test
+  void everyPointOfTheWindowStaysRestorable() {
+    qt().withExamples(400)
+        .forAll(scenarios())
+        .checkAssert(
+            scenario -> {
+              Optional<Duration> window = scenario.policy().recoveryWindow();
+              if (window.isEmpty()) {
+                return;
+              }
+              Instant cutoff = scenario.now().minus(window.get());
+              RetentionPlan plan = scenario.plan();
+              Set<WalFileName> deleted = deleted(plan);
+              Collection<TimelineHistory> truth = scenario.archive().allHistories().values();
+              // WAL archived within the window that some backup could restore before the plan
+              Set<WalFileName> restorable = new HashSet<>();
+              for (Backup b : allBackups(plan)) {
+                restorable.addAll(needed(b, truth));
+              }
+              Set<Long> known = scenario.archive().givenHistories().keySet();
+              Set<WalFileName> restorableFromRetained = new HashSet<>();
+              for (Backup b : plan.retainedBackups()) {
+                restorableFromRetained.addAll(needed(b, truth));
+              }
+              for (ArchiveInventory.Entry e : scenario.archive().entries()) {
+                if (isWal(e.name())
+                    && e.lastModified().isAfter(cutoff)
+                    && restorable.contains(e.name().segment())) {
+                  assertThat(deleted).as("archived within the window").doesNotContain(e.name());
+                  // Without a timeline's history the planner cannot tell which backups reach it
+                  // (and
+                  // PostgreSQL cannot follow it from the archive either): it keeps the segments
+                  // only.
+                  if (e.name().timeline() == 1 || known.contains(e.name().timeline())) {
+                    assertThat(restorableFromRetained)
+                        .as("a retained backup restores %s", e.name())
+                        .contains(e.name().segment());
+                  }
+                }
+              }
+            });
+  }
+
+  @Test
+  void deletesExactlyTheWalNoRetainedBackupNeeds() {
+    Coverage coverage = new Coverage();
+    qt().withExamples(400)
+        .forAll(scenarios())
+        .checkAssert(
+            scenario -> {
+              RetentionPlan plan = scenario.plan();
+              if (plan.retainedBackups().isEmpty()) {
+                assertThat(plan.deletions()).isEmpty();
+                return;
+              }
+              Map<Long, TimelineHistory> given = scenario.archive().givenHistories();
+              given.putIfAbsent(1L, TimelineHistory.ofFirstTimeline());
+              Set<WalFileName> needed = new HashSet<>();
+              for (Backup b : plan.retainedBackups()) {
+                needed.addAll(needed(b, given.values()));
+              }
+              Set<WalFileName> deleted = deleted(plan);
+              for (ArchiveInventory.Entry e : scenario.archive().entries()) {
+                WalFileName name = e.name();
+                if (!isWal(name)) {
+                  continue;
+                }
+                boolean keep =
+                    !given.containsKey(name.timeline()) || needed.contains(name.segment());
+                assertThat(deleted.contains(name)).as("%s deleted", name).isEqualTo(!keep);
+              }
+              coverage.collect(plan);
+            });
+    coverage.check();
+  }
+
+  /**
+   * How often the generated scenarios reach the interesting cases: each label is counted once per
+   * example, and {@link #check} requires a minimum share of the examples for each.
+   */
+  static final class Coverage {
+    private final Map<String, Integer> hits = new LinkedHashMap<>();
+    private int examples;
+
+    void collect(RetentionPlan plan) {
+      examples++;
+      count("deletes WAL", plan.deletions().stream().anyMatch(d -> isWal(d.name())));
+      count(
+          "deletes WAL above timeline 1",
+          plan.deletions().stream().anyMatch(d -> isWal(d.name()) && d.name().timeline() > 1));
+      count(
+          "keeps WAL above timeline 1 for a backup below",
+          plan.kept().stream()
+              .anyMatch(
+                  k ->
+                      plan.retainedBackups().stream()
+                          .anyMatch(
+                              b ->
+                                  b.timeline() < k.timeline()
+                                      && k.reason().contains(b.name().name()))));
+      count(
+          "deletes a partial segment",
+          plan.deletions().stream()
+              .anyMatch(d -> d.name().kind() == WalFileName.Kind.PARTIAL_SEGMENT));
+      count("expires a backup", !plan.expiredBackups().isEmpty());
+      count(
+          "window anchor for a timeline",
+          plan.retainedBackups().stream()
+              .anyMatch(b -> b.reason().contains("anchor for timeline")));
+      count(
+          "timeline without known history",
+          plan.kept().stream().anyMatch(k -> k.reason().contains("no known history")));
+    }
+
+    private void count(String label, boolean hit) {
+      hits.merge(label, hit ? 1 : 0, Integer::sum);
+    }
+
+    void check() {
+      Map<String, Double> minimumPercent = new LinkedHashMap<>();
+      minimumPercent.put("deletes WAL", 40.0);
+      minimumPercent.put("deletes WAL above timeline 1", 10.0);
+      minimumPercent.put("keeps WAL above timeline 1 for a backup below", 5.0);
+      minimumPercent.put("deletes a partial segment", 3.0);
+      minimumPercent.put("expires a backup", 20.0);
+      minimumPercent.put("window anchor for a timeline", 0.5);
+      minimumPercent.put("timeline without known history", 3.0);
+      minimumPercent.forEach(
+          (label, minimum) ->
+              assertThat(100.0 * hits.getOrDefault(label, 0) / examples)
+                  .as("%% of %d examples that %s (all: %s)", examples, label, hits)
+                  .isGreaterThan(minimum));
     }
   }
 
-  @Property(tries = 400)
-  void historyFilesAreKept(@ForAll("scenarios") Scenario scenario) {
-    RetentionPlan plan = scenario.plan();
-    assertThat(plan.deletions())
-        .noneMatch(d -> d.name().kind() == WalFileName.Kind.TIMELINE_HISTORY);
-    Set<WalFileName> remaining = new HashSet<>();
-    scenario.archive().entries().forEach(e -> remaining.add(e.name()));
-    remaining.removeAll(deleted(plan));
-    for (RetentionPlan.KeptRange range : plan.kept()) {
-      for (long timeline : scenario.archive().allHistories().get(range.timeline()).ancestry()) {
-        WalFileName history = timeline == 1 ? null : WalFileName.timelineHistory(timeline);
-        if (history != null && scenario.archive().contains(history)) {
-          assertThat(remaining).contains(history);
-        }
-      }
-    }
-  }
-
-  @Property(tries = 400)
-  void planningTheResultAgainDeletesNothingMore(@ForAll("scenarios") Scenario scenario) {
-    RetentionPlan plan = scenario.plan();
-    List<WalFileName> deletions = plan.deletions().stream().map(Deletion::name).toList();
-
-    Scenario applied =
-        new Scenario(
-            scenario.archive().without(deletions), scenario.policy(), scenario.now(), null);
-    RetentionPlan again = applied.plan();
-
-    assertThat(again.deletions()).isEmpty();
-    assertThat(again.retainedBackups()).isEqualTo(plan.retainedBackups());
-    assertThat(again.expiredBackups()).isEmpty();
-    assertThat(again.kept()).isEqualTo(plan.kept());
-  }
-
-  @Property(tries = 300)
-  void anInterruptedRunIsFinishedByPlanningAgain(
-      @ForAll("scenarios") Scenario scenario, @ForAll @IntRange(min = 0, max = 100) int percent) {
-    List<WalFileName> deletions = scenario.plan().deletions().stream().map(Deletion::name).toList();
-    int done = deletions.size() * percent / 100;
-
-    Scenario interrupted =
-        new Scenario(
-            scenario.archive().without(deletions.subList(0, done)),
-            scenario.policy(),
-            scenario.now(),
-            null);
-
-    assertThat(interrupted.plan().deletions())
-        .extracting(Deletion::name)
-        .containsExactlyElementsOf(deletions.subList(done, deletions.size()));
-  }
-
-  @Property(tries = 200)
-  void anArchiveWithoutBackupsLosesNothing(@ForAll("scenarios") Scenario scenario) {
-    List<WalFileName> backupFiles =
-        scenario.archive().entries().stream()
-            .map(ArchiveInventory.Entry::name)
-            .filter(n -> n.kind() == WalFileName.Kind.BACKUP_HISTORY)
-            .toList();
-    TestArchive withoutBackups = scenario.archive().without(backupFiles);
-
-    RetentionPlan plan = withoutBackups.plan(scenario.policy(), scenario.now());
-
-    assertThat(plan.isEmpty()).isTrue();
-    assertThat(plan.deletions()).isEmpty();
-    assertThat(plan.retainedBackups()).isEmpty();
-  }
-
-  @Property(tries = 400)
-  void backupsThePolicyKeepsAreRetainedWithTheirFiles(@ForAll("scenarios") Scenario scenario) {
-    RetentionPlan plan = scenario.plan();
-    Set<WalFileName> deleted = deleted(plan);
-    // the times the policy is defined on: STOP TIME, or when the backup history was archived
-    Map<WalFileName, BackupHistory> read = new HashMap<>();
-    scenario.archive().backups().forEach(b -> read.put(b.fileName(), b));
-    Map<WalFileName, Instant> times = new LinkedHashMap<>();
-    for (ArchiveInventory.Entry e : scenario.archive().entries()) {
-      if (e.name().kind() == WalFileName.Kind.BACKUP_HISTORY && hasValidSegmentNumber(e.name())) {
-        BackupHistory h = read.get(e.name());
-        times.put(e.name(), h == null ? e.lastModified() : h.stopTime().orElse(e.lastModified()));
-      }
-    }
-    Set<WalFileName> retained =
-        plan.retainedBackups().stream().map(Backup::name).collect(Collectors.toSet());
-    Set<WalFileName> expired =
-        plan.expiredBackups().stream().map(Backup::name).collect(Collectors.toSet());
-    assertThat(allBackups(plan)).extracting(Backup::name).doesNotHaveDuplicates();
-    assertThat(java.util.Collections.disjoint(retained, expired)).isTrue();
-    Set<WalFileName> all = new HashSet<>(retained);
-    all.addAll(expired);
-    assertThat(all).isEqualTo(times.keySet());
-    for (Backup b : allBackups(plan)) {
-      assertThat(b.time()).isEqualTo(times.get(b.name()));
-    }
-
-    RetentionPolicy policy = scenario.policy();
-    for (Map.Entry<WalFileName, Instant> b : times.entrySet()) {
-      long newer = times.values().stream().filter(t -> t.isAfter(b.getValue())).count();
-      if (newer < policy.keepBackups().orElse(0)) {
-        assertThat(retained).as("newest N").contains(b.getKey());
-      }
-      if (newer == 0) {
-        assertThat(retained).as("the newest").contains(b.getKey());
-      }
-      if (policy.pinned().contains(b.getKey())) {
-        assertThat(retained).as("pinned").contains(b.getKey());
-      }
-    }
-    if (policy.recoveryWindow().isPresent()) {
-      Instant cutoff = scenario.now().minus(policy.recoveryWindow().get());
-      times.forEach(
-          (name, time) -> {
-            if (time.isAfter(cutoff)) {
-              assertThat(retained).as("in the window").contains(name);
-            }
-          });
-      Optional<Instant> anchor =
-          times.values().stream().filter(t -> !t.isAfter(cutoff)).max(Instant::compareTo);
-      anchor.ifPresent(
-          a -> assertThat(retained).as("window anchor").anyMatch(n -> times.get(n).equals(a)));
-    }
-    for (WalFileName name : retained) {
-      assertThat(deleted).doesNotContain(name);
-    }
-    for (WalFileName name : expired) {
-      assertThat(deleted).as("expired backup history").contains(name);
-    }
-  }
-
-  @Property(tries = 400)
-  void everyPointOfTheWindowStaysRestorable(@ForAll("scenarios") Scenario scenario) {
-    Optional<Duration> window = scenario.policy().recoveryWindow();
-    if (window.isEmpty()) {
-      return;
-    }
-    Instant cutoff = scenario.now().minus(window.get());
-    RetentionPlan plan = scenario.plan();
-    Set<WalFileName> deleted = deleted(plan);
-    Collection<TimelineHistory> truth = scenario.archive().allHistories().values();
-    // WAL archived within the window that some backup could restore before the plan
-    Set<WalFileName> restorable = new HashSet<>();
-    for (Backup b : allBackups(plan)) {
-      restorable.addAll(needed(b, truth));
-    }
-    Set<Long> known = scenario.archive().givenHistories().keySet();
-    Set<WalFileName> restorableFromRetained = new HashSet<>();
-    for (Backup b : plan.retainedBackups()) {
-      restorableFromRetained.addAll(needed(b, truth));
-    }
-    for (ArchiveInventory.Entry e : scenario.archive().entries()) {
-      if (isWal(e.name())
-          && e.lastModified().isAfter(cutoff)
-          && restorable.contains(e.name().segment())) {
-        assertThat(deleted).as("archived within the window").doesNotContain(e.name());
-        // Without a timeline's history the planner cannot tell which backups reach it (and
-        // PostgreSQL cannot follow it from the archive either): it keeps the segments only.
-        if (e.name().timeline() == 1 || known.contains(e.name().timeline())) {
-          assertThat(restorableFromRetained)
-              .as("a retained backup restores %s", e.name())
-              .contains(e.name().segment());
-        }
-      }
-    }
-  }
-
-  @Property(tries = 400)
-  void deletesExactlyTheWalNoRetainedBackupNeeds(@ForAll("scenarios") Scenario scenario) {
-    RetentionPlan plan = scenario.plan();
-    if (plan.retainedBackups().isEmpty()) {
-      assertThat(plan.deletions()).isEmpty();
-      return;
-    }
-    Map<Long, TimelineHistory> given = scenario.archive().givenHistories();
-    given.putIfAbsent(1L, TimelineHistory.ofFirstTimeline());
-    Set<WalFileName> needed = new HashSet<>();
-    for (Backup b : plan.retainedBackups()) {
-      needed.addAll(needed(b, given.values()));
-    }
-    Set<WalFileName> deleted = deleted(plan);
-    for (ArchiveInventory.Entry e : scenario.archive().entries()) {
-      WalFileName name = e.name();
-      if (!isWal(name)) {
-        continue;
-      }
-      boolean keep = !given.containsKey(name.timeline()) || needed.contains(name.segment());
-      assertThat(deleted.contains(name)).as("%s deleted", name).isEqualTo(!keep);
-    }
-    collectCoverage(plan);
-  }
-
-  /** Makes sure the generator reaches the interesting cases often enough. */
-  private static void collectCoverage(RetentionPlan plan) {
-    Statistics.label("deletes WAL")
-        .collect(plan.deletions().stream().anyMatch(d -> isWal(d.name())));
-    Statistics.label("deletes WAL above timeline 1")
-        .collect(
-            plan.deletions().stream().anyMatch(d -> isWal(d.name()) && d.name().timeline() > 1));
-    Statistics.label("keeps WAL above timeline 1 for a backup below")
-        .collect(
-            plan.kept().stream()
-                .anyMatch(
-                    k ->
-                        plan.retainedBackups().stream()
-                            .anyMatch(
-                                b ->
-                                    b.timeline() < k.timeline()
-                                        && k.reason().contains(b.name().name()))));
-    Statistics.label("deletes a partial segment")
-        .collect(
-            plan.deletions().stream()
-                .anyMatch(d -> d.name().kind() == WalFileName.Kind.PARTIAL_SEGMENT));
-    Statistics.label("expires a backup").collect(!plan.expiredBackups().isEmpty());
-    Statistics.label("window anchor for a timeline")
-        .collect(
-            plan.retainedBackups().stream()
-                .anyMatch(b -> b.reason().contains("anchor for timeline")));
-    Statistics.label("timeline without known history")
-        .collect(plan.kept().stream().anyMatch(k -> k.reason().contains("no known history")));
-    Statistics.label("deletes WAL").coverage(c -> c.check(true).percentage(p -> p > 40));
-    Statistics.label("deletes WAL above timeline 1")
-        .coverage(c -> c.check(true).percentage(p -> p > 10));
-    Statistics.label("keeps WAL above timeline 1 for a backup below")
-        .coverage(c -> c.check(true).percentage(p -> p > 5));
-    Statistics.label("deletes a partial segment")
-        .coverage(c -> c.check(true).percentage(p -> p > 3));
-    Statistics.label("expires a backup").coverage(c -> c.check(true).percentage(p -> p > 20));
-    Statistics.label("window anchor for a timeline")
-        .coverage(c -> c.check(true).percentage(p -> p > 0.5));
-    Statistics.label("timeline without known history")
-        .coverage(c -> c.check(true).percentage(p -> p > 3));
-  }
-
-  @Property(tries = 400)
-  void deletesOnlyListedFilesThePlannerUnderstands(@ForAll("scenarios") Scenario scenario) {
-    RetentionPlan plan = scenario.plan();
-    Set<WalFileName> listed = new HashSet<>();
-    scenario.archive().entries().forEach(e -> listed.add(e.name()));
-    assertThat(plan.deletions()).extracting(Deletion::name).doesNotHaveDuplicates();
-    for (Deletion d : plan.deletions()) {
-      assertThat(listed).contains(d.name());
-      assertThat(hasValidSegmentNumber(d.name())).as("%s is a possible name", d.name()).isTrue();
-      assertThat(d.name().kind()).isNotEqualTo(WalFileName.Kind.TIMELINE_HISTORY);
-      assertThat(d.reason()).isNotBlank();
-      assertThat(d.name().name()).isNotEqualTo("README");
-    }
-    // backup history files first, then WAL in name order
-    List<WalFileName> names = plan.deletions().stream().map(Deletion::name).toList();
-    int firstWal = 0;
-    while (firstWal < names.size()
-        && names.get(firstWal).kind() == WalFileName.Kind.BACKUP_HISTORY) {
-      firstWal++;
-    }
-    assertThat(names.subList(firstWal, names.size()))
-        .allMatch(RetentionPlannerPropertiesTest::isWal)
-        .isSorted();
+  @Test
+  void deletesOnlyListedFilesThePlannerUnderstands() {
+    qt().withExamples(400)
+        .forAll(scenarios())
+        .checkAssert(
+            scenario -> {
+              RetentionPlan plan = scenario.plan();
+              Set<WalFileName> listed = new HashSet<>();
+              scenario.archive().entries().forEach(e -> listed.add(e.name()));
+              assertThat(plan.deletions()).extracting(Deletion::name).doesNotHaveDuplicates();
+              for (Deletion d : plan.deletions()) {
+                assertThat(listed).contains(d.name());
+                assertThat(hasValidSegmentNumber(d.name()))
+                    .as("%s is a possible name", d.name())
+                    .isTrue();
+                assertThat(d.name().kind()).isNotEqualTo(WalFileName.Kind.TIMELINE_HISTORY);
+                assertThat(d.reason()).isNotBlank();
+                assertThat(d.name().name()).isNotEqualTo("README");
+              }
+              // backup history files first, then WAL in name order
+              List<WalFileName> names = plan.deletions().stream().map(Deletion::name).toList();
+              int firstWal = 0;
+              while (firstWal < names.size()
+                  && names.get(firstWal).kind() == WalFileName.Kind.BACKUP_HISTORY) {
+                firstWal++;
+              }
+              assertThat(names.subList(firstWal, names.size()))
+                  .allMatch(RetentionPlannerPropertiesTest::isWal)
+                  .isSorted();
+            });
   }
 }

@@ -1,7 +1,12 @@
 package dev.walarchive.core.retention;
 
+import static dev.walarchive.core.testing.Properties.listsOf;
+import static dev.walarchive.core.testing.Properties.longsBetween;
+import static dev.walarchive.core.testing.Properties.qt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalFileName;
@@ -9,15 +14,11 @@ import dev.walarchive.core.wal.WalSegmentSize;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
 
 class RetentionPolicyTest {
   private static final String BACKUP = "000000010000000000000002.00000028.backup";
@@ -140,20 +141,32 @@ class RetentionPolicyTest {
     }
   }
 
-  @Property(tries = 300)
-  void textFormRoundTrips(@ForAll("policies") RetentionPolicy policy) {
-    assertThat(RetentionPolicy.parse(policy.toString())).isEqualTo(policy);
+  @Test
+  void textFormRoundTrips() {
+    qt().withExamples(300)
+        .forAll(policies())
+        .checkAssert(
+            policy -> {
+              assertThat(RetentionPolicy.parse(policy.toString())).isEqualTo(policy);
+            });
   }
 
-  @Property(tries = 300)
-  void durationsRoundTrip(@ForAll @LongRange(min = 1, max = 1L << 40) long millis) {
-    Duration duration = Duration.ofMillis(millis);
-    assertThat(RetentionPolicy.parseDuration(RetentionPolicy.formatDuration(duration)))
-        .isEqualTo(duration);
+  @Test
+  void durationsRoundTrip() {
+    qt().withExamples(300)
+        .forAll(longsBetween(1, 1L << 40))
+        .checkAssert(
+            millis -> {
+              Duration duration = Duration.ofMillis(millis);
+              assertThat(RetentionPolicy.parseDuration(RetentionPolicy.formatDuration(duration)))
+                  .isEqualTo(duration);
+            });
   }
 
-  @Property(tries = 200)
-  void keepBackupsAcceptsExactlyPositiveCounts(@ForAll @IntRange(min = -5, max = 5) int n) {
+  /** Every count from -5 to 5: all 11 of them, each once. */
+  @ParameterizedTest
+  @ValueSource(ints = {-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5})
+  void keepBackupsAcceptsExactlyPositiveCounts(int n) {
     if (n >= 1) {
       assertThat(RetentionPolicy.builder().keepBackups(n).build().keepBackups()).hasValue(n);
     } else {
@@ -162,29 +175,29 @@ class RetentionPolicyTest {
     }
   }
 
-  @Provide
-  Arbitrary<RetentionPolicy> policies() {
-    Arbitrary<Optional<Integer>> keep = Arbitraries.integers().between(1, 1000).optional();
-    Arbitrary<Optional<Duration>> window =
-        Arbitraries.longs().between(1, 1L << 36).map(Duration::ofSeconds).optional();
-    Arbitrary<List<String>> pins =
-        Arbitraries.longs()
-            .between(1, 5000)
-            .map(
-                n ->
-                    WalFileName.backupHistory(
-                            1 + n % 3, Lsn.of(n << 20 | 0x28), WalSegmentSize.ofMegabytes(1))
-                        .name())
-            .list()
-            .ofMaxSize(3);
-    return Combinators.combine(keep, window, pins)
-        .filter((k, w, p) -> k.isPresent() || w.isPresent())
-        .as(
-            (k, w, p) -> {
+  static Gen<RetentionPolicy> policies() {
+    Gen<Optional<Integer>> keep = integers().between(1, 1000).toOptionals(25);
+    Gen<Optional<Duration>> window =
+        longsBetween(1, 1L << 36).map(seconds -> Duration.ofSeconds(seconds)).toOptionals(25);
+    Gen<List<String>> pins =
+        listsOf(
+            longs()
+                .between(1, 5000)
+                .map(
+                    n ->
+                        WalFileName.backupHistory(
+                                1 + n % 3, Lsn.of(n << 20 | 0x28), WalSegmentSize.ofMegabytes(1))
+                            .name()),
+            0,
+            3);
+    return keep.zip(window, pins, (k, w, p) -> Pair.of(Pair.of(k, w), p))
+        .assuming(kwp -> kwp._1._1.isPresent() || kwp._1._2.isPresent())
+        .map(
+            kwp -> {
               RetentionPolicy.Builder builder = RetentionPolicy.builder();
-              k.ifPresent(builder::keepBackups);
-              w.ifPresent(builder::recoveryWindow);
-              p.forEach(builder::pin);
+              kwp._1._1.ifPresent(builder::keepBackups);
+              kwp._1._2.ifPresent(builder::recoveryWindow);
+              kwp._2.forEach(builder::pin);
               return builder.build();
             });
   }

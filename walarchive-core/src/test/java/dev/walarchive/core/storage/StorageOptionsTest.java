@@ -1,25 +1,26 @@
 package dev.walarchive.core.storage;
 
+import static dev.walarchive.core.testing.Properties.anyString;
+import static dev.walarchive.core.testing.Properties.intsBetween;
+import static dev.walarchive.core.testing.Properties.listsOf;
+import static dev.walarchive.core.testing.Properties.longsBetween;
+import static dev.walarchive.core.testing.Properties.qt;
+import static dev.walarchive.core.testing.Properties.stringsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.generators.SourceDSL.integers;
 
+import dev.walarchive.core.testing.Properties;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.AlphaChars;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
-import net.jqwik.api.constraints.NumericChars;
-import net.jqwik.api.constraints.StringLength;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 class StorageOptionsTest {
   private static final List<String> KNOWN = List.of("x.region", "x.timeout", "x.secret-key");
@@ -27,58 +28,69 @@ class StorageOptionsTest {
 
   // durations
 
-  @Property
-  void durationsRoundTripInEveryUnitAndCase(
-      @ForAll @LongRange(min = 1, max = 1_000_000_000L) long n,
-      @ForAll("durationUnits") String unit) {
-    Duration expected =
-        switch (unit) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          default -> Duration.ofDays(n);
-        };
-    assertThat(StorageOptions.parseDuration("x.t", n + unit)).isEqualTo(expected);
-    assertThat(StorageOptions.parseDuration("x.t", n + unit.toUpperCase())).isEqualTo(expected);
-    assertThat(StorageOptions.parseDuration("x.t", expected.toString())).isEqualTo(expected);
+  @Test
+  void durationsRoundTripInEveryUnitAndCase() {
+    qt().withExamples(1000)
+        .forAll(longsBetween(1, 1_000_000_000L), durationUnits())
+        .checkAssert(
+            (n, unit) -> {
+              Duration expected =
+                  switch (unit) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                  };
+              assertThat(StorageOptions.parseDuration("x.t", n + unit)).isEqualTo(expected);
+              assertThat(StorageOptions.parseDuration("x.t", n + unit.toUpperCase()))
+                  .isEqualTo(expected);
+              assertThat(StorageOptions.parseDuration("x.t", expected.toString()))
+                  .isEqualTo(expected);
+            });
   }
 
-  @Provide
-  Arbitrary<String> durationUnits() {
-    return Arbitraries.of("ms", "s", "m", "h", "d");
+  static Gen<String> durationUnits() {
+    return Properties.oneOf("ms", "s", "m", "h", "d");
   }
 
-  @Property
-  void anyPositiveDurationRoundTripsThroughIso(
-      @ForAll @LongRange(min = 0, max = 10_000_000_000L) long seconds,
-      @ForAll @IntRange(min = 0, max = 999_999_999) int nanos) {
-    Duration d = Duration.ofSeconds(seconds, nanos);
-    if (d.isZero()) {
-      return;
-    }
-    assertThat(StorageOptions.parseDuration("x.t", d.toString())).isEqualTo(d);
-    assertThat(StorageOptions.parseDuration("x.t", d.toString().toLowerCase())).isEqualTo(d);
+  @Test
+  void anyPositiveDurationRoundTripsThroughIso() {
+    qt().withExamples(1000)
+        .forAll(longsBetween(0, 10_000_000_000L), intsBetween(0, 999_999_999))
+        .checkAssert(
+            (seconds, nanos) -> {
+              Duration d = Duration.ofSeconds(seconds, nanos);
+              if (d.isZero()) {
+                return;
+              }
+              assertThat(StorageOptions.parseDuration("x.t", d.toString())).isEqualTo(d);
+              assertThat(StorageOptions.parseDuration("x.t", d.toString().toLowerCase()))
+                  .isEqualTo(d);
+            });
   }
 
-  @Property
-  void nearMissDurationsAreRejectedNamingOptionAndValue(
-      @ForAll @IntRange(min = 0, max = 100_000) int n, @ForAll("durationNearMisses") String form) {
-    String value = form.replace("N", Integer.toString(n));
-    assertThatThrownBy(() -> StorageOptions.parseDuration("x.timeout", value))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("x.timeout")
-        .hasMessageContaining("'" + value + "'");
+  @Test
+  void nearMissDurationsAreRejectedNamingOptionAndValue() {
+    qt().withExamples(1000)
+        .forAll(intsBetween(0, 100_000), durationNearMisses())
+        .checkAssert(
+            (n, form) -> {
+              String value = form.replace("N", Integer.toString(n));
+              assertThatThrownBy(() -> StorageOptions.parseDuration("x.timeout", value))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("x.timeout")
+                  .hasMessageContaining("'" + value + "'");
+            });
   }
 
-  @Provide
-  Arbitrary<String> durationNearMisses() {
-    return Arbitraries.of(
+  static Gen<String> durationNearMisses() {
+    return Properties.oneOf(
         "N s", "N", "-Nm", "+Nm", " Ns", "Ns ", "N.5s", "Nsec", "Nmin", "Nw", "Nus", "0x10s",
         "PT-Ns", "-PTNS", "PT", "P", "", "s", "N ms", "NmS0");
   }
 
-  @Example
+  @Test
   void zeroAndOverflowingDurationsAreRejected() {
     for (String v : List.of("0s", "0ms", "PT0S", "P0D")) {
       assertThatThrownBy(() -> StorageOptions.parseDuration("x.timeout", v))
@@ -95,7 +107,7 @@ class StorageOptionsTest {
     }
   }
 
-  @Example
+  @Test
   void theDocumentedDurationsParse() {
     assertThat(StorageOptions.parseDuration("o", "500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(StorageOptions.parseDuration("o", "30s")).isEqualTo(Duration.ofSeconds(30));
@@ -109,95 +121,143 @@ class StorageOptionsTest {
 
   // sizes
 
-  @Property
-  void sizesRoundTripInEveryUnitAndCase(
-      @ForAll @LongRange(min = 0, max = 8_000_000_000L) long n, @ForAll("sizeUnits") String unit) {
-    int shift =
-        switch (unit) {
-          case "k", "KiB" -> 10;
-          case "m", "MiB" -> 20;
-          case "g", "GiB" -> 30;
-          default -> 0;
-        };
-    assertThat(StorageOptions.parseSize("x.s", n + unit)).isEqualTo(n << shift);
-    assertThat(StorageOptions.parseSize("x.s", n + unit.toUpperCase())).isEqualTo(n << shift);
-    assertThat(StorageOptions.parseSize("x.s", n + unit.toLowerCase())).isEqualTo(n << shift);
-    assertThat(StorageOptions.parseSize("x.s", Long.toString(n << shift))).isEqualTo(n << shift);
+  @Test
+  void sizesRoundTripInEveryUnitAndCase() {
+    qt().withExamples(1000)
+        .forAll(longsBetween(0, 8_000_000_000L), sizeUnits())
+        .checkAssert(
+            (n, unit) -> {
+              int shift =
+                  switch (unit) {
+                    case "k", "KiB" -> 10;
+                    case "m", "MiB" -> 20;
+                    case "g", "GiB" -> 30;
+                    default -> 0;
+                  };
+              assertThat(StorageOptions.parseSize("x.s", n + unit)).isEqualTo(n << shift);
+              assertThat(StorageOptions.parseSize("x.s", n + unit.toUpperCase()))
+                  .isEqualTo(n << shift);
+              assertThat(StorageOptions.parseSize("x.s", n + unit.toLowerCase()))
+                  .isEqualTo(n << shift);
+              assertThat(StorageOptions.parseSize("x.s", Long.toString(n << shift)))
+                  .isEqualTo(n << shift);
+            });
   }
 
-  @Provide
-  Arbitrary<String> sizeUnits() {
-    return Arbitraries.of("", "B", "k", "KiB", "m", "MiB", "g", "GiB");
+  static Gen<String> sizeUnits() {
+    return Properties.oneOf("", "B", "k", "KiB", "m", "MiB", "g", "GiB");
   }
 
-  @Property
-  void nearMissSizesAreRejectedNamingOptionAndValue(
-      @ForAll @IntRange(min = 0, max = 100_000) int n, @ForAll("sizeNearMisses") String form) {
-    String value = form.replace("N", Integer.toString(n));
-    assertThatThrownBy(() -> StorageOptions.parseSize("x.part-size", value))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("x.part-size")
-        .hasMessageContaining("'" + value + "'");
+  /** Any positive long, and the largest ones that still fit a long in each unit, +-2. */
+  static Gen<Long> overflowCandidates() {
+    List<Long> limits = new ArrayList<>();
+    for (int shift : new int[] {0, 10, 20, 30}) {
+      for (long delta = -2; delta <= 2; delta++) {
+        long n = (Long.MAX_VALUE >> shift) + delta;
+        if (n >= 1) {
+          limits.add(n);
+        }
+      }
+    }
+    return Generate.oneOf(longsBetween(1, Long.MAX_VALUE), Generate.pick(limits));
   }
 
-  @Provide
-  Arbitrary<String> sizeNearMisses() {
-    return Arbitraries.of(
+  @Test
+  void nearMissSizesAreRejectedNamingOptionAndValue() {
+    qt().withExamples(1000)
+        .forAll(intsBetween(0, 100_000), sizeNearMisses())
+        .checkAssert(
+            (n, form) -> {
+              String value = form.replace("N", Integer.toString(n));
+              assertThatThrownBy(() -> StorageOptions.parseSize("x.part-size", value))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("x.part-size")
+                  .hasMessageContaining("'" + value + "'");
+            });
+  }
+
+  static Gen<String> sizeNearMisses() {
+    return Properties.oneOf(
         "N.5GiB", "N MiB", "-NMiB", "+N", " N", "N ", "NMB", "Nkb", "NGB", "NTiB", "Nt", "NKi",
         "NMiBs", "N_000", "1e6", "", "MiB", "0xN");
   }
 
-  @Property
-  void sizesThatOverflowALongAreRejected(
-      @ForAll @LongRange(min = 1, max = Long.MAX_VALUE) long n, @ForAll("sizeUnits") String unit) {
-    int shift =
-        switch (unit) {
-          case "k", "KiB" -> 10;
-          case "m", "MiB" -> 20;
-          case "g", "GiB" -> 30;
-          default -> 0;
-        };
-    if (n <= Long.MAX_VALUE >> shift) {
-      assertThat(StorageOptions.parseSize("x.s", n + unit)).isEqualTo(n << shift);
-    } else {
-      assertThatThrownBy(() -> StorageOptions.parseSize("x.s", n + unit))
-          .hasMessageContaining("too large");
-    }
-    assertThatThrownBy(() -> StorageOptions.parseSize("x.s", n + "0000000000000000000" + unit))
-        .hasMessageContaining("too large");
+  @Test
+  void sizesThatOverflowALongAreRejected() {
+    qt().withExamples(1000)
+        .forAll(overflowCandidates(), sizeUnits())
+        .checkAssert(
+            (n, unit) -> {
+              int shift =
+                  switch (unit) {
+                    case "k", "KiB" -> 10;
+                    case "m", "MiB" -> 20;
+                    case "g", "GiB" -> 30;
+                    default -> 0;
+                  };
+              if (n <= Long.MAX_VALUE >> shift) {
+                assertThat(StorageOptions.parseSize("x.s", n + unit)).isEqualTo(n << shift);
+              } else {
+                assertThatThrownBy(() -> StorageOptions.parseSize("x.s", n + unit))
+                    .hasMessageContaining("too large");
+              }
+              assertThatThrownBy(
+                      () -> StorageOptions.parseSize("x.s", n + "0000000000000000000" + unit))
+                  .hasMessageContaining("too large");
+            });
   }
 
   // booleans
 
-  @Property
-  void booleansAreTrueOrFalseInAnyCase(@ForAll boolean b, @ForAll("caseMasks") long mask) {
-    String text = Boolean.toString(b);
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      sb.append((mask >> i & 1) == 1 ? Character.toUpperCase(c) : c);
+  /** Both values in each of the 32 upper/lower case spellings of their first five letters. */
+  @Test
+  void booleansAreTrueOrFalseInAnyCase() {
+    for (boolean b : new boolean[] {true, false}) {
+      for (long mask = 0; mask <= 31; mask++) {
+        String text = Boolean.toString(b);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+          char c = text.charAt(i);
+          sb.append((mask >> i & 1) == 1 ? Character.toUpperCase(c) : c);
+        }
+        assertThat(StorageOptions.parseBoolean("x.b", sb.toString())).isEqualTo(b);
+      }
     }
-    assertThat(StorageOptions.parseBoolean("x.b", sb.toString())).isEqualTo(b);
   }
 
-  @Provide
-  Arbitrary<Long> caseMasks() {
-    return Arbitraries.longs().between(0, 31);
+  /** Any string of up to 8 characters, and near misses of true and false. */
+  static Gen<String> notBooleans() {
+    Gen<String> nearMisses =
+        Properties.oneOf("true", "false", "TRUE", "False")
+            .zip(
+                Properties.oneOf(" ", "e", "\0", "\n", "1", "\u0130"),
+                integers().between(0, 6),
+                (word, bad, at) -> {
+                  int i = at % (word.length() + 1);
+                  return word.substring(0, i) + bad + word.substring(i);
+                });
+    return Generate.oneOf(
+        anyString(8), nearMisses, Properties.oneOf("tru", "fals", "t", "f", "yes", "0", "1", ""));
   }
 
-  @Property
-  void nothingElseIsABoolean(@ForAll @StringLength(max = 8) String value) {
-    if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-      return;
-    }
-    assertThatThrownBy(() -> StorageOptions.parseBoolean("x.path-style", value))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("x.path-style")
-        .hasMessageContaining("'" + value + "'")
-        .hasMessageContaining("true or false");
+  @Test
+  void nothingElseIsABoolean() {
+    qt().withExamples(1000)
+        .forAll(notBooleans())
+        .checkAssert(
+            value -> {
+              if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+                return;
+              }
+              assertThatThrownBy(() -> StorageOptions.parseBoolean("x.path-style", value))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("x.path-style")
+                  .hasMessageContaining("'" + value + "'")
+                  .hasMessageContaining("true or false");
+            });
   }
 
-  @Example
+  @Test
   void commonNearMissBooleansAreRejected() {
     for (String v : List.of("yes", "no", "1", "0", "on", "off", " true", "true ", "t", "")) {
       assertThatThrownBy(() -> StorageOptions.parseBoolean("x.b", v))
@@ -208,29 +268,33 @@ class StorageOptionsTest {
 
   // prefixes
 
-  @Property
-  void prefixesLoseTheirOuterSlashes(
-      @ForAll("segments") List<String> segments,
-      @ForAll @IntRange(max = 3) int leading,
-      @ForAll @IntRange(max = 3) int trailing) {
-    String prefix = String.join("/", segments);
-    String written = "/".repeat(leading) + prefix + "/".repeat(trailing);
-    assertThat(StorageOptions.normalizePrefix(written)).isEqualTo(prefix);
-    assertThat(StorageOptions.normalizePrefix(prefix)).isEqualTo(prefix);
+  @Test
+  void prefixesLoseTheirOuterSlashes() {
+    qt().withExamples(1000)
+        .forAll(segments(), intsBetween(0, 3), intsBetween(0, 3))
+        .checkAssert(
+            (segments, leading, trailing) -> {
+              String prefix = String.join("/", segments);
+              String written = "/".repeat(leading) + prefix + "/".repeat(trailing);
+              assertThat(StorageOptions.normalizePrefix(written)).isEqualTo(prefix);
+              assertThat(StorageOptions.normalizePrefix(prefix)).isEqualTo(prefix);
+            });
   }
 
-  @Provide
-  Arbitrary<List<String>> segments() {
-    return Arbitraries.strings()
-        .withChars("abcXYZ019._-")
-        .ofMinLength(1)
-        .ofMaxLength(12)
-        .filter(s -> !s.equals(".") && !s.equals(".."))
-        .list()
-        .ofMaxSize(4);
+  static Gen<List<String>> segments() {
+    return listsOf(
+        stringsOf("abcXYZ019._-", 1, 12).assuming(s -> !s.equals(".") && !s.equals("..")), 0, 4);
   }
 
-  @Example
+  private static final String ALPHA = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  private static final String ALPHANUMERIC = ALPHA + "0123456789";
+
+  /** Letters, 1 to 10, often one of a few short ones so that two draws agree now and then. */
+  static Gen<String> regions() {
+    return Generate.oneOf(stringsOf(ALPHA, 1, 10), Properties.oneOf("a", "b", "A"));
+  }
+
+  @Test
   void badPrefixesAreRejectedNamingThem() {
     for (String p : List.of("a//b", "a/../b", "./a", "a/.", "a b", "a\\b", "ä", "x".repeat(513))) {
       assertThatThrownBy(() -> StorageOptions.normalizePrefix(p))
@@ -244,7 +308,7 @@ class StorageOptionsTest {
 
   // collecting options
 
-  @Example
+  @Test
   void urlParametersAndOptionsAreCollectedInDocumentationOrder() {
     Map<String, String> options = new HashMap<>();
     options.put("x.secret-key", "s3cr3t");
@@ -259,13 +323,13 @@ class StorageOptionsTest {
             Map.entry("x.secret-key", "s3cr3t"));
   }
 
-  @Example
+  @Test
   void aPlusInTheQueryIsAPlus() {
     assertThat(collect("x://b/p?region=a+b%2Bc%20d", Map.of()))
         .containsEntry("x.region", "a+b+c d");
   }
 
-  @Example
+  @Test
   void badUrlParametersAreRejectedNamingThem() {
     assertThatThrownBy(() -> collect("x://b/p?regoin=r", Map.of()))
         .hasMessageContaining("unknown parameter 'regoin'")
@@ -281,19 +345,23 @@ class StorageOptionsTest {
         .hasMessageContaining("x.region is empty");
   }
 
-  @Property
-  void secretsAreRefusedInTheUrlWithoutShowingThem(
-      @ForAll @AlphaChars @NumericChars @StringLength(min = 8, max = 40) String secret) {
-    assertThatThrownBy(() -> collect("x://b/p?secret-key=" + secret, Map.of()))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("x.secret-key")
-        .hasMessageContaining("WALARCHIVE_X_SECRET_KEY")
-        .hasMessageNotContaining(secret);
-    assertThatThrownBy(() -> collect("x://b/p", Map.of("x.secret-key", "")))
-        .hasMessageContaining("x.secret-key is empty");
+  @Test
+  void secretsAreRefusedInTheUrlWithoutShowingThem() {
+    qt().withExamples(1000)
+        .forAll(stringsOf(ALPHANUMERIC, 8, 40))
+        .checkAssert(
+            secret -> {
+              assertThatThrownBy(() -> collect("x://b/p?secret-key=" + secret, Map.of()))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("x.secret-key")
+                  .hasMessageContaining("WALARCHIVE_X_SECRET_KEY")
+                  .hasMessageNotContaining(secret);
+              assertThatThrownBy(() -> collect("x://b/p", Map.of("x.secret-key", "")))
+                  .hasMessageContaining("x.secret-key is empty");
+            });
   }
 
-  @Example
+  @Test
   void badOptionsAreRejectedNamingThem() {
     assertThatThrownBy(() -> collect("x://b/p", Map.of("x.regoin", "r")))
         .hasMessageContaining("unknown option 'x.regoin'")
@@ -305,18 +373,21 @@ class StorageOptionsTest {
         .hasMessageContaining("empty");
   }
 
-  @Property
-  void aSettingGivenBothWaysMustAgree(
-      @ForAll @AlphaChars @StringLength(min = 1, max = 10) String a,
-      @ForAll @AlphaChars @StringLength(min = 1, max = 10) String b) {
-    Map<String, String> options = Map.of("x.region", b);
-    if (a.equals(b)) {
-      assertThat(collect("x://b/p?region=" + a, options)).containsEntry("x.region", a);
-    } else {
-      assertThatThrownBy(() -> collect("x://b/p?region=" + a, options))
-          .hasMessageContaining("x.region")
-          .hasMessageContaining("one place");
-    }
+  @Test
+  void aSettingGivenBothWaysMustAgree() {
+    qt().withExamples(1000)
+        .forAll(regions(), regions())
+        .checkAssert(
+            (a, b) -> {
+              Map<String, String> options = Map.of("x.region", b);
+              if (a.equals(b)) {
+                assertThat(collect("x://b/p?region=" + a, options)).containsEntry("x.region", a);
+              } else {
+                assertThatThrownBy(() -> collect("x://b/p?region=" + a, options))
+                    .hasMessageContaining("x.region")
+                    .hasMessageContaining("one place");
+              }
+            });
   }
 
   private static Map<String, String> collect(String url, Map<String, String> options) {

@@ -1,8 +1,14 @@
 package dev.walarchive.core.wal;
 
+import static dev.walarchive.core.testing.Properties.intsBetween;
+import static dev.walarchive.core.testing.Properties.longsBetween;
+import static dev.walarchive.core.testing.Properties.qt;
+import static dev.walarchive.core.wal.WalGens.lsns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.generators.SourceDSL.longs;
 
+import dev.walarchive.core.testing.Properties;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -10,13 +16,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 class BackupHistoryTest {
   private static final DateTimeFormatter PG_TIME =
@@ -37,7 +38,7 @@ class BackupHistoryTest {
   private static final WalFileName PG15_NAME =
       WalFileName.parse("000000010000000000000002.00000028.backup");
 
-  @Example
+  @Test
   void readsWhatPostgres15Writes() {
     BackupHistory history = BackupHistory.parse(PG15_NAME, PG15);
     assertThat(history.fileName()).isEqualTo(PG15_NAME);
@@ -58,7 +59,7 @@ class BackupHistoryTest {
     assertThat(history.toString()).contains("0/2000028").contains("0/2000100");
   }
 
-  @Example
+  @Test
   void readsWhatOlderServersWrite() {
     // PostgreSQL 9.6/10: no START TIMELINE; a standby backup stopping on a later timeline
     String content =
@@ -80,7 +81,7 @@ class BackupHistoryTest {
     assertThat(name.backupStartLsn(WalSegmentSize.ofMegabytes(32))).isEqualTo(history.startLsn());
   }
 
-  @Example
+  @Test
   void ignoresUnknownLines() {
     String content =
         PG15
@@ -91,7 +92,7 @@ class BackupHistoryTest {
         .isEqualTo(BackupHistory.parse(PG15_NAME, PG15));
   }
 
-  @Example
+  @Test
   void requiresTheMandatoryLines() {
     for (String key :
         List.of(
@@ -115,7 +116,7 @@ class BackupHistoryTest {
     }
   }
 
-  @Example
+  @Test
   void rejectsMalformedAndContradictoryContent() {
     assertInvalid(PG15_NAME, PG15 + "LABEL: again\n", "appears twice");
     assertInvalid(
@@ -218,67 +219,76 @@ class BackupHistoryTest {
     }
   }
 
-  @Provide
-  Arbitrary<Backup> backups() {
-    Arbitrary<Long> timelines = WalArbitraries.timelines();
-    return Combinators.combine(
-            WalArbitraries.segmentSizes(),
-            timelines,
-            Arbitraries.longs().between(0, 3),
-            WalArbitraries.lsns(),
-            Arbitraries.longs().between(0, 1L << 34),
-            Arbitraries.of(
-                "pg_basebackup base backup", "nightly: full", "", "label with  spaces", "\u00e9"),
-            Arbitraries.longs().between(0, 4_102_444_800L).map(Instant::ofEpochSecond),
-            Arbitraries.of("UTC", "+04", "-03", "+0530", "-0930", "+1245", "+00"))
-        .as(
-            (size, tli, tliStep, start, length, label, time, zone) -> {
-              Lsn stop;
-              try {
-                stop = start.plus(length);
-              } catch (ArithmeticException e) {
-                stop = start;
+  static Gen<Backup> backups() {
+    Gen<WalSegmentSize> sizes = WalGens.segmentSizes();
+    Gen<Long> timelines = WalGens.timelines();
+    Gen<Long> tliSteps = longs().between(0, 3);
+    Gen<Lsn> starts = WalGens.lsns();
+    Gen<Long> lengths = longsBetween(0, 1L << 34);
+    Gen<String> labels =
+        Properties.oneOf(
+            "pg_basebackup base backup", "nightly: full", "", "label with  spaces", "\u00e9");
+    Gen<Instant> times = instants();
+    Gen<String> zones = Properties.oneOf("UTC", "+04", "-03", "+0530", "-0930", "+1245", "+00");
+    return in -> {
+      WalSegmentSize size = sizes.generate(in);
+      long tli = timelines.generate(in);
+      long tliStep = tliSteps.generate(in);
+      Lsn start = starts.generate(in);
+      long length = lengths.generate(in);
+      String label = labels.generate(in);
+      Instant time = times.generate(in);
+      String zone = zones.generate(in);
+      Lsn stop;
+      try {
+        stop = start.plus(length);
+      } catch (ArithmeticException e) {
+        stop = start;
+      }
+      long stopTli = Math.min(0xFFFFFFFFL, tli + tliStep);
+      return new Backup(size, tli, stopTli, start, stop, start, label, time, zone);
+    };
+  }
+
+  @Test
+  void readsEveryBackupAsWritten() {
+    qt().withExamples(1000)
+        .forAll(backups())
+        .checkAssert(
+            backup -> {
+              BackupHistory history = BackupHistory.parse(backup.name(), backup.content());
+              assertThat(history.startLsn()).isEqualTo(backup.start());
+              assertThat(history.stopLsn()).isEqualTo(backup.stop());
+              assertThat(history.checkpointLsn()).isEqualTo(backup.checkpoint());
+              assertThat(history.label()).isEqualTo(backup.label());
+              assertThat(history.startTimeline()).isEqualTo(backup.startTimeline());
+              assertThat(history.stopTimeline()).isEqualTo(backup.stopTimeline());
+              assertThat(history.startSegment())
+                  .isEqualTo(
+                      WalFileName.ofLsn(backup.startTimeline(), backup.start(), backup.size()));
+              assertThat(history.startTime()).contains(backup.startTime());
+              assertThat(history.stopTime()).contains(backup.startTime().plusSeconds(3600));
+              assertThat(backup.name().backupStartLsn(backup.size())).isEqualTo(history.startLsn());
+            });
+  }
+
+  @Test
+  void rejectsAnyOtherStartInTheName() {
+    qt().withExamples(1000)
+        .forAll(backups(), lsns())
+        .checkAssert(
+            (backup, otherStart) -> {
+              WalFileName other =
+                  WalFileName.backupHistory(backup.startTimeline(), otherStart, backup.size());
+              if (!other.equals(backup.name())) {
+                assertThatThrownBy(() -> BackupHistory.parse(other, backup.content()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(other.name());
               }
-              long stopTli = Math.min(0xFFFFFFFFL, tli + tliStep);
-              return new Backup(size, tli, stopTli, start, stop, start, label, time, zone);
-            })
-        .withoutEdgeCases();
+            });
   }
 
-  @Property
-  void readsEveryBackupAsWritten(@ForAll("backups") Backup backup) {
-    BackupHistory history = BackupHistory.parse(backup.name(), backup.content());
-    assertThat(history.startLsn()).isEqualTo(backup.start());
-    assertThat(history.stopLsn()).isEqualTo(backup.stop());
-    assertThat(history.checkpointLsn()).isEqualTo(backup.checkpoint());
-    assertThat(history.label()).isEqualTo(backup.label());
-    assertThat(history.startTimeline()).isEqualTo(backup.startTimeline());
-    assertThat(history.stopTimeline()).isEqualTo(backup.stopTimeline());
-    assertThat(history.startSegment())
-        .isEqualTo(WalFileName.ofLsn(backup.startTimeline(), backup.start(), backup.size()));
-    assertThat(history.startTime()).contains(backup.startTime());
-    assertThat(history.stopTime()).contains(backup.startTime().plusSeconds(3600));
-    assertThat(backup.name().backupStartLsn(backup.size())).isEqualTo(history.startLsn());
-  }
-
-  @Property
-  void rejectsAnyOtherStartInTheName(
-      @ForAll("backups") Backup backup, @ForAll("lsns") Lsn otherStart) {
-    WalFileName other =
-        WalFileName.backupHistory(backup.startTimeline(), otherStart, backup.size());
-    if (!other.equals(backup.name())) {
-      assertThatThrownBy(() -> BackupHistory.parse(other, backup.content()))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining(other.name());
-    }
-  }
-
-  @Provide
-  Arbitrary<Lsn> lsns() {
-    return WalArbitraries.lsns();
-  }
-
-  @Example
+  @Test
   void understandsZonesThatMeanOneOffset() {
     List<String[]> cases = new ArrayList<>();
     cases.add(new String[] {"2026-11-21 10:15:02 UTC", "2026-11-21T10:15:02Z"});
@@ -296,7 +306,7 @@ class BackupHistoryTest {
     }
   }
 
-  @Example
+  @Test
   void givesNoInstantRatherThanAWrongOne() {
     for (String text :
         List.of(
@@ -316,29 +326,32 @@ class BackupHistoryTest {
     }
   }
 
-  @Property
-  void numericZonesAlwaysWork(
-      @ForAll("instants") Instant instant, @ForAll("offsetMinutes") int minutes) {
-    ZoneOffset offset = ZoneOffset.ofTotalSeconds(minutes * 60);
-    int abs = Math.abs(minutes);
-    String zone =
-        (minutes < 0 ? "-" : "+")
-            + String.format(Locale.ROOT, "%02d", abs / 60)
-            + (abs % 60 == 0 ? "" : String.format(Locale.ROOT, "%02d", abs % 60));
-    if (zone.equals("-00")) {
-      return; // tzdb's "unknown", tested above
-    }
-    String text = LocalDateTime.ofInstant(instant, offset).format(PG_TIME) + " " + zone;
-    assertThat(PostgresTimes.parse(text)).as(text).contains(instant);
+  @Test
+  void numericZonesAlwaysWork() {
+    qt().withExamples(1000)
+        .forAll(instants(), offsetMinutes())
+        .checkAssert(
+            (instant, minutes) -> {
+              ZoneOffset offset = ZoneOffset.ofTotalSeconds(minutes * 60);
+              int abs = Math.abs(minutes);
+              String zone =
+                  (minutes < 0 ? "-" : "+")
+                      + String.format(Locale.ROOT, "%02d", abs / 60)
+                      + (abs % 60 == 0 ? "" : String.format(Locale.ROOT, "%02d", abs % 60));
+              if (zone.equals("-00")) {
+                return; // tzdb's "unknown", tested above
+              }
+              String text = LocalDateTime.ofInstant(instant, offset).format(PG_TIME) + " " + zone;
+              assertThat(PostgresTimes.parse(text)).as(text).contains(instant);
+            });
   }
 
-  @Provide
-  Arbitrary<Instant> instants() {
-    return Arbitraries.longs().between(0, 4_102_444_800L).map(Instant::ofEpochSecond);
+  static Gen<Instant> instants() {
+    return longsBetween(0, 4_102_444_800L).map(seconds -> Instant.ofEpochSecond(seconds));
   }
 
-  @Provide
-  Arbitrary<Integer> offsetMinutes() {
-    return Arbitraries.integers().between(-12 * 60, 14 * 60);
+  /** Every offset from -12:00 to +14:00, whole and odd minutes, the ends mixed in. */
+  static Gen<Integer> offsetMinutes() {
+    return intsBetween(-12 * 60, 14 * 60);
   }
 }

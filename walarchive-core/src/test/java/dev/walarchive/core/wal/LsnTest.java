@@ -1,17 +1,19 @@
 package dev.walarchive.core.wal;
 
+import static dev.walarchive.core.testing.Properties.anyLong;
+import static dev.walarchive.core.testing.Properties.longsBetween;
+import static dev.walarchive.core.testing.Properties.qt;
+import static dev.walarchive.core.wal.WalGens.lsns;
+import static dev.walarchive.core.wal.WalGens.segmentSizes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import java.math.BigInteger;
 import java.util.Locale;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 class LsnTest {
   private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
@@ -20,17 +22,7 @@ class LsnTest {
     return new BigInteger(Long.toUnsignedString(lsn.value()));
   }
 
-  @Provide
-  Arbitrary<Lsn> lsns() {
-    return WalArbitraries.lsns();
-  }
-
-  @Provide
-  Arbitrary<WalSegmentSize> sizes() {
-    return WalArbitraries.segmentSizes();
-  }
-
-  @Example
+  @Test
   void printsLikePostgres() {
     assertThat(Lsn.parse("16/B374D848")).hasToString("16/B374D848");
     assertThat(Lsn.of(0x16_B374D848L)).hasToString("16/B374D848");
@@ -41,52 +33,80 @@ class LsnTest {
     assertThat(Lsn.parse("ff/abcdef01")).hasToString("FF/ABCDEF01");
   }
 
-  @Property
-  void toStringParsesBackToTheSameValue(@ForAll("lsns") Lsn lsn) {
-    assertThat(Lsn.parse(lsn.toString())).isEqualTo(lsn);
-    assertThat(lsn.toString()).matches("(0|[1-9A-F][0-9A-F]{0,7})/(0|[1-9A-F][0-9A-F]{0,7})");
+  @Test
+  void toStringParsesBackToTheSameValue() {
+    qt().withExamples(1000)
+        .forAll(lsns())
+        .checkAssert(
+            lsn -> {
+              assertThat(Lsn.parse(lsn.toString())).isEqualTo(lsn);
+              assertThat(lsn.toString())
+                  .matches("(0|[1-9A-F][0-9A-F]{0,7})/(0|[1-9A-F][0-9A-F]{0,7})");
+            });
   }
 
-  @Property
-  void parseAcceptsZeroPaddedAndLowercaseForms(@ForAll("lsns") Lsn lsn) {
-    String padded =
-        String.format(Locale.ROOT, "%08x/%08x", lsn.value() >>> 32, lsn.value() & 0xFFFFFFFFL);
-    assertThat(Lsn.parse(padded)).isEqualTo(lsn);
+  @Test
+  void parseAcceptsZeroPaddedAndLowercaseForms() {
+    qt().withExamples(1000)
+        .forAll(lsns())
+        .checkAssert(
+            lsn -> {
+              String padded =
+                  String.format(
+                      Locale.ROOT, "%08x/%08x", lsn.value() >>> 32, lsn.value() & 0xFFFFFFFFL);
+              assertThat(Lsn.parse(padded)).isEqualTo(lsn);
+            });
   }
 
-  @Property
-  void comparesAsUnsignedNumbers(@ForAll("lsns") Lsn a, @ForAll("lsns") Lsn b) {
-    assertThat(Integer.signum(a.compareTo(b))).isEqualTo(unsigned(a).compareTo(unsigned(b)));
-    assertThat(a.equals(b)).isEqualTo(a.compareTo(b) == 0);
-    if (a.equals(b)) {
-      assertThat(a.hashCode()).isEqualTo(b.hashCode());
-    }
+  @Test
+  void comparesAsUnsignedNumbers() {
+    qt().withExamples(1000)
+        .forAll(lsns(), lsns())
+        .checkAssert(
+            (a, b) -> {
+              assertThat(Integer.signum(a.compareTo(b)))
+                  .isEqualTo(unsigned(a).compareTo(unsigned(b)));
+              assertThat(a.equals(b)).isEqualTo(a.compareTo(b) == 0);
+              if (a.equals(b)) {
+                assertThat(a.hashCode()).isEqualTo(b.hashCode());
+              }
+            });
   }
 
-  @Property
-  void minusIsTheExactSignedDifferenceOrThrows(@ForAll("lsns") Lsn a, @ForAll("lsns") Lsn b) {
-    BigInteger exact = unsigned(a).subtract(unsigned(b));
-    if (exact.bitLength() < 64) {
-      assertThat(a.minus(b)).isEqualTo(exact.longValueExact());
-      assertThat(b.plus(a.minus(b))).isEqualTo(a);
-    } else {
-      assertThatThrownBy(() -> a.minus(b)).isInstanceOf(ArithmeticException.class);
-    }
+  @Test
+  void minusIsTheExactSignedDifferenceOrThrows() {
+    qt().withExamples(1000)
+        .forAll(lsns(), lsns())
+        .checkAssert(
+            (a, b) -> {
+              BigInteger exact = unsigned(a).subtract(unsigned(b));
+              if (exact.bitLength() < 64) {
+                assertThat(a.minus(b)).isEqualTo(exact.longValueExact());
+                assertThat(b.plus(a.minus(b))).isEqualTo(a);
+              } else {
+                assertThatThrownBy(() -> a.minus(b)).isInstanceOf(ArithmeticException.class);
+              }
+            });
   }
 
-  @Property
-  void plusIsExactOrThrows(@ForAll("lsns") Lsn a, @ForAll long bytes) {
-    BigInteger exact = unsigned(a).add(BigInteger.valueOf(bytes));
-    if (exact.signum() >= 0 && exact.compareTo(TWO_64) < 0) {
-      assertThat(unsigned(a.plus(bytes))).isEqualTo(exact);
-    } else {
-      assertThatThrownBy(() -> a.plus(bytes))
-          .isInstanceOf(ArithmeticException.class)
-          .hasMessageContaining(a.toString());
-    }
+  @Test
+  void plusIsExactOrThrows() {
+    qt().withExamples(1000)
+        .forAll(lsns(), anyLong())
+        .checkAssert(
+            (a, bytes) -> {
+              BigInteger exact = unsigned(a).add(BigInteger.valueOf(bytes));
+              if (exact.signum() >= 0 && exact.compareTo(TWO_64) < 0) {
+                assertThat(unsigned(a.plus(bytes))).isEqualTo(exact);
+              } else {
+                assertThatThrownBy(() -> a.plus(bytes))
+                    .isInstanceOf(ArithmeticException.class)
+                    .hasMessageContaining(a.toString());
+              }
+            });
   }
 
-  @Example
+  @Test
   void arithmeticAtTheEdges() {
     assertThatThrownBy(() -> Lsn.of(-1).plus(1)).isInstanceOf(ArithmeticException.class);
     assertThatThrownBy(() -> Lsn.ZERO.plus(-1)).isInstanceOf(ArithmeticException.class);
@@ -98,49 +118,81 @@ class LsnTest {
     assertThat(Lsn.of(-1).plus(Long.MIN_VALUE)).isEqualTo(Lsn.of(Long.MAX_VALUE));
   }
 
-  @Property
-  void segmentNumberAndOffsetDecomposeThePosition(
-      @ForAll("lsns") Lsn lsn, @ForAll("sizes") WalSegmentSize size) {
-    long number = lsn.segmentNumber(size);
-    long offset = lsn.segmentOffset(size);
-    BigInteger bytes = BigInteger.valueOf(size.bytes());
-    assertThat(BigInteger.valueOf(number)).isEqualTo(unsigned(lsn).divide(bytes));
-    assertThat(BigInteger.valueOf(offset)).isEqualTo(unsigned(lsn).mod(bytes));
-    assertThat(Lsn.ofSegment(number, offset, size)).isEqualTo(lsn);
+  @Test
+  void segmentNumberAndOffsetDecomposeThePosition() {
+    qt().withExamples(1000)
+        .forAll(lsns(), segmentSizes())
+        .checkAssert(
+            (lsn, size) -> {
+              long number = lsn.segmentNumber(size);
+              long offset = lsn.segmentOffset(size);
+              BigInteger bytes = BigInteger.valueOf(size.bytes());
+              assertThat(BigInteger.valueOf(number)).isEqualTo(unsigned(lsn).divide(bytes));
+              assertThat(BigInteger.valueOf(offset)).isEqualTo(unsigned(lsn).mod(bytes));
+              assertThat(Lsn.ofSegment(number, offset, size)).isEqualTo(lsn);
+            });
   }
 
-  @Property
-  void ofSegmentRejectsNumbersAndOffsetsOutOfRange(
-      @ForAll("sizes") WalSegmentSize size, @ForAll long number, @ForAll long offset) {
-    boolean valid =
-        number >= 0 && number < size.segmentCount() && offset >= 0 && offset < size.bytes();
-    if (valid) {
-      assertThat(Lsn.ofSegment(number, offset, size).segmentNumber(size)).isEqualTo(number);
-    } else {
-      assertThatThrownBy(() -> Lsn.ofSegment(number, offset, size))
-          .isInstanceOf(IllegalArgumentException.class);
-    }
+  @Test
+  void ofSegmentRejectsNumbersAndOffsetsOutOfRange() {
+    qt().withExamples(1000)
+        .forAll(segmentPositions())
+        .checkAssert(
+            p -> {
+              WalSegmentSize size = p.size();
+              long number = p.number();
+              long offset = p.offset();
+              boolean valid =
+                  number >= 0
+                      && number < size.segmentCount()
+                      && offset >= 0
+                      && offset < size.bytes();
+              if (valid) {
+                assertThat(Lsn.ofSegment(number, offset, size).segmentNumber(size))
+                    .isEqualTo(number);
+              } else {
+                assertThatThrownBy(() -> Lsn.ofSegment(number, offset, size))
+                    .isInstanceOf(IllegalArgumentException.class);
+              }
+            });
   }
 
-  @Provide
-  Arbitrary<String> nearMisses() {
-    Arbitrary<String> valid = WalArbitraries.lsns().map(Lsn::toString);
-    Arbitrary<String> inserted =
-        Combinators.combine(
-                valid, Arbitraries.of(badLsnFragments()), Arbitraries.integers().between(0, 100))
-            .as(
-                (s, bad, at) -> {
-                  int i = at % (s.length() + 1);
-                  return s.substring(0, i) + bad + s.substring(i);
-                });
-    Arbitrary<String> tooLong =
-        Combinators.combine(
-                WalArbitraries.upperHex(9), WalArbitraries.upperHex(1), Arbitraries.of(true, false))
-            .as((a, b, first) -> first ? a + "/" + b : b + "/" + a);
-    return Arbitraries.oneOf(
+  record SegmentPosition(WalSegmentSize size, long number, long offset) {}
+
+  /** Any numbers, or numbers around the valid ranges' ends (-1, 0, last, first past it). */
+  static Gen<SegmentPosition> segmentPositions() {
+    return segmentSizes()
+        .flatMap(
+            size ->
+                Generate.oneOf(anyLong(), longsBetween(-1, size.segmentCount()))
+                    .zip(
+                        Generate.oneOf(anyLong(), longsBetween(-1, size.bytes())),
+                        (number, offset) -> new SegmentPosition(size, number, offset)));
+  }
+
+  /** Strings that are almost LSNs: a bad character inserted, a component too long, fixed. */
+  static Gen<String> nearMisses() {
+    Gen<String> valid = lsns().map(Lsn::toString);
+    Gen<String> inserted =
+        valid.zip(
+            Generate.pick(badLsnFragments()),
+            integers().between(0, 100),
+            (s, bad, at) -> {
+              int i = at % (s.length() + 1);
+              return s.substring(0, i) + bad + s.substring(i);
+            });
+    Gen<String> tooLong =
+        WalGens.upperHex(9)
+            .zip(
+                WalGens.upperHex(1),
+                Generate.booleans(),
+                (a, b, first) -> first ? a + "/" + b : b + "/" + a);
+    return Generate.oneOf(
         inserted,
         tooLong,
-        Arbitraries.of("", "/", "0/", "/0", "0", "0//0", " 0/0", "0/0 ", "0x1/0", "+1/0", "-1/0"));
+        Generate.pick(
+            java.util.List.of(
+                "", "/", "0/", "/0", "0", "0//0", " 0/0", "0/0 ", "0x1/0", "+1/0", "-1/0")));
   }
 
   private static java.util.List<String> badLsnFragments() {
@@ -148,14 +200,19 @@ class LsnTest {
         "/", " ", "\t", "\n", "g", "G", "x", "-", "+", ".", "\0", "\u0663", "\uFF11", "0/");
   }
 
-  @Property
-  void rejectsNearMissesNamingTheInput(@ForAll("nearMisses") String text) {
-    assertThatThrownBy(() -> Lsn.parse(text))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("invalid LSN \"");
+  @Test
+  void rejectsNearMissesNamingTheInput() {
+    qt().withExamples(1000)
+        .forAll(nearMisses())
+        .checkAssert(
+            text -> {
+              assertThatThrownBy(() -> Lsn.parse(text))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("invalid LSN \"");
+            });
   }
 
-  @Example
+  @Test
   void rejectsNineDigitComponents() {
     assertThatThrownBy(() -> Lsn.parse("100000000/0"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,18 +1,21 @@
 package dev.walarchive.core.wal;
 
+import static dev.walarchive.core.testing.Properties.anyInt;
+import static dev.walarchive.core.testing.Properties.anyLong;
+import static dev.walarchive.core.testing.Properties.qt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.generators.SourceDSL.integers;
 
+import dev.walarchive.core.testing.Properties;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 class SegmentHeaderTest {
   private static final int[][] KNOWN = {
@@ -48,79 +51,108 @@ class SegmentHeaderTest {
 
   record Valid(Fields fields, int majorVersion, WalFileName name) {}
 
-  @Provide
-  Arbitrary<Valid> valid() {
-    return Combinators.combine(
-            Arbitraries.of(KNOWN),
-            Arbitraries.of(0x2, 0x3, 0x6, 0x7),
-            WalArbitraries.timelines(),
-            WalArbitraries.sizedSegments(),
-            Arbitraries.integers(),
-            Arbitraries.longs(),
-            Arbitraries.integers().between(10, 16),
-            Arbitraries.integers().between(0, 3))
-        .as(
-            (version, info, timeline, segment, remLen, sysid, blockShift, nameTimelineStep) -> {
-              long pageAddress = Lsn.ofSegment(segment.segmentNumber(), 0, segment.size()).value();
-              Fields fields =
-                  new Fields(
-                      version[0],
-                      info,
-                      timeline,
-                      pageAddress,
-                      remLen,
-                      sysid,
-                      segment.size().bytes(),
-                      1L << blockShift);
-              long nameTimeline = Math.min(0xFFFFFFFFL, timeline + nameTimelineStep);
-              WalFileName name =
-                  WalFileName.segment(nameTimeline, segment.segmentNumber(), segment.size());
-              return new Valid(fields, version[1], name);
-            })
-        .withoutEdgeCases();
+  static Gen<Valid> valid() {
+    Gen<int[]> versions = Generate.pick(List.of(KNOWN));
+    Gen<Integer> infos = Properties.oneOf(0x2, 0x3, 0x6, 0x7);
+    Gen<Long> timelines = WalGens.timelines();
+    Gen<WalGens.SizedSegment> segments = WalGens.sizedSegments();
+    Gen<Integer> remLens = anyInt();
+    Gen<Long> sysids = anyLong();
+    Gen<Integer> blockShifts = integers().between(10, 16);
+    Gen<Integer> nameTimelineSteps = integers().between(0, 3);
+    return in -> {
+      int[] version = versions.generate(in);
+      int info = infos.generate(in);
+      long timeline = timelines.generate(in);
+      WalGens.SizedSegment segment = segments.generate(in);
+      int remLen = remLens.generate(in);
+      long sysid = sysids.generate(in);
+      int blockShift = blockShifts.generate(in);
+      int nameTimelineStep = nameTimelineSteps.generate(in);
+      long pageAddress = Lsn.ofSegment(segment.segmentNumber(), 0, segment.size()).value();
+      Fields fields =
+          new Fields(
+              version[0],
+              info,
+              timeline,
+              pageAddress,
+              remLen,
+              sysid,
+              segment.size().bytes(),
+              1L << blockShift);
+      long nameTimeline = Math.min(0xFFFFFFFFL, timeline + nameTimelineStep);
+      WalFileName name = WalFileName.segment(nameTimeline, segment.segmentNumber(), segment.size());
+      return new Valid(fields, version[1], name);
+    };
   }
 
-  @Property
-  void readsEveryFieldAsWritten(@ForAll("valid") Valid v) {
-    Fields f = v.fields();
-    SegmentHeader header = SegmentHeader.parse(f.bytes(SegmentHeader.LENGTH + 100));
-    assertThat(header.magic()).isEqualTo(f.magic());
-    assertThat(header.postgresMajorVersion()).isEqualTo(v.majorVersion());
-    assertThat(header.timeline()).isEqualTo(f.timeline());
-    assertThat(header.pageAddress()).isEqualTo(Lsn.of(f.pageAddress()));
-    assertThat(header.systemIdentifier()).isEqualTo(f.sysid());
-    assertThat(header.segmentSize().bytes()).isEqualTo(f.segSize());
-    assertThat(header.blockSize()).isEqualTo(f.blockSize());
-    assertThat(header.segmentNumber()).isEqualTo(v.name().segmentNumber(header.segmentSize()));
-    assertThat(SegmentHeader.parse(f.bytes(SegmentHeader.LENGTH))).isEqualTo(header);
-  }
-
-  @Property
-  void matchesItsOwnSegmentAndNoOther(@ForAll("valid") Valid v, @ForAll long otherSegment) {
-    SegmentHeader header = SegmentHeader.parse(v.fields().bytes(SegmentHeader.LENGTH));
-    WalFileName name = v.name();
-    header.checkMatches(name);
-    header.checkMatches(WalFileName.parse(name.name() + ".partial"));
-
-    WalSegmentSize size = header.segmentSize();
-    long other = Math.floorMod(otherSegment, size.segmentCount());
-    if (other != name.segmentNumber(size)) {
-      WalFileName wrong = WalFileName.segment(name.timeline(), other, size);
-      assertThatThrownBy(() -> header.checkMatches(wrong))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("file " + wrong.name() + " holds WAL for " + header.pageAddress())
-          .hasMessageContaining("on timeline " + header.timeline());
+  /** Any 16-bit magic, with the neighbours of every known one mixed in. */
+  static Gen<Short> magics() {
+    List<Short> near = new ArrayList<>();
+    for (int[] known : KNOWN) {
+      near.add((short) (known[0] - 1));
+      near.add((short) (known[0] + 1));
+      near.add(Short.reverseBytes((short) known[0]));
     }
-    if (header.timeline() > 1) {
-      WalFileName older =
-          WalFileName.segment(header.timeline() - 1, name.segmentNumber(size), size);
-      assertThatThrownBy(() -> header.checkMatches(older))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining(older.name());
-    }
+    near.addAll(List.of((short) 0, (short) -1, Short.MIN_VALUE, Short.MAX_VALUE));
+    return Generate.oneOf(
+        integers().between(Short.MIN_VALUE, Short.MAX_VALUE).map(i -> (short) (int) i),
+        Generate.pick(near));
   }
 
-  @Example
+  @Test
+  void readsEveryFieldAsWritten() {
+    qt().withExamples(1000)
+        .forAll(valid())
+        .checkAssert(
+            v -> {
+              Fields f = v.fields();
+              SegmentHeader header = SegmentHeader.parse(f.bytes(SegmentHeader.LENGTH + 100));
+              assertThat(header.magic()).isEqualTo(f.magic());
+              assertThat(header.postgresMajorVersion()).isEqualTo(v.majorVersion());
+              assertThat(header.timeline()).isEqualTo(f.timeline());
+              assertThat(header.pageAddress()).isEqualTo(Lsn.of(f.pageAddress()));
+              assertThat(header.systemIdentifier()).isEqualTo(f.sysid());
+              assertThat(header.segmentSize().bytes()).isEqualTo(f.segSize());
+              assertThat(header.blockSize()).isEqualTo(f.blockSize());
+              assertThat(header.segmentNumber())
+                  .isEqualTo(v.name().segmentNumber(header.segmentSize()));
+              assertThat(SegmentHeader.parse(f.bytes(SegmentHeader.LENGTH))).isEqualTo(header);
+            });
+  }
+
+  @Test
+  void matchesItsOwnSegmentAndNoOther() {
+    qt().withExamples(1000)
+        .forAll(valid(), anyLong())
+        .checkAssert(
+            (v, otherSegment) -> {
+              SegmentHeader header = SegmentHeader.parse(v.fields().bytes(SegmentHeader.LENGTH));
+              WalFileName name = v.name();
+              header.checkMatches(name);
+              header.checkMatches(WalFileName.parse(name.name() + ".partial"));
+
+              WalSegmentSize size = header.segmentSize();
+              long other = Math.floorMod(otherSegment, size.segmentCount());
+              if (other != name.segmentNumber(size)) {
+                WalFileName wrong = WalFileName.segment(name.timeline(), other, size);
+                assertThatThrownBy(() -> header.checkMatches(wrong))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(
+                        "file " + wrong.name() + " holds WAL for " + header.pageAddress())
+                    .hasMessageContaining("on timeline " + header.timeline());
+              }
+              if (header.timeline() > 1) {
+                WalFileName older =
+                    WalFileName.segment(header.timeline() - 1, name.segmentNumber(size), size);
+                assertThatThrownBy(() -> header.checkMatches(older))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(older.name());
+              }
+            });
+  }
+
+  @Test
   void explainsAMismatchWithTheNameAndWhatTheFileHolds() {
     byte[] bytes =
         new Fields(0xD110, 0x2, 1, 0x2000000L, 0, 7300000000000000000L, 16 << 20, 8192)
@@ -151,25 +183,38 @@ class SegmentHeaderTest {
         .isEqualTo("9.6");
   }
 
-  @Property
-  void rejectsUnknownMagicNamingIt(@ForAll("valid") Valid v, @ForAll short magic) {
-    int m = Short.toUnsignedInt(magic);
-    if (Arrays.stream(KNOWN).anyMatch(k -> k[0] == m)) {
-      return;
-    }
-    Fields f = v.fields();
-    Fields bad =
-        new Fields(
-            m, f.info(), f.timeline(), f.pageAddress(), 0, f.sysid(), f.segSize(), f.blockSize());
-    assertThatThrownBy(() -> SegmentHeader.parse(bad.bytes(SegmentHeader.LENGTH)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(String.format("0x%04X", m));
+  @Test
+  void rejectsUnknownMagicNamingIt() {
+    qt().withExamples(1000)
+        .forAll(valid(), magics())
+        .checkAssert(
+            (v, magic) -> {
+              int m = Short.toUnsignedInt(magic);
+              if (Arrays.stream(KNOWN).anyMatch(k -> k[0] == m)) {
+                return;
+              }
+              Fields f = v.fields();
+              Fields bad =
+                  new Fields(
+                      m,
+                      f.info(),
+                      f.timeline(),
+                      f.pageAddress(),
+                      0,
+                      f.sysid(),
+                      f.segSize(),
+                      f.blockSize());
+              assertThatThrownBy(() -> SegmentHeader.parse(bad.bytes(SegmentHeader.LENGTH)))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining(String.format("0x%04X", m));
+            });
   }
 
-  @Provide
-  Arbitrary<Fields> corrupted() {
-    return Combinators.combine(valid(), Arbitraries.integers().between(0, 9), Arbitraries.longs())
-        .as(
+  static Gen<Fields> corrupted() {
+    return valid()
+        .zip(
+            integers().between(0, 9),
+            anyLong(),
             (v, how, r) -> {
               Fields f = v.fields();
               switch (how) {
@@ -274,18 +319,22 @@ class SegmentHeaderTest {
                       f.segSize(),
                       f.blockSize());
               }
-            })
-        .withoutEdgeCases();
+            });
   }
 
-  @Property
-  void rejectsCorruptedHeaders(@ForAll("corrupted") Fields fields) {
-    assertThatThrownBy(() -> SegmentHeader.parse(fields.bytes(SegmentHeader.LENGTH)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("WAL");
+  @Test
+  void rejectsCorruptedHeaders() {
+    qt().withExamples(1000)
+        .forAll(corrupted())
+        .checkAssert(
+            fields -> {
+              assertThatThrownBy(() -> SegmentHeader.parse(fields.bytes(SegmentHeader.LENGTH)))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("WAL");
+            });
   }
 
-  @Example
+  @Test
   void rejectsShortInput() {
     assertThatThrownBy(() -> SegmentHeader.parse(new byte[SegmentHeader.LENGTH - 1]))
         .isInstanceOf(IllegalArgumentException.class)
@@ -295,7 +344,7 @@ class SegmentHeaderTest {
         .hasMessageContaining("0x0000");
   }
 
-  @Example
+  @Test
   void constructorChecksConsistency() {
     assertThatThrownBy(
             () -> new SegmentHeader(0xD110, 16, 1, Lsn.ZERO, 1, WalSegmentSize.DEFAULT, 8192))

@@ -1,45 +1,58 @@
 package dev.walarchive.core.wal;
 
+import static dev.walarchive.core.testing.Properties.anyInt;
+import static dev.walarchive.core.testing.Properties.anyLong;
+import static dev.walarchive.core.testing.Properties.intsBetween;
+import static dev.walarchive.core.testing.Properties.longsBetween;
+import static dev.walarchive.core.testing.Properties.qt;
+import static dev.walarchive.core.wal.WalGens.lsns;
+import static dev.walarchive.core.wal.WalGens.segmentSizes;
+import static dev.walarchive.core.wal.WalGens.sizedSegments;
+import static dev.walarchive.core.wal.WalGens.timelines;
+import static dev.walarchive.core.wal.WalGens.validNames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.generators.SourceDSL.integers;
 
-import dev.walarchive.core.wal.WalArbitraries.SizedSegment;
+import dev.walarchive.core.testing.Properties;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 class WalFileNameTest {
-  @Provide
-  Arbitrary<Long> timelines() {
-    return WalArbitraries.timelines();
+  /** Any int as a segment id field, biased towards the limits of every segment size. */
+  private static Gen<Integer> segIds() {
+    return Generate.oneOf(anyInt(), intsBetween(0, 4097), Generate.pick(segIdLimits()));
   }
 
-  @Provide
-  Arbitrary<SizedSegment> segments() {
-    return WalArbitraries.sizedSegments();
+  private static List<Integer> segIdLimits() {
+    List<Integer> limits = new ArrayList<>();
+    for (WalSegmentSize size : WalGens.allSegmentSizes()) {
+      int perXLogId = (int) size.segmentsPerXLogId();
+      limits.addAll(List.of(perXLogId - 1, perXLogId, perXLogId + 1));
+    }
+    return limits;
   }
 
-  @Provide
-  Arbitrary<String> validNames() {
-    return WalArbitraries.validNames();
+  /** Any long as a timeline, with the valid range's ends and their neighbours. */
+  private static Gen<Long> anyTimeline() {
+    return Generate.oneOf(
+        anyLong(), WalGens.timelines(), Properties.oneOf(0L, 0xFFFF_FFFFL, 1L << 32));
   }
 
-  @Provide
-  Arbitrary<Lsn> lsns() {
-    return WalArbitraries.lsns();
+  /** Any long as a segment number, with the valid range's ends for every segment size. */
+  private static Gen<Long> anySegmentNumber() {
+    List<Long> limits = new ArrayList<>();
+    for (WalSegmentSize size : WalGens.allSegmentSizes()) {
+      limits.addAll(List.of(size.segmentCount() - 1, size.segmentCount()));
+    }
+    return Generate.oneOf(anyLong(), longsBetween(-1, 1L << 44), Generate.pick(limits));
   }
 
-  @Provide
-  Arbitrary<WalSegmentSize> sizes() {
-    return WalArbitraries.segmentSizes();
-  }
-
-  @Example
+  @Test
   void classifiesTheFourKinds() {
     WalFileName segment = WalFileName.parse("000000010000000A000000FF");
     assertThat(segment.kind()).isEqualTo(WalFileName.Kind.SEGMENT);
@@ -73,100 +86,135 @@ class WalFileNameTest {
     assertThatThrownBy(history::backupOffset).isInstanceOf(IllegalStateException.class);
   }
 
-  @Property
-  void parsesEveryValidNameBackToItself(@ForAll("validNames") String text) {
-    WalFileName name = WalFileName.parse(text);
-    assertThat(name.name()).isEqualTo(text);
-    assertThat(name.toString()).isEqualTo(text);
-    assertThat(name).isEqualTo(WalFileName.parse(text)).hasSameHashCodeAs(WalFileName.parse(text));
-    assertThat(name.timeline()).isEqualTo(Long.parseLong(text.substring(0, 8), 16)).isPositive();
-    if (name.kind() != WalFileName.Kind.TIMELINE_HISTORY) {
-      assertThat(name.logId()).isEqualTo(Long.parseLong(text.substring(8, 16), 16));
-      assertThat(name.segId()).isEqualTo(Long.parseLong(text.substring(16, 24), 16));
-      assertThat(name.segment().name()).isEqualTo(text.substring(0, 24));
-    } else {
-      assertThat(WalFileName.timelineHistory(name.timeline())).isEqualTo(name);
-    }
+  @Test
+  void parsesEveryValidNameBackToItself() {
+    qt().withExamples(1000)
+        .forAll(validNames())
+        .checkAssert(
+            text -> {
+              WalFileName name = WalFileName.parse(text);
+              assertThat(name.name()).isEqualTo(text);
+              assertThat(name.toString()).isEqualTo(text);
+              assertThat(name)
+                  .isEqualTo(WalFileName.parse(text))
+                  .hasSameHashCodeAs(WalFileName.parse(text));
+              assertThat(name.timeline())
+                  .isEqualTo(Long.parseLong(text.substring(0, 8), 16))
+                  .isPositive();
+              if (name.kind() != WalFileName.Kind.TIMELINE_HISTORY) {
+                assertThat(name.logId()).isEqualTo(Long.parseLong(text.substring(8, 16), 16));
+                assertThat(name.segId()).isEqualTo(Long.parseLong(text.substring(16, 24), 16));
+                assertThat(name.segment().name()).isEqualTo(text.substring(0, 24));
+              } else {
+                assertThat(WalFileName.timelineHistory(name.timeline())).isEqualTo(name);
+              }
+            });
   }
 
-  @Property
-  void segmentNamesRoundTripThroughTheirNumbers(
-      @ForAll("timelines") long timeline, @ForAll("segments") SizedSegment segment) {
-    WalFileName name = WalFileName.segment(timeline, segment.segmentNumber(), segment.size());
-    assertThat(name.name())
-        .isEqualTo(
-            String.format(
-                Locale.ROOT,
-                "%08X%08X%08X",
-                timeline,
-                segment.segmentNumber() / segment.size().segmentsPerXLogId(),
-                segment.segmentNumber() % segment.size().segmentsPerXLogId()));
-    WalFileName parsed = WalFileName.parse(name.name());
-    assertThat(parsed).isEqualTo(name);
-    assertThat(parsed.kind()).isEqualTo(WalFileName.Kind.SEGMENT);
-    assertThat(parsed.timeline()).isEqualTo(timeline);
-    assertThat(parsed.segmentNumber(segment.size())).isEqualTo(segment.segmentNumber());
+  @Test
+  void segmentNamesRoundTripThroughTheirNumbers() {
+    qt().withExamples(1000)
+        .forAll(timelines(), sizedSegments())
+        .checkAssert(
+            (timeline, segment) -> {
+              WalFileName name =
+                  WalFileName.segment(timeline, segment.segmentNumber(), segment.size());
+              assertThat(name.name())
+                  .isEqualTo(
+                      String.format(
+                          Locale.ROOT,
+                          "%08X%08X%08X",
+                          timeline,
+                          segment.segmentNumber() / segment.size().segmentsPerXLogId(),
+                          segment.segmentNumber() % segment.size().segmentsPerXLogId()));
+              WalFileName parsed = WalFileName.parse(name.name());
+              assertThat(parsed).isEqualTo(name);
+              assertThat(parsed.kind()).isEqualTo(WalFileName.Kind.SEGMENT);
+              assertThat(parsed.timeline()).isEqualTo(timeline);
+              assertThat(parsed.segmentNumber(segment.size())).isEqualTo(segment.segmentNumber());
+            });
   }
 
-  @Property
-  void nameOrderIsTimelineThenWalOrder(
-      @ForAll("sizes") WalSegmentSize size,
-      @ForAll("timelines") long timelineA,
-      @ForAll("timelines") long timelineB,
-      @ForAll long a,
-      @ForAll long b) {
-    long segmentA = Math.floorMod(a, size.segmentCount());
-    long segmentB = Math.floorMod(b, size.segmentCount());
-    WalFileName nameA = WalFileName.segment(timelineA, segmentA, size);
-    WalFileName nameB = WalFileName.segment(timelineB, segmentB, size);
-    int expected =
-        timelineA != timelineB
-            ? Long.compare(timelineA, timelineB)
-            : Long.compare(segmentA, segmentB);
-    assertThat(Integer.signum(nameA.compareTo(nameB))).isEqualTo(Integer.signum(expected));
-    assertThat(nameA.equals(nameB)).isEqualTo(expected == 0);
+  @Test
+  void nameOrderIsTimelineThenWalOrder() {
+    Gen<long[]> timelinePairs =
+        WalGens.timelines()
+            .zip(
+                WalGens.timelines(),
+                Generate.booleans(),
+                (a, b, same) -> new long[] {a, same ? a : b});
+    Gen<long[]> numberPairs =
+        anyLong()
+            .zip(anyLong(), intsBetween(-2, 2), (a, b, d) -> new long[] {a, d == 0 ? b : a + d});
+    qt().withExamples(1000)
+        .forAll(segmentSizes(), timelinePairs, numberPairs)
+        .checkAssert(
+            (size, timelines, numbers) -> {
+              long timelineA = timelines[0];
+              long timelineB = timelines[1];
+              long segmentA = Math.floorMod(numbers[0], size.segmentCount());
+              long segmentB = Math.floorMod(numbers[1], size.segmentCount());
+              WalFileName nameA = WalFileName.segment(timelineA, segmentA, size);
+              WalFileName nameB = WalFileName.segment(timelineB, segmentB, size);
+              int expected =
+                  timelineA != timelineB
+                      ? Long.compare(timelineA, timelineB)
+                      : Long.compare(segmentA, segmentB);
+              assertThat(Integer.signum(nameA.compareTo(nameB)))
+                  .isEqualTo(Integer.signum(expected));
+              assertThat(nameA.equals(nameB)).isEqualTo(expected == 0);
+            });
   }
 
-  @Property
-  void aSegmentSortsBeforeItsPartialAndBackupFiles(@ForAll("validNames") String text) {
-    WalFileName name = WalFileName.parse(text);
-    if (name.kind() != WalFileName.Kind.TIMELINE_HISTORY && !name.isSegment()) {
-      assertThat(name.segment()).isLessThan(name);
-    }
+  @Test
+  void aSegmentSortsBeforeItsPartialAndBackupFiles() {
+    qt().withExamples(1000)
+        .forAll(validNames())
+        .checkAssert(
+            text -> {
+              WalFileName name = WalFileName.parse(text);
+              if (name.kind() != WalFileName.Kind.TIMELINE_HISTORY && !name.isSegment()) {
+                assertThat(name.segment()).isLessThan(name);
+              }
+            });
   }
 
-  @Property
-  void ofLsnNamesTheSegmentHoldingTheByteAndOfEndLsnTheByteBefore(
-      @ForAll("timelines") long timeline,
-      @ForAll("lsns") Lsn lsn,
-      @ForAll("sizes") WalSegmentSize size) {
-    WalFileName at = WalFileName.ofLsn(timeline, lsn, size);
-    assertThat(at.segmentNumber(size)).isEqualTo(lsn.segmentNumber(size));
-    if (lsn.equals(Lsn.ZERO)) {
-      assertThatThrownBy(() -> WalFileName.ofEndLsn(timeline, lsn, size))
-          .isInstanceOf(IllegalArgumentException.class);
-    } else {
-      WalFileName before = WalFileName.ofEndLsn(timeline, lsn, size);
-      assertThat(before).isEqualTo(WalFileName.ofLsn(timeline, lsn.plus(-1), size));
-      assertThat(before.equals(at)).isEqualTo(lsn.segmentOffset(size) != 0);
-    }
+  @Test
+  void ofLsnNamesTheSegmentHoldingTheByteAndOfEndLsnTheByteBefore() {
+    qt().withExamples(1000)
+        .forAll(timelines(), lsns(), segmentSizes())
+        .checkAssert(
+            (timeline, lsn, size) -> {
+              WalFileName at = WalFileName.ofLsn(timeline, lsn, size);
+              assertThat(at.segmentNumber(size)).isEqualTo(lsn.segmentNumber(size));
+              if (lsn.equals(Lsn.ZERO)) {
+                assertThatThrownBy(() -> WalFileName.ofEndLsn(timeline, lsn, size))
+                    .isInstanceOf(IllegalArgumentException.class);
+              } else {
+                WalFileName before = WalFileName.ofEndLsn(timeline, lsn, size);
+                assertThat(before).isEqualTo(WalFileName.ofLsn(timeline, lsn.plus(-1), size));
+                assertThat(before.equals(at)).isEqualTo(lsn.segmentOffset(size) != 0);
+              }
+            });
   }
 
-  @Property
-  void backupHistoryNamesEncodeTheStart(
-      @ForAll("timelines") long timeline,
-      @ForAll("lsns") Lsn start,
-      @ForAll("sizes") WalSegmentSize size) {
-    WalFileName name = WalFileName.backupHistory(timeline, start, size);
-    assertThat(name.kind()).isEqualTo(WalFileName.Kind.BACKUP_HISTORY);
-    assertThat(WalFileName.parse(name.name())).isEqualTo(name);
-    assertThat(name.backupStartLsn(size)).isEqualTo(start);
-    assertThat(name.segment()).isEqualTo(WalFileName.ofLsn(timeline, start, size));
-    assertThat(name.name())
-        .endsWith(String.format(Locale.ROOT, ".%08X.backup", start.segmentOffset(size)));
+  @Test
+  void backupHistoryNamesEncodeTheStart() {
+    qt().withExamples(1000)
+        .forAll(timelines(), lsns(), segmentSizes())
+        .checkAssert(
+            (timeline, start, size) -> {
+              WalFileName name = WalFileName.backupHistory(timeline, start, size);
+              assertThat(name.kind()).isEqualTo(WalFileName.Kind.BACKUP_HISTORY);
+              assertThat(WalFileName.parse(name.name())).isEqualTo(name);
+              assertThat(name.backupStartLsn(size)).isEqualTo(start);
+              assertThat(name.segment()).isEqualTo(WalFileName.ofLsn(timeline, start, size));
+              assertThat(name.name())
+                  .endsWith(String.format(Locale.ROOT, ".%08X.backup", start.segmentOffset(size)));
+            });
   }
 
-  @Example
+  @Test
   void segmentFieldsMustExistForTheSegmentSize() {
     WalSegmentSize oneGib = WalSegmentSize.ofMegabytes(1024);
     assertThat(WalFileName.parse("000000010000000000000003").segmentNumber(oneGib)).isEqualTo(3);
@@ -184,84 +232,95 @@ class WalFileNameTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Property
-  void segmentNumberRejectsSegIdsBeyondTheSize(
-      @ForAll("sizes") WalSegmentSize size, @ForAll("timelines") long timeline, @ForAll int segId) {
-    long field = Integer.toUnsignedLong(segId);
-    WalFileName name =
-        WalFileName.parse(String.format(Locale.ROOT, "%08X%08X%08X", timeline, 7, field));
-    if (field < size.segmentsPerXLogId()) {
-      assertThat(name.segmentNumber(size)).isEqualTo(7 * size.segmentsPerXLogId() + field);
-    } else {
-      assertThatThrownBy(() -> name.segmentNumber(size))
-          .isInstanceOf(IllegalArgumentException.class);
-    }
+  @Test
+  void segmentNumberRejectsSegIdsBeyondTheSize() {
+    qt().withExamples(1000)
+        .forAll(segmentSizes(), timelines(), segIds())
+        .checkAssert(
+            (size, timeline, segId) -> {
+              long field = Integer.toUnsignedLong(segId);
+              WalFileName name =
+                  WalFileName.parse(String.format(Locale.ROOT, "%08X%08X%08X", timeline, 7, field));
+              if (field < size.segmentsPerXLogId()) {
+                assertThat(name.segmentNumber(size))
+                    .isEqualTo(7 * size.segmentsPerXLogId() + field);
+              } else {
+                assertThatThrownBy(() -> name.segmentNumber(size))
+                    .isInstanceOf(IllegalArgumentException.class);
+              }
+            });
   }
 
-  @Property
-  void factoriesRejectInvalidTimelinesAndSegmentNumbers(
-      @ForAll("sizes") WalSegmentSize size, @ForAll long timeline, @ForAll long segmentNumber) {
-    boolean valid =
-        timeline >= 1
-            && timeline <= 0xFFFFFFFFL
-            && segmentNumber >= 0
-            && segmentNumber < size.segmentCount();
-    if (valid) {
-      assertThat(WalFileName.segment(timeline, segmentNumber, size).timeline()).isEqualTo(timeline);
-    } else {
-      assertThatThrownBy(() -> WalFileName.segment(timeline, segmentNumber, size))
-          .isInstanceOf(IllegalArgumentException.class);
-    }
+  @Test
+  void factoriesRejectInvalidTimelinesAndSegmentNumbers() {
+    qt().withExamples(1000)
+        .forAll(segmentSizes(), anyTimeline(), anySegmentNumber())
+        .checkAssert(
+            (size, timeline, segmentNumber) -> {
+              boolean valid =
+                  timeline >= 1
+                      && timeline <= 0xFFFFFFFFL
+                      && segmentNumber >= 0
+                      && segmentNumber < size.segmentCount();
+              if (valid) {
+                assertThat(WalFileName.segment(timeline, segmentNumber, size).timeline())
+                    .isEqualTo(timeline);
+              } else {
+                assertThatThrownBy(() -> WalFileName.segment(timeline, segmentNumber, size))
+                    .isInstanceOf(IllegalArgumentException.class);
+              }
+            });
   }
 
-  @Provide
-  Arbitrary<String> nearMisses() {
-    Arbitrary<String> valid = WalArbitraries.validNames();
-    Arbitrary<Integer> positions = Arbitraries.integers().between(0, 1000);
-    Arbitrary<String> fragments = Arbitraries.of(WalArbitraries.badFragments());
-    Arbitrary<String> inserted =
-        Combinators.combine(valid, fragments, positions)
-            .as(
-                (s, bad, at) -> {
-                  int i = at % (s.length() + 1);
-                  return s.substring(0, i) + bad + s.substring(i);
-                });
-    Arbitrary<String> replaced =
-        Combinators.combine(valid, fragments, positions)
-            .as(
+  /** Strings that are almost WAL file names. */
+  static Gen<String> nearMisses() {
+    Gen<String> valid = validNames();
+    Gen<Integer> positions = integers().between(0, 1000);
+    Gen<String> fragments = Generate.pick(WalGens.badFragments());
+    Gen<String> inserted =
+        valid.zip(
+            fragments,
+            positions,
+            (s, bad, at) -> {
+              int i = at % (s.length() + 1);
+              return s.substring(0, i) + bad + s.substring(i);
+            });
+    Gen<String> replaced =
+        valid
+            .zip(
+                fragments,
+                positions,
                 (s, bad, at) -> {
                   int i = at % s.length();
                   return s.substring(0, i) + bad + s.substring(i + 1);
                 })
-            .filter(WalFileNameTest::isNotValid);
-    Arbitrary<String> deleted =
-        Combinators.combine(valid, positions)
-            .as(
+            .assuming(WalFileNameTest::isNotValid);
+    Gen<String> deleted =
+        valid
+            .zip(
+                positions,
                 (s, at) -> {
                   int i = at % s.length();
                   return s.substring(0, i) + s.substring(i + 1);
                 })
-            .filter(WalFileNameTest::isNotValid);
-    Arbitrary<String> lowercased =
-        Combinators.combine(valid, positions)
-            .as((s, at) -> lowercaseOneHexLetter(s, at))
-            .filter(s -> s != null);
-    Arbitrary<String> pathLike =
-        Combinators.combine(
-                valid, Arbitraries.of("../", "/", "./", "dir/", "..\\", "pg_wal/", "/tmp/"))
-            .as((s, prefix) -> prefix + s);
-    Arbitrary<String> timelineZero =
-        Combinators.combine(
-                WalArbitraries.upperHex(16),
-                WalArbitraries.upperHex(8),
-                Arbitraries.of("", ".partial", ".backup"))
-            .as(
+            .assuming(WalFileNameTest::isNotValid);
+    Gen<String> lowercased =
+        valid.zip(positions, WalFileNameTest::lowercaseOneHexLetter).assuming(s -> s != null);
+    Gen<String> pathLike =
+        valid.zip(
+            Properties.oneOf("../", "/", "./", "dir/", "..\\", "pg_wal/", "/tmp/"),
+            (s, prefix) -> prefix + s);
+    Gen<String> timelineZero =
+        WalGens.upperHex(16)
+            .zip(
+                WalGens.upperHex(8),
+                Properties.oneOf("", ".partial", ".backup"),
                 (segment, offset, suffix) ->
                     "00000000"
                         + segment
                         + (suffix.equals(".backup") ? "." + offset + suffix : suffix));
-    Arbitrary<String> fixed =
-        Arbitraries.of(
+    Gen<String> fixed =
+        Properties.oneOf(
             "",
             ".",
             "..",
@@ -288,8 +347,7 @@ class WalFileNameTest {
             "backup_label",
             "RECOVERYXLOG",
             "RECOVERYHISTORY");
-    return Arbitraries.oneOf(
-        inserted, replaced, deleted, lowercased, pathLike, fixed, timelineZero);
+    return Generate.oneOf(inserted, replaced, deleted, lowercased, pathLike, fixed, timelineZero);
   }
 
   private static boolean isNotValid(String s) {
@@ -313,14 +371,19 @@ class WalFileNameTest {
     return null;
   }
 
-  @Property
-  void rejectsNearMissesNamingTheInput(@ForAll("nearMisses") String text) {
-    assertThatThrownBy(() -> WalFileName.parse(text))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("not a WAL file name: \"");
+  @Test
+  void rejectsNearMissesNamingTheInput() {
+    qt().withExamples(1000)
+        .forAll(nearMisses())
+        .checkAssert(
+            text -> {
+              assertThatThrownBy(() -> WalFileName.parse(text))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageStartingWith("not a WAL file name: \"");
+            });
   }
 
-  @Example
+  @Test
   void errorMessagesEscapeControlCharacters() {
     assertThatThrownBy(() -> WalFileName.parse("00000001\nFAKE LOG LINE"))
         .isInstanceOf(IllegalArgumentException.class)
@@ -332,7 +395,7 @@ class WalFileNameTest {
         .hasMessageContaining("(10000 characters)");
   }
 
-  @Example
+  @Test
   void timelineZeroIsRejected() {
     assertThatThrownBy(() -> WalFileName.parse("000000000000000000000001"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,0 +1,30 @@
+package dev.walarchive.core.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ArchiveStoragesTest {
+  @Test
+  void memWithoutAPathOpensAFreshInMemoryStore() throws IOException {
+    try (ArchiveStorage first = ArchiveStorages.open("mem:", Map.of());
+        ArchiveStorage second = ArchiveStorages.open("mem:", Map.of())) {
+      byte[] content = {1, 2, 3};
+      first.create("k", ObjectSource.ofBytes(content), Map.of());
+      assertThat(first.stat("k").size()).isEqualTo(3);
+      assertThatThrownBy(() -> second.stat("k"))
+          .isInstanceOf(java.nio.file.NoSuchFileException.class);
+    }
+  }
+
+  @Test
+  void aUrlWithoutSchemeIsRefusedWithAnExample() {
+    assertThatThrownBy(() -> ArchiveStorages.open("/var/lib/walarchive", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("has no scheme")
+        .hasMessageContaining("file:/path");
+  }
+}

@@ -1,0 +1,481 @@
+package dev.walarchive.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.walarchive.core.testing.PostgresServer;
+import dev.walarchive.core.testing.SyntheticWal;
+import dev.walarchive.core.wal.Lsn;
+import dev.walarchive.core.wal.WalFileName;
+import dev.walarchive.core.wal.WalSegmentSize;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Configuration and command-line mistakes, made as a user makes them: each is a configuration or
+ * usage error with the documented exit code (wal-push 2, wal-fetch 126, the others 2), one line
+ * naming the mistake and the closest valid name, and nothing stored or written at %p.
+ */
+class ConfigMistakesCliTest {
+  private static final long SYSID = 7_322_222_222_222_222_222L;
+  private static final WalSegmentSize SIZE = WalSegmentSize.DEFAULT;
+  private static final String FETCHED_NAME = "000000010000000000000001";
+
+  private Path base;
+  private Path archiveDir;
+  private Path keyFile;
+  private Path segment;
+  private Path dest;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    base = PostgresServer.createBaseDir("walarchive-cliconf");
+    archiveDir = base.resolve("archive");
+    keyFile = base.resolve("key");
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    Files.writeString(keyFile, Base64.getEncoder().encodeToString(key), UTF_8);
+    segment =
+        SyntheticWal.writeSegment(
+            Files.createDirectories(base.resolve("wal")), SYSID, 1, 1, SIZE, 1);
+    dest = base.resolve("restored");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    PostgresServer.deleteTree(base);
+  }
+
+  /** A finished in-process run of the CLI. */
+  record Run(int exitCode, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr;
+    }
+  }
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  private Path config(String text) throws Exception {
+    Path file = Files.createTempFile(base, "walarchive-", ".properties");
+    Files.writeString(file, text, UTF_8);
+    return file;
+  }
+
+  private String url() {
+    return "file:" + archiveDir;
+  }
+
+  /** Exit code and exactly one line on stderr, equal to {@code line}. */
+  private static void assertError(Run r, int exitCode, String line) {
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(exitCode);
+    assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList())
+        .as(r.toString())
+        .containsExactly(line);
+  }
+
+  private void assertNothingStoredOrRestored() throws Exception {
+    assertThat(archiveDir).doesNotExist();
+    assertThat(dest).doesNotExist();
+    try (Stream<Path> files = Files.list(base)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.contains("walarchive-tmp") || n.contains(".RECOVERYXLOG"));
+    }
+  }
+
+  /** The same mistake on wal-push (2), wal-fetch (126) and show (2), with the same message. */
+  private void assertConfigurationError(List<String> settings, String message) throws Exception {
+    List<String> push = new ArrayList<>(List.of("wal-push"));
+    push.addAll(settings);
+    push.add(segment.toString());
+    assertError(run(push.toArray(String[]::new)), 2, "walarchive wal-push: " + message);
+    List<String> fetch = new ArrayList<>(List.of("wal-fetch"));
+    fetch.addAll(settings);
+    fetch.addAll(List.of(FETCHED_NAME, dest.toString()));
+    assertError(run(fetch.toArray(String[]::new)), 126, "walarchive wal-fetch: " + message);
+    List<String> show = new ArrayList<>(List.of("show"));
+    show.addAll(settings);
+    assertError(run(show.toArray(String[]::new)), 2, "walarchive show: " + message);
+    assertNothingStoredOrRestored();
+  }
+
+  @Test
+  void misspeltPropertyNamesAreConfigurationErrorsNamingTheClosestSetting() throws Exception {
+    for (String typo : List.of("keyfile", "key-flie", "key_file", "Key-File")) {
+      Path file = config("url=" + url() + "\n" + typo + "=" + keyFile + "\n");
+      assertConfigurationError(
+          List.of("--config", file.toString()),
+          "configuration file "
+              + file
+              + " line 2: unknown setting '"
+              + typo
+              + "'; did you mean key-file?");
+    }
+    Path option = config("url=" + url() + "\ns3.regoin=eu-west-1\n");
+    assertConfigurationError(
+        List.of("--config", option.toString()),
+        "configuration file "
+            + option
+            + " line 2: unknown setting 's3.regoin'; did you mean s3.region?");
+  }
+
+  @Test
+  void aNameSetTwiceIsAConfigurationError() throws Exception {
+    Path file =
+        config("url=" + url() + "\nkey-file=" + keyFile + "\nurl=file:" + base.resolve("other"));
+    assertConfigurationError(
+        List.of("--config", file.toString()),
+        "configuration file "
+            + file
+            + " line 3: 'url' is set twice (lines 1 and 3); keep one of them");
+    assertThat(base.resolve("other")).doesNotExist();
+  }
+
+  @Test
+  void unknownStorageOptionsAreErrorsForEveryBackendWhicheverTheUrlNames() throws Exception {
+    String url = "--url=" + url();
+    assertConfigurationError(
+        List.of(url, "-o", "s3.regoin=eu-west-1"),
+        "-o s3.regoin: unknown storage option; did you mean s3.region?");
+    assertConfigurationError(
+        List.of(url, "-o", "gcs.projectid=p"),
+        "-o gcs.projectid: unknown storage option; did you mean gcs.project-id?");
+    assertConfigurationError(
+        List.of(url, "-o", "azure.acess-tier=Cool"),
+        "-o azure.acess-tier: unknown storage option; did you mean azure.access-tier?");
+    assertConfigurationError(
+        List.of(url, "-o", "region=eu-west-1"),
+        "-o region: unknown storage option; did you mean s3.region?");
+    assertConfigurationError(
+        List.of(url, "-o", "s3.region=eu-west-1", "-o", "s3.region=us-east-1"),
+        "-o s3.region is given twice; give it once");
+    assertConfigurationError(
+        List.of(url, "-o", "key-file=" + keyFile),
+        "-o key-file: key-file is not a storage option; set it with --key-file, in"
+            + " WALARCHIVE_KEY_FILE or in the properties file");
+  }
+
+  @Test
+  void aWrongUrlSchemeOrAnOptionValueOutOfRangeIsAConfigurationError() throws Exception {
+    assertConfigurationError(
+        List.of("--url", "fiel:" + archiveDir),
+        "no storage backend for scheme 'fiel:' in archive URL 'fiel:"
+            + archiveDir
+            + "'; available: az:, file:, gs:, https:, mem:, s3:");
+    assertConfigurationError(
+        List.of(
+            "--url",
+            "s3://bucket/prefix",
+            "-o",
+            "s3.region=eu-west-1",
+            "-o",
+            "s3.part-size=9999GiB"),
+        "invalid s3.part-size 10736344498176: expected 5MiB to 512MiB");
+  }
+
+  @Test
+  void aBackendThatFindsOnFirstUseThatItCannotWorkIsAConfigurationError() throws Exception {
+    Path missing = base.resolve("absent-service-account.json");
+    assertConfigurationError(
+        List.of("--url", "gs://walarchive-test/db1", "-o", "gcs.credentials-file=" + missing),
+        "GCS credentials file "
+            + missing
+            + " does not exist; set gcs.credentials-file to a service account key (JSON)");
+  }
+
+  @Test
+  void theKeyringFileIsReadAsStrictly() throws Exception {
+    String key = Files.readString(keyFile, UTF_8);
+    Path twice = config("active=k1\nkey.k1=" + key + "\nkey.k1=" + key + "\n");
+    assertConfigurationError(
+        List.of("--url", url(), "--keyring-file", twice.toString()),
+        "keyring file "
+            + twice
+            + " line 3: 'key.k1' is set twice (lines 2 and 3); keep one of them");
+    Path typo = config("activ=k1\nkey.k1=" + key + "\n");
+    assertConfigurationError(
+        List.of("--url", url(), "--keyring-file", typo.toString()),
+        "keyring file " + typo + " line 1: unknown entry 'activ'; did you mean active?");
+    Path keyFileTypo = config("active=k1\nkeyfile.k1=" + keyFile + "\n");
+    assertConfigurationError(
+        List.of("--url", url(), "--keyring-file", keyFileTypo.toString()),
+        "keyring file "
+            + keyFileTypo
+            + " line 2: unknown entry 'keyfile.k1'; did you mean key-file.k1?");
+  }
+
+  @Test
+  void aConfigFileThatIsADirectoryMissingOrNotUtf8IsAConfigurationError() throws Exception {
+    assertConfigurationError(
+        List.of("--config", base.toString()),
+        "configuration file " + base + " is a directory, not a properties file; fix --config");
+    Path missing = base.resolve("walarchive.properties");
+    assertConfigurationError(
+        List.of("--config", missing.toString()),
+        "configuration file " + missing + " does not exist; fix --config");
+    Path latin1 = base.resolve("latin1.properties");
+    Files.write(
+        latin1,
+        ("url=" + url() + "\nkey-id=cl\u00e9\n")
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertConfigurationError(
+        List.of("--config", latin1.toString()),
+        "configuration file "
+            + latin1
+            + " line 2: invalid UTF-8 (byte 0xE9 at byte 10 of the line); save the file as UTF-8");
+  }
+
+  @Test
+  void verboseIsAcceptedBeforeAndAfterTheCommand() throws Exception {
+    assertThat(
+            run(
+                    "-v",
+                    "wal-push",
+                    "--url",
+                    url(),
+                    "--key-file",
+                    keyFile.toString(),
+                    segment.toString())
+                .exitCode())
+        .isZero();
+    for (String[] args :
+        List.of(
+            new String[] {"-v", "status", "--url", url()},
+            new String[] {"--verbose", "list", "--url", url()},
+            new String[] {"status", "-v", "--url", url()},
+            new String[] {
+              "-v",
+              "wal-fetch",
+              "--url",
+              url(),
+              "--key-file",
+              keyFile.toString(),
+              FETCHED_NAME,
+              dest.toString()
+            })) {
+      Run r = run(args);
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+    }
+    assertThat(dest).hasSameBinaryContentAs(segment);
+  }
+
+  @Test
+  void mistypedCommandsAndOptionsGetASuggestion() throws Exception {
+    assertError(
+        run("stauts"),
+        2,
+        "walarchive: unknown command 'stauts'; did you mean status? (see 'walarchive --help')");
+    assertError(
+        run("help", "stauts"),
+        2,
+        "walarchive: unknown command 'stauts'; did you mean status? (see 'walarchive --help')");
+    assertError(
+        run("wal-psuh", segment.toString()),
+        2,
+        "walarchive: unknown command 'wal-psuh'; did you mean wal-push? (see 'walarchive --help')");
+    assertError(
+        run("status", "--url", url(), "--jsno"),
+        2,
+        "walarchive status: unknown option '--jsno'; did you mean --json? (see 'walarchive status"
+            + " --help')");
+    assertError(
+        run("wal-fetch", "--url", url(), "--key-fiel=" + keyFile, FETCHED_NAME, dest.toString()),
+        126,
+        "walarchive wal-fetch: unknown option '--key-fiel'; did you mean --key-file? (see"
+            + " 'walarchive wal-fetch --help')");
+    assertError(
+        run("wal-push", "--url", url(), "--compresion", "none", segment.toString()),
+        2,
+        "walarchive wal-push: unknown option '--compresion'; did you mean --compression? (see"
+            + " 'walarchive wal-push --help')");
+    assertNothingStoredOrRestored();
+  }
+
+  @Test
+  void pinWithoutArgumentsListsThePinsOrSaysThereAreNone() throws Exception {
+    String[] settings = {"--url", url(), "--key-file", keyFile.toString()};
+    assertThat(run(concat(new String[] {"wal-push"}, settings, segment.toString())).exitCode())
+        .isZero();
+    Run none = run(concat(new String[] {"pin"}, settings));
+    assertThat(none.exitCode()).as(none.toString()).isZero();
+    assertThat(none.stdout())
+        .isEqualTo(
+            "no backup is pinned (pin one with 'walarchive pin BACKUP'; 'walarchive show' lists the"
+                + " backups)\n");
+    String backup = pushBackupHistory(settings);
+    assertThat(run(concat(new String[] {"pin"}, settings, backup)).exitCode()).isZero();
+    Run listed = run(concat(new String[] {"pin"}, settings));
+    assertThat(listed.exitCode()).as(listed.toString()).isZero();
+    assertThat(listed.stdout()).isEqualTo(backup + "\n");
+  }
+
+  private String pushBackupHistory(String[] settings) throws Exception {
+    Lsn start = Lsn.ofSegment(1, 0x28, SIZE);
+    String name = WalFileName.backupHistory(1, start, SIZE).name();
+    Path file = base.resolve("wal").resolve(name);
+    Files.writeString(
+        file,
+        "START WAL LOCATION: "
+            + start
+            + " (file "
+            + FETCHED_NAME
+            + ")\nSTOP WAL LOCATION: "
+            + Lsn.ofSegment(1, 0x100, SIZE)
+            + " (file "
+            + FETCHED_NAME
+            + ")\nCHECKPOINT LOCATION: "
+            + Lsn.ofSegment(1, 0x60, SIZE)
+            + "\nBACKUP METHOD: streamed\nBACKUP FROM: primary\n"
+            + "START TIME: 2026-01-01 00:00:00 UTC\nLABEL: test\nSTART TIMELINE: 1\n"
+            + "STOP TIME: 2026-01-01 00:01:00 UTC\nSTOP TIMELINE: 1\n",
+        UTF_8);
+    Run r = run(concat(new String[] {"wal-push"}, settings, file.toString()));
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    return name;
+  }
+
+  private static String[] concat(String[] first, String[] second, String... rest) {
+    List<String> all = new ArrayList<>(List.of(first));
+    all.addAll(List.of(second));
+    all.addAll(List.of(rest));
+    return all.toArray(String[]::new);
+  }
+
+  @Test
+  void helpWrapsAtSpacesAndNeverInsideATokenLikePercentPOrAUrl() {
+    List<String> commands = new ArrayList<>(Main.subcommandNames());
+    commands.remove("help");
+    StringBuilder all = new StringBuilder();
+    List<String> outputs = new ArrayList<>();
+    Run root = run("--help");
+    outputs.add(root.stdout());
+    for (String command : commands) {
+      Run r = run(command, "--help");
+      assertThat(r.exitCode()).as(command).isZero();
+      outputs.add(r.stdout());
+    }
+    for (String out : outputs) {
+      all.append(out);
+      for (String line : out.lines().toList()) {
+        assertThat(line.length() <= HelpLayout.WIDTH || !line.strip().contains(" "))
+            .as("line longer than %s columns: '%s'", HelpLayout.WIDTH, line)
+            .isTrue();
+      }
+    }
+    String text = all.toString();
+    assertThat(text)
+        .contains("'walarchive wal-push %p'")
+        .contains("'walarchive wal-fetch %f %p'")
+        .contains("gs://bucket/prefix")
+        .contains("az://account/container/prefix")
+        .contains("key-file.<id>=<path>")
+        .contains("(%p)")
+        .contains("000000010000000000000002.00000028.backup");
+  }
+
+  // ---- as processes, where the environment matters ----
+
+  @Test
+  void aPropertyTypoNoLongerPushesPlaintextThroughTheLauncher() throws Exception {
+    Path file = config("url=" + url() + "\nkeyfile=" + keyFile + "\n");
+    Cli.Result r = Cli.run(Map.of(), "wal-push", "--config", file.toString(), segment.toString());
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.stderrLines())
+        .containsExactly(
+            "walarchive wal-push: configuration file "
+                + file
+                + " line 2: unknown setting 'keyfile'; did you mean key-file?");
+    Cli.Result env =
+        Cli.run(
+            Map.of("WALARCHIVE_URL", url(), "WALARCHIVE_S3_REGOIN", "eu-west-1"),
+            "wal-fetch",
+            FETCHED_NAME,
+            dest.toString());
+    assertThat(env.exitCode()).as(env.toString()).isEqualTo(126);
+    assertThat(env.stderrLines())
+        .containsExactly(
+            "walarchive wal-fetch: environment variable WALARCHIVE_S3_REGOIN is not a storage"
+                + " option; did you mean WALARCHIVE_S3_REGION? (unset it, or see the backend's"
+                + " options)");
+    assertNothingStoredOrRestored();
+  }
+
+  @Test
+  void aMissingS3RegionIsAConfigurationErrorOnEveryCommand() throws Exception {
+    Path home = Files.createDirectories(base.resolve("home"));
+    String message =
+        "no S3 region configured: set s3.region (WALARCHIVE_S3_REGION), the archive URL's ?region=,"
+            + " AWS_REGION, or a region in the AWS profile";
+    Map<String, String> env =
+        Map.of("WALARCHIVE_URL", "s3://walarchive-test/db1", "HOME", home.toString());
+    for (List<String> args :
+        List.of(
+            List.of("wal-push", segment.toString()),
+            List.of("wal-fetch", FETCHED_NAME, dest.toString()),
+            List.of("show"),
+            List.of("status"))) {
+      ProcessBuilder pb = Cli.builder(env, args.toArray(String[]::new));
+      pb.environment().keySet().removeIf(k -> k.startsWith("AWS_"));
+      Process p = pb.start();
+      String err = new String(p.getErrorStream().readAllBytes(), UTF_8).trim();
+      assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      int expected = args.get(0).equals("wal-fetch") ? 126 : 2;
+      assertThat(p.exitValue()).as(err).isEqualTo(expected);
+      assertThat(err.lines()).containsExactly("walarchive " + args.get(0) + ": " + message);
+    }
+    assertThat(dest).doesNotExist();
+  }
+
+  @Test
+  void anUnreadableConfigFileIsAConfigurationErrorNamingTheUser() throws Exception {
+    Path file = config("url=" + url() + "\nkey-file=" + keyFile + "\n");
+    Drills.chownToPostgres(base);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
+    String user = Drills.isRoot() ? "postgres" : System.getProperty("user.name");
+    for (String command : List.of("wal-push", "wal-fetch")) {
+      List<String> cmd = new ArrayList<>();
+      if (Drills.isRoot()) {
+        cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
+      }
+      cmd.addAll(List.of(Cli.launcher().toString(), command, "--config", file.toString()));
+      cmd.addAll(
+          command.equals("wal-push")
+              ? List.of(segment.toString())
+              : List.of(FETCHED_NAME, dest.toString()));
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      pb.environment().keySet().removeIf(k -> k.startsWith("WALARCHIVE_"));
+      Process p = pb.start();
+      String err = new String(p.getErrorStream().readAllBytes(), UTF_8).trim();
+      assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      assertThat(p.exitValue()).as(err).isEqualTo(command.equals("wal-push") ? 2 : 126);
+      assertThat(err.lines())
+          .containsExactly(
+              "walarchive "
+                  + command
+                  + ": configuration file "
+                  + file
+                  + " is not readable by user "
+                  + user
+                  + "; give that user read access to it");
+    }
+    assertNothingStoredOrRestored();
+  }
+}

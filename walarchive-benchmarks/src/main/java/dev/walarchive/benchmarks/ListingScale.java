@@ -180,7 +180,7 @@ public final class ListingScale {
             + SIZE.bytes()
             + "\ncreated="
             + T0
-            + "\n";
+            + "\nencryption=none\n";
     real.create(ArchiveManifest.KEY, ObjectSource.ofBytes(manifest.getBytes(UTF_8)), Map.of());
     Path dir = Files.createTempDirectory("walarchive-listing-scale");
     try {

@@ -1153,9 +1153,8 @@ public final class WalArchive implements AutoCloseable {
    * segment ranges, gaps, history and backup files.
    */
   public ArchiveInventory inventory() throws IOException {
-    List<ArchiveInventory.Entry> entries = new ArrayList<>();
-    List<String> unknown = new ArrayList<>();
     WalSegmentSize size = checkedManifest(false).segmentSize();
+    ArchiveInventory.Builder inventory = ArchiveInventory.builder(size);
     ObjectIterator it = storage.list(WAL_PREFIX);
     while (it.hasNext()) {
       ObjectEntry e = it.next();
@@ -1165,12 +1164,12 @@ public final class WalArchive implements AutoCloseable {
         if (size != null && name.kind() != WalFileName.Kind.TIMELINE_HISTORY) {
           name.segmentNumber(size); // a name no segment of this size can have is not ours
         }
-        entries.add(new ArchiveInventory.Entry(name, e.size(), e.lastModified()));
+        inventory.add(name, e.size(), e.lastModified());
       } catch (IllegalArgumentException ex) {
-        unknown.add(e.key());
+        inventory.addUnrecognized(e.key());
       }
     }
-    return new ArchiveInventory(entries, unknown, size);
+    return inventory.build();
   }
 
   /** Reads and parses every backup history file in the archive, in name order. */

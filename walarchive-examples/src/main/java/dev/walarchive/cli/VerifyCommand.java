@@ -11,7 +11,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -29,7 +28,7 @@ import picocli.CommandLine.Spec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description =
-        "Checks that every base backup in the archive can be recovered to the newest archived WAL (continuity along the timeline history: gaps are named exactly), that archived objects decrypt and match their digests (integrity: all, or a sample), and optionally that the newest segment is recent (freshness). Prints one line per problem.",
+        "Checks that every base backup in the archive can be recovered to the end of the archived WAL of every timeline it can reach (continuity along the timeline history, per timeline: gaps are named exactly), that archived objects decrypt and match their digests (integrity: all, or a sample), and optionally that the newest segment is recent (freshness). Warns (without failing) when two timelines grow side by side, i.e. two servers archive into one archive. Prints one line per problem or warning.",
     exitCodeListHeading = "%nExit codes (for cron and monitoring checks):%n",
     exitCodeList = {
       "0:no problem found",
@@ -72,6 +71,7 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
       throw new CliException("--parallel must be from 1 to 64, not " + parallel);
     }
     int problems = 0;
+    int warnings = 0;
     try (WalArchive archive = config.openArchive()) {
       ArchiveInventory inventory = archive.inventory();
       Map<Long, TimelineHistory> histories = archive.timelineHistories(inventory);
@@ -93,6 +93,10 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
         if (r.isComplete()) {
           out.println("ok " + what + " (" + r.end() + "): " + r.required() + " segments present");
         }
+      }
+      for (ContinuityCheck.Divergence d : ContinuityCheck.divergences(inventory, histories)) {
+        out.println(warning(d));
+        warnings++;
       }
       if (!noIntegrity) {
         problems += checkIntegrity(archive, inventory, out);
@@ -118,49 +122,94 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
         }
       }
     }
-    out.println(problems == 0 ? "verify: ok" : "verify: " + problems + " problem(s)");
+    String warned = warnings == 0 ? "" : ", " + warnings + " warning(s)";
+    out.println(
+        problems == 0 ? "verify: ok" + warned : "verify: " + problems + " problem(s)" + warned);
     return problems == 0 ? 0 : 1;
+  }
+
+  /** One line: which timelines grow side by side, since when, and what to do about it. */
+  static String warning(ContinuityCheck.Divergence d) {
+    String newest = d.newest().name() + " at " + d.newest().lastModified();
+    String branchNewest =
+        d.branchNewest()
+            .map(e -> "its newest is " + e.name() + " at " + e.lastModified())
+            .orElse("it has no segment yet");
+    return "WARNING timelines "
+        + d.timeline()
+        + " and "
+        + d.branch()
+        + " grow side by side: timeline "
+        + d.branch()
+        + " branched off timeline "
+        + d.timeline()
+        + " at "
+        + d.branchPoint()
+        + " (first archived "
+        + d.branchArchived()
+        + "; "
+        + branchNewest
+        + "), and timeline "
+        + d.timeline()
+        + " went on archiving after that ("
+        + d.segmentsAfterBranch()
+        + " segments past the branch point, newest "
+        + newest
+        + "). Two servers archive into this archive, such as a test restore promoted while the"
+        + " primary runs: give test restores archive_mode=off or an archive of their own;"
+        + " restores and standbys that must follow timeline "
+        + d.timeline()
+        + " need recovery_target_timeline='current' (or '"
+        + d.timeline()
+        + "'), as the default 'latest' follows timeline "
+        + d.branch();
   }
 
   private int checkIntegrity(WalArchive archive, ArchiveInventory inventory, PrintWriter out)
       throws Exception {
-    List<ArchiveInventory.Entry> objects = new ArrayList<>(inventory.entries());
+    // a view over the listing, and a bounded window of checks in flight: memory stays small
+    List<ArchiveInventory.Entry> objects = inventory.entries();
     if (sample != null) {
       if (sample < 1) {
         throw new CliException("--sample must be at least 1");
       }
-      Collections.shuffle(objects, new Random());
-      objects = objects.subList(0, Math.min(sample, objects.size()));
+      objects = sample(objects, sample, new Random());
     }
     ExecutorService pool = Executors.newFixedThreadPool(parallel);
     int failures = 0;
     try {
-      List<Future<String>> results = new ArrayList<>();
-      for (ArchiveInventory.Entry e : objects) {
-        results.add(
-            pool.submit(
-                () -> {
-                  try {
-                    archive.verifyObject(e.name());
-                    return null;
-                  } catch (ObjectFormatException ex) {
-                    return "CORRUPT " + e.name() + ": " + Errors.oneLine(ex);
-                  }
-                }));
-      }
-      for (Future<String> f : results) {
-        String problem;
-        try {
-          problem = f.get();
-        } catch (java.util.concurrent.ExecutionException ex) {
-          if (ex.getCause() instanceof IOException io) {
-            throw io;
+      java.util.ArrayDeque<Future<String>> results = new java.util.ArrayDeque<>();
+      for (int i = 0; i <= objects.size(); i++) {
+        if (i < objects.size()) {
+          ArchiveInventory.Entry e = objects.get(i);
+          results.add(
+              pool.submit(
+                  () -> {
+                    try {
+                      archive.verifyObject(e.name());
+                      return null;
+                    } catch (ObjectFormatException ex) {
+                      return "CORRUPT " + e.name() + ": " + Errors.oneLine(ex);
+                    }
+                  }));
+          if (results.size() < 4 * parallel) {
+            continue;
           }
-          throw ex;
         }
-        if (problem != null) {
-          out.println(problem);
-          failures++;
+        while (!results.isEmpty() && (i == objects.size() || results.size() >= 4 * parallel)) {
+          String problem;
+          try {
+            problem = results.poll().get();
+          } catch (java.util.concurrent.ExecutionException ex) {
+            if (ex.getCause() instanceof IOException io) {
+              throw io;
+            }
+            throw ex;
+          }
+          if (problem != null) {
+            out.println(problem);
+            failures++;
+          }
         }
       }
     } finally {
@@ -173,6 +222,22 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
             + objects.size()
             + " objects verified");
     return failures;
+  }
+
+  /** {@code n} entries chosen at random (all if there are fewer), in name order. */
+  private static List<ArchiveInventory.Entry> sample(
+      List<ArchiveInventory.Entry> all, int n, Random random) {
+    if (n >= all.size()) {
+      return all;
+    }
+    java.util.TreeSet<Integer> chosen = new java.util.TreeSet<>();
+    for (int j = all.size() - n; j < all.size(); j++) { // Floyd's algorithm
+      int candidate = random.nextInt(j + 1);
+      chosen.add(chosen.contains(candidate) ? j : candidate);
+    }
+    List<ArchiveInventory.Entry> result = new ArrayList<>(n);
+    chosen.forEach(i -> result.add(all.get(i)));
+    return result;
   }
 
   @Override

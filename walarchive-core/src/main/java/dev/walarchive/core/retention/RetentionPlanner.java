@@ -534,7 +534,48 @@ public final class RetentionPlanner {
       return reason.toString();
     }
 
+    /**
+     * Reasons by timeline ({claimed or unreachable, then one per retained backup whose path leaves
+     * the timeline}), so that a million deletions share a few strings.
+     */
+    private final Map<Long, String[]> reasons = new HashMap<>();
+
+    /** Per timeline: for each retained backup whose path leaves it, the last segment it keeps. */
+    private final Map<Long, long[]> leaves = new HashMap<>();
+
     private String walReason(long timeline, long segment, Claim claim, List<Candidate> retained) {
+      String[] known = reasons.computeIfAbsent(timeline, t -> new String[retained.size() + 1]);
+      if (claim != null) {
+        if (known[0] == null) {
+          known[0] = explainWal(timeline, segment, claim, retained);
+        }
+        return known[0];
+      }
+      long[] ends =
+          leaves.computeIfAbsent(
+              timeline,
+              t -> {
+                long[] result = new long[retained.size()];
+                for (int i = 0; i < retained.size(); i++) {
+                  Optional<Lsn> end = graph.endOf(t, retained.get(i).timeline());
+                  result[i] = end.isPresent() ? end.get().segmentNumber(segmentSize) : -1;
+                }
+                return result;
+              });
+      int which = 0; // not reachable
+      for (int i = 0; i < ends.length; i++) {
+        if (segment <= ends[i]) {
+          which = i + 1;
+          break;
+        }
+      }
+      if (known[which] == null) {
+        known[which] = explainWal(timeline, segment, null, retained);
+      }
+      return known[which];
+    }
+
+    private String explainWal(long timeline, long segment, Claim claim, List<Candidate> retained) {
       if (claim != null) {
         return "before "
             + WalFileName.segment(timeline, claim.fromSegment, segmentSize)

@@ -1,0 +1,161 @@
+# walarchive's overlay of PostgreSQL's PostgreSQL::Test::Cluster (docs/postgresql-tests.md).
+#
+# pgtest/run puts this directory first on the test's @INC. This file loads PostgreSQL's own
+# Cluster.pm (the next one on @INC, from postgresql-client-15) unchanged, then replaces two of its
+# methods so that every node archives and restores through walarchive instead of cp:
+#
+#   enable_archiving   archive_command = '<walarchive> wal-push --url file:<archive_dir> ... "%p"'
+#   enable_restoring   restore_command = '<walarchive> wal-fetch --url file:<root archive_dir> ... "%f" "%p"'
+#
+# and adds three methods for the few tests that read or write the archive folder themselves
+# (pgtest/recovery-tests.patch uses them):
+#
+#   $node->walarchive_push_command    the archive_command string (for tests that build their own)
+#   $node->archive_wal_file($path)    wal-push one file into this node's archive
+#   $node->wait_for_archived($name)   poll until wal-fetch finds $name in this node's archive
+#
+# Environment (set by pgtest/run):
+#   WALARCHIVE_TAP_CLI       the walarchive launcher (walarchive-examples/target/walarchive/bin/walarchive)
+#   WALARCHIVE_TAP_KEY_FILE  base64 256-bit key: archives are encrypted (AES-256-GCM) with key id k1
+#   WALARCHIVE_TAP_ENCRYPTION=off  instead of a key file: plaintext archives (zstd only)
+package PostgreSQL::Test::Cluster;
+
+use strict;
+use warnings;
+
+use File::Spec;
+use File::Temp ();
+use Time::HiRes qw(usleep);
+
+BEGIN
+{
+	# Find PostgreSQL's own Cluster.pm: the first one on @INC that is not this file.
+	my $self_path = File::Spec->rel2abs(__FILE__);
+	my $real;
+	foreach my $dir (@INC)
+	{
+		next if ref $dir;
+		my $candidate = File::Spec->rel2abs("$dir/PostgreSQL/Test/Cluster.pm");
+		next if $candidate eq $self_path || !-f $candidate;
+		$real = $candidate;
+		last;
+	}
+	die "walarchive overlay: PostgreSQL's PostgreSQL/Test/Cluster.pm is not on \@INC"
+	  . " (install postgresql-client-15; pgtest/run adds its lib/pgxs/src/test/perl)\n"
+	  unless defined $real;
+	require $real;
+}
+
+my $cli = $ENV{WALARCHIVE_TAP_CLI};
+die "walarchive overlay: WALARCHIVE_TAP_CLI must name the walarchive launcher (run the tests with pgtest/run)\n"
+  unless defined $cli && -f $cli;
+
+my @crypto_flags;
+if (defined $ENV{WALARCHIVE_TAP_KEY_FILE} && $ENV{WALARCHIVE_TAP_KEY_FILE} ne '')
+{
+	die "walarchive overlay: key file $ENV{WALARCHIVE_TAP_KEY_FILE} is not readable\n"
+	  unless -r $ENV{WALARCHIVE_TAP_KEY_FILE};
+	@crypto_flags = ('--key-file', $ENV{WALARCHIVE_TAP_KEY_FILE}, '--key-id', 'k1');
+}
+elsif (($ENV{WALARCHIVE_TAP_ENCRYPTION} // '') ne 'off')
+{
+	die "walarchive overlay: set WALARCHIVE_TAP_KEY_FILE (encrypted archives)"
+	  . " or WALARCHIVE_TAP_ENCRYPTION=off (run the tests with pgtest/run)\n";
+}
+
+# walarchive's own arguments for the archive in $dir, as a list.
+sub _walarchive_args
+{
+	my ($command, $dir) = @_;
+	return ('sh', $cli, $command, '--url', "file:$dir", '--compression', 'zstd',
+		@crypto_flags);
+}
+
+# The same as one shell word string for postgresql.conf (inside '...': no single quotes).
+sub _walarchive_shell
+{
+	my ($command, $dir, @rest) = @_;
+	my @words = (_walarchive_args($command, $dir), @rest);
+	foreach (@words)
+	{
+		die "walarchive overlay: cannot quote $_ for postgresql.conf\n" if /['"\\\$`]/ && !/^%[pf]$/;
+	}
+	return join(' ', map { qq{"$_"} } @words);
+}
+
+no warnings 'redefine';
+
+sub walarchive_push_command
+{
+	my ($self) = @_;
+	return _walarchive_shell('wal-push', $self->archive_dir, '%p');
+}
+
+sub enable_archiving
+{
+	my ($self) = @_;
+	my $name = $self->name;
+	print "### Enabling WAL archiving through walarchive for node \"$name\"\n";
+	my $command = $self->walarchive_push_command;
+	print "### archive_command = '$command'\n";
+	$self->append_conf(
+		'postgresql.conf', qq(
+archive_mode = on
+archive_command = '$command'
+));
+	return;
+}
+
+sub enable_restoring
+{
+	my ($self, $root_node, $standby) = @_;
+	my $name = $self->name;
+	print "### Enabling WAL restore through walarchive for node \"$name\"\n";
+	my $command =
+	  _walarchive_shell('wal-fetch', $root_node->archive_dir, '%f', '%p');
+	print "### restore_command = '$command'\n";
+	$self->append_conf(
+		$self->_recovery_file, qq(
+restore_command = '$command'
+));
+	if ($standby)
+	{
+		$self->set_standby_mode();
+	}
+	else
+	{
+		$self->set_recovery_mode();
+	}
+	return;
+}
+
+use warnings 'redefine';
+
+sub archive_wal_file
+{
+	my ($self, $path) = @_;
+	my @command = _walarchive_args('wal-push', $self->archive_dir);
+	push @command, $path;
+	system(@command) == 0
+	  or die "walarchive wal-push $path into " . $self->archive_dir . " failed: exit " . ($? >> 8) . "\n";
+	return;
+}
+
+sub wait_for_archived
+{
+	my ($self, $file_name) = @_;
+	my $tmp = File::Temp->newdir(DIR => $PostgreSQL::Test::Utils::tmp_check);
+	my $dest = "$tmp/$file_name";
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+	while (time() < $deadline)
+	{
+		my $rc = system(_walarchive_args('wal-fetch', $self->archive_dir), $file_name, $dest) >> 8;
+		return 1 if $rc == 0;
+		die "walarchive wal-fetch $file_name from " . $self->archive_dir . " failed: exit $rc\n"
+		  if $rc != 1;
+		usleep(100_000);
+	}
+	return 0;
+}
+
+1;

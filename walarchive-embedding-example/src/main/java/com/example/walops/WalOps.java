@@ -23,7 +23,16 @@ public final class WalOps {
    * whichever backend is on the class path).
    */
   public static WalArchive open(String url, byte[] key) throws IOException {
-    return WalArchive.builder(ArchiveStorages.open(url, Map.of()))
+    return open(url, Map.of(), key);
+  }
+
+  /**
+   * Opens an encrypted archive by URL with backend options, such as {@code s3.endpoint} and {@code
+   * s3.region}.
+   */
+  public static WalArchive open(String url, Map<String, String> options, byte[] key)
+      throws IOException {
+    return WalArchive.builder(ArchiveStorages.open(url, options))
         .keyring(Keyring.builder().addKey("team-key-1", key).activeKeyId("team-key-1").build())
         .build();
   }

@@ -2,6 +2,7 @@ package dev.walarchive.core;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.archive.ArchiveConfigurationException;
 import dev.walarchive.core.archive.ArchiveConflictException;
 import dev.walarchive.core.archive.ArchiveHistories;
 import dev.walarchive.core.archive.ArchiveInventory;
@@ -16,6 +17,8 @@ import dev.walarchive.core.format.EncodeResult;
 import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.format.ObjectCodec;
 import dev.walarchive.core.format.ObjectFormatException;
+import dev.walarchive.core.format.ObjectHeader;
+import dev.walarchive.core.format.ObjectIntegrityException;
 import dev.walarchive.core.format.UnknownKeyException;
 import dev.walarchive.core.format.WrongKeyException;
 import dev.walarchive.core.retention.RetentionApplyException;
@@ -30,16 +33,19 @@ import dev.walarchive.core.storage.ObjectEntry;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
+import dev.walarchive.core.storage.OpenedObject;
 import dev.walarchive.core.wal.BackupHistory;
 import dev.walarchive.core.wal.SegmentHeader;
 import dev.walarchive.core.wal.TimelineHistory;
 import dev.walarchive.core.wal.WalFileName;
 import dev.walarchive.core.wal.WalSegmentSize;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -58,6 +64,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +85,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each archived file is one object under {@code wal/<file name>}, encoded by {@link ObjectCodec}
  * (compressed, optionally encrypted, authenticated, bound to its name). The archive root holds an
- * {@link ArchiveManifest} naming the cluster and segment size, written with the first segment.
+ * {@link ArchiveManifest}, the archive's identity: cluster, segment size, encryption and key check
+ * values. The first segment pushed into an empty location writes it; every other operation requires
+ * it and fails with {@link ArchiveConfigurationException} without it, so a wrong location is never
+ * mistaken for an empty archive or for "not found".
  *
  * <p>Instances are thread safe. Closing the archive closes its storage.
  */
@@ -98,6 +108,8 @@ public final class WalArchive implements AutoCloseable {
   private final Path tempDirectory;
   private final int spoolMemoryLimit;
   private final Clock clock;
+  private final Manifests manifests;
+  private volatile ArchiveManifest checkedForReading;
 
   private WalArchive(Builder b) {
     this.storage = b.storage;
@@ -106,6 +118,7 @@ public final class WalArchive implements AutoCloseable {
     this.tempDirectory = b.tempDirectory;
     this.spoolMemoryLimit = b.spoolMemoryLimit;
     this.clock = b.clock;
+    this.manifests = new Manifests(b.storage);
   }
 
   /** Starts configuring an archive on {@code storage}. */
@@ -141,9 +154,17 @@ public final class WalArchive implements AutoCloseable {
    * nothing is overwritten and {@link ArchiveConflictException} is thrown. Returns only when the
    * object is durable.
    *
+   * <p>The file is read once: the header check, the digest and the encoding see the same bytes, and
+   * the encoded object is handed to the storage only after the file yielded exactly its expected
+   * size (the segment size; for other files their size when opened) and is still the file that was
+   * opened, unchanged. A file truncated, extended or replaced meanwhile is refused with {@link
+   * InvalidWalFileException} and nothing is stored. Timeline history files must parse as the
+   * history of the timeline their name says (with at least one switch), backup history files as
+   * backup history; both must be UTF-8.
+   *
    * @throws IllegalArgumentException if the file name is not a WAL file name
-   * @throws InvalidWalFileException if the file is missing, not a regular file, or not the WAL its
-   *     name claims
+   * @throws InvalidWalFileException if the file is missing, not a regular file, not the WAL its
+   *     name claims, or changed while it was read
    * @throws ArchiveMismatchException if the file belongs to another cluster or segment size
    * @throws ArchiveConflictException if different content is archived under that name
    */
@@ -156,25 +177,40 @@ public final class WalArchive implements AutoCloseable {
     }
     WalFileName name = WalFileName.parse(fileName.toString());
     checkRegularFile(file);
-    if (name.kind() == WalFileName.Kind.SEGMENT
-        || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
-      SegmentHeader header = readHeader(file, name);
-      checkManifest(header, file);
-    } else if (name.kind() == WalFileName.Kind.BACKUP_HISTORY) {
-      checkBackupHistory(file, name);
-    } else {
-      checkTimelineHistory(file, name);
+    try (PushedFile local = PushedFile.open(file)) {
+      InputStream content;
+      if (name.kind() == WalFileName.Kind.SEGMENT
+          || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
+        byte[] head = local.readNBytes(SegmentHeader.LENGTH);
+        SegmentHeader header = checkHeader(file, name, head, local.sizeAtOpen());
+        local.expect(header.segmentSize().bytes());
+        checkManifest(header, file);
+        content = new SequenceInputStream(new ByteArrayInputStream(head), local.stream());
+      } else {
+        byte[] bytes = readSmallFile(local, file);
+        if (name.kind() == WalFileName.Kind.BACKUP_HISTORY) {
+          checkBackupHistory(file, name, bytes);
+        } else {
+          checkTimelineHistory(file, name, bytes);
+        }
+        checkManifestForHistoryFile(file);
+        content = new ByteArrayInputStream(bytes);
+      }
+      return store(local, name, content);
     }
-    return store(file, name);
   }
 
-  private PushResult store(Path file, WalFileName name) throws IOException {
+  /**
+   * Encodes {@code content} (the rest of {@code local}'s single pass) into the spool, checks that
+   * the file yielded exactly its expected bytes and did not change meanwhile, and only then hands
+   * the complete encoding to create-if-absent.
+   */
+  private PushResult store(PushedFile local, WalFileName name, InputStream content)
+      throws IOException {
     String key = keyOf(name);
     try (Spool spool = new Spool(spoolMemoryLimit, tempDirectory)) {
-      EncodeResult encoded;
-      try (InputStream in = Files.newInputStream(file)) {
-        encoded = codec.encode(name.name(), in, spool);
-      }
+      EncodeResult encoded = codec.encode(name.name(), content, spool);
+      local.finish();
       ObjectSource source = spool.source();
       Map<String, String> metadata = new HashMap<>();
       metadata.put(META_DIGEST, encoded.digest().toString());
@@ -194,50 +230,105 @@ public final class WalArchive implements AutoCloseable {
             encoded.encodedLength(),
             encoded.digest());
       } catch (FileAlreadyExistsException e) {
-        return compareExisting(file, name, key, encoded);
+        return compareExisting(local, name, key, encoded);
       }
     }
   }
 
-  private PushResult compareExisting(Path file, WalFileName name, String key, EncodeResult encoded)
-      throws IOException {
+  private PushResult compareExisting(
+      PushedFile local, WalFileName name, String key, EncodeResult encoded) throws IOException {
     ObjectStat stat = storage.stat(key);
     String recorded = stat.metadata().get(META_DIGEST);
-    if (recorded == null) {
-      throw new ArchiveConflictException(
-          name
-              + " is already archived, but the archived object has no digest; it is kept."
-              + " Inspect it with 'walarchive verify' before retrying");
-    }
-    Digest existing;
-    try {
-      existing = Digest.parse(recorded);
-    } catch (IllegalArgumentException e) {
-      throw new ArchiveConflictException(
-          name + " is already archived with an unreadable digest '" + recorded + "'; it is kept");
-    }
-    Digest ours = encoded.digest();
-    if (!sameScheme(existing, ours)) {
-      try (InputStream in = Files.newInputStream(file)) {
-        ours = codec.digest(in, existing);
-      } catch (UnknownKeyException e) {
-        throw new ArchiveConflictException(
-            name
-                + " is already archived under key id '"
-                + existing.keyId()
-                + "', which is not in the keyring, so the content cannot be compared; add that"
-                + " key as a read key");
+    Digest existing = null;
+    if (recorded != null) {
+      try {
+        existing = Digest.parse(recorded);
+      } catch (IllegalArgumentException e) {
+        // damaged metadata: judged by the object's authenticated content below
       }
     }
-    if (ours.equals(existing)) {
-      log.info("{} was already archived with identical content", name);
-      return new PushResult(
-          name, PushResult.Outcome.ALREADY_ARCHIVED, encoded.plaintextLength(), stat.size(), ours);
+    if (existing != null) {
+      Digest ours = digestLike(local, name, encoded, existing);
+      if (ours.equals(existing)) {
+        log.info("{} was already archived with identical content", name);
+        return new PushResult(
+            name,
+            PushResult.Outcome.ALREADY_ARCHIVED,
+            encoded.plaintextLength(),
+            stat.size(),
+            ours);
+      }
+    }
+    // the metadata is damaged or names other content: ask the object itself (a rare path, worth
+    // one download, since "different content" means a second primary or a corrupt file)
+    Digest authenticated;
+    try (InputStream in = storage.open(key)) {
+      authenticated = codec.readHeader(in).digest();
+    } catch (ObjectFormatException e) {
+      throw new ArchiveConflictException(
+          name
+              + " is already archived, but the archived object "
+              + key
+              + " cannot be verified ("
+              + e.getMessage()
+              + "); it is kept. Run 'walarchive verify' and repair the archive before retrying");
+    }
+    if (existing != null && authenticated.equals(existing)) {
+      throw new ArchiveConflictException(
+          name
+              + " is already archived with different content; the archived copy is kept. Another"
+              + " server may be archiving the same timeline, or the local file is corrupt");
+    }
+    String what =
+        recorded == null
+            ? "no digest"
+            : existing == null
+                ? "a digest field that cannot be parsed: '" + abbreviate(recorded) + "'"
+                : "a digest that contradicts its content";
+    Digest ours = digestLike(local, name, encoded, authenticated);
+    if (ours.equals(authenticated)) {
+      throw new ArchiveConflictException(
+          "the archived object "
+              + key
+              + " has damaged storage metadata ("
+              + what
+              + "), though its content is identical to "
+              + name
+              + "; it is kept and this push fails until it is repaired: delete "
+              + key
+              + " from the archive so that PostgreSQL archives the file again");
     }
     throw new ArchiveConflictException(
         name
-            + " is already archived with different content; the archived copy is kept. Another"
-            + " server may be archiving the same timeline, or the local file is corrupt");
+            + " is already archived with different content, and the archived object "
+            + key
+            + " has damaged storage metadata ("
+            + what
+            + "); it is kept. Run 'walarchive verify' and inspect it before retrying");
+  }
+
+  /** The digest of the pushed file in the scheme of {@code like}. */
+  private Digest digestLike(PushedFile local, WalFileName name, EncodeResult encoded, Digest like)
+      throws IOException {
+    if (sameScheme(like, encoded.digest())) {
+      return encoded.digest();
+    }
+    try (PushedFile again = local.reopen()) {
+      Digest digest = codec.digest(again.stream(), like);
+      again.finish();
+      return digest;
+    } catch (UnknownKeyException e) {
+      throw new ArchiveConflictException(
+          name
+              + " is already archived under key id '"
+              + like.keyId()
+              + "', which is not in the keyring, so the content cannot be compared; add that"
+              + " key as a read key");
+    }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 80 ? text : text.substring(0, 77) + "...";
   }
 
   private static boolean sameScheme(Digest a, Digest b) {
@@ -256,11 +347,8 @@ public final class WalArchive implements AutoCloseable {
     }
   }
 
-  private static SegmentHeader readHeader(Path file, WalFileName name) throws IOException {
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(SegmentHeader.LENGTH);
-    }
+  private static SegmentHeader checkHeader(
+      Path file, WalFileName name, byte[] bytes, long sizeAtOpen) throws IOException {
     if (bytes.length < SegmentHeader.LENGTH) {
       throw new InvalidWalFileException(
           "file " + file + " is too short (" + bytes.length + " bytes) to be a WAL segment");
@@ -273,13 +361,12 @@ public final class WalArchive implements AutoCloseable {
       throw new InvalidWalFileException(
           "file " + file + " is not the WAL segment its name says: " + e.getMessage(), e);
     }
-    long size = Files.size(file);
-    if (size != header.segmentSize().bytes()) {
+    if (sizeAtOpen != header.segmentSize().bytes()) {
       throw new InvalidWalFileException(
           "file "
               + file
               + " has "
-              + size
+              + sizeAtOpen
               + " bytes, but its header says segments are "
               + header.segmentSize().bytes()
               + " bytes");
@@ -287,56 +374,70 @@ public final class WalArchive implements AutoCloseable {
     return header;
   }
 
-  private static void checkBackupHistory(Path file, WalFileName name) throws IOException {
+  private static final int MAX_HISTORY_FILE = 1024 * 1024;
+
+  /** Reads a history or backup history file whole, as the one pass over it. */
+  private static byte[] readSmallFile(PushedFile local, Path file) throws IOException {
+    if (local.sizeAtOpen() > MAX_HISTORY_FILE) {
+      throw new InvalidWalFileException(
+          "file "
+              + file
+              + " has "
+              + local.sizeAtOpen()
+              + " bytes, too many for a history file (at most "
+              + MAX_HISTORY_FILE
+              + ")");
+    }
+    return local.stream().readAllBytes();
+  }
+
+  private static void checkBackupHistory(Path file, WalFileName name, byte[] bytes)
+      throws IOException {
+    String text = text(bytes);
     try {
-      BackupHistory.parse(name, readSmallText(file));
+      BackupHistory.parse(name, text);
     } catch (IllegalArgumentException e) {
       throw new InvalidWalFileException(
           "file " + file + " is not a valid backup history file: " + e.getMessage(), e);
     }
   }
 
-  private static void checkTimelineHistory(Path file, WalFileName name) throws IOException {
+  private static void checkTimelineHistory(Path file, WalFileName name, byte[] bytes)
+      throws IOException {
+    String text = text(bytes);
+    TimelineHistory history;
     try {
-      TimelineHistory.parse(name.timeline(), readSmallText(file));
+      history = TimelineHistory.parse(name.timeline(), text);
     } catch (IllegalArgumentException e) {
       throw new InvalidWalFileException(
           "file " + file + " is not a valid timeline history file: " + e.getMessage(), e);
     }
+    if (history.entries().isEmpty()) {
+      throw new InvalidWalFileException(
+          "file "
+              + file
+              + " is not a valid timeline history file: it records no timeline switch, but"
+              + " PostgreSQL writes at least the switch from the parent timeline into the history"
+              + " of timeline "
+              + name.timeline()
+              + (bytes.length == 0 ? " (the file is empty)" : "")
+              + "; nothing was archived");
+    }
   }
 
-  private static String readSmallText(Path file) throws IOException {
-    if (Files.size(file) > 1024 * 1024) {
-      throw new InvalidWalFileException("file " + file + " is too large for a history file");
-    }
-    return Files.readString(file, StandardCharsets.UTF_8);
+  /**
+   * The text of a history file for validation only (the bytes are archived unchanged). PostgreSQL
+   * copies reasons and labels (e.g. a restore point's name) into these files byte for byte, in
+   * whatever encoding its configuration used, and its own reader accepts any bytes there; refusing
+   * non-UTF-8 text would stall archiving for good. ISO-8859-1 maps every byte to one char, so the
+   * structure is checked exactly and nothing is lost.
+   */
+  private static String text(byte[] bytes) {
+    return new String(bytes, StandardCharsets.ISO_8859_1);
   }
 
   private void checkManifest(SegmentHeader header, Path file) throws IOException {
-    Optional<ArchiveManifest> existing = manifest();
-    if (existing.isEmpty()) {
-      ArchiveManifest created =
-          new ArchiveManifest(
-              ArchiveManifest.CURRENT_FORMAT,
-              header.systemIdentifier(),
-              header.segmentSize(),
-              clock.instant(),
-              storage.initializeArchive());
-      try {
-        storage.create(ArchiveManifest.KEY, ObjectSource.ofBytes(created.toBytes()), Map.of());
-        log.info(
-            "created archive for system identifier {} with {}-byte segments",
-            Long.toUnsignedString(header.systemIdentifier()),
-            header.segmentSize().bytes());
-        return;
-      } catch (FileAlreadyExistsException e) {
-        existing = manifest();
-        if (existing.isEmpty()) {
-          throw new IOException("archive manifest appeared and vanished during creation", e);
-        }
-      }
-    }
-    ArchiveManifest manifest = existing.get();
+    ArchiveManifest manifest = writableManifest(header.systemIdentifier(), header.segmentSize());
     if (manifest.systemIdentifier() != header.systemIdentifier()) {
       throw new ArchiveMismatchException(
           "file "
@@ -357,27 +458,539 @@ public final class WalArchive implements AutoCloseable {
               + manifest.segmentSize().bytes()
               + "-byte segments; use a separate archive URL");
     }
+    manifests.checkWriteKeys(manifest, keyring);
     storage.checkArchive(manifest.storageFacts());
   }
 
   /**
-   * The archive's manifest, or empty if no segment was pushed yet.
-   *
-   * @throws IOException if it cannot be read or is malformed
+   * History files carry no cluster identity; the archive must exist already, or a WAL segment in
+   * the same directory (pg_wal always holds one) names the cluster that creates it. A promoted
+   * restore pushing into a new archive sends its {@code .history} file first.
    */
-  public Optional<ArchiveManifest> manifest() throws IOException {
-    try (InputStream in = storage.open(ArchiveManifest.KEY)) {
-      return Optional.of(ArchiveManifest.parse(in.readNBytes(64 * 1024)));
-    } catch (NoSuchFileException e) {
+  private void checkManifestForHistoryFile(Path file) throws IOException {
+    Optional<ArchiveManifest> existing = manifests.read();
+    if (existing.isPresent()) {
+      manifests.checkWriteKeys(existing.get(), keyring);
+      storage.checkArchive(existing.get().storageFacts());
+      return;
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    Optional<Map.Entry<Path, SegmentHeader>> sibling = siblingSegment(dir);
+    if (sibling.isEmpty()) {
+      throw new ArchiveConfigurationException(
+          "no archive at "
+              + manifests.location()
+              + " yet, and no WAL segment in "
+              + dir
+              + " tells which cluster it is for; an archive is created by pushing a WAL segment");
+    }
+    checkManifest(sibling.get().getValue(), sibling.get().getKey());
+  }
+
+  private static Optional<Map.Entry<Path, SegmentHeader>> siblingSegment(Path dir)
+      throws IOException {
+    if (dir == null || !Files.isDirectory(dir)) {
       return Optional.empty();
     }
+    List<Path> candidates = new ArrayList<>();
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      files
+          .filter(
+              p -> {
+                try {
+                  return WalFileName.parse(p.getFileName().toString()).kind()
+                      == WalFileName.Kind.SEGMENT;
+                } catch (IllegalArgumentException e) {
+                  return false;
+                }
+              })
+          .forEach(candidates::add);
+    }
+    candidates.sort(java.util.Comparator.reverseOrder());
+    for (Path candidate : candidates.subList(0, Math.min(16, candidates.size()))) {
+      try (InputStream in = Files.newInputStream(candidate)) {
+        SegmentHeader header = SegmentHeader.parse(in.readNBytes(SegmentHeader.LENGTH));
+        if (Files.size(candidate) == header.segmentSize().bytes()) {
+          return Optional.of(Map.entry(candidate, header));
+        }
+      } catch (IOException | IllegalArgumentException e) {
+        // not usable: try the next one
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Creates the archive for a cluster before its first push: writes the manifest (cluster, segment
+   * size, and, with a keyring that encrypts, encryption and the active key's check value) exactly
+   * as the first pushed segment would. If the archive exists, returns its manifest unchanged.
+   *
+   * @throws ArchiveMismatchException if the archive exists for another cluster or segment size
+   * @throws ArchiveConfigurationException if the location holds archived files but no manifest
+   */
+  public ArchiveManifest createArchive(long systemIdentifier, WalSegmentSize segmentSize)
+      throws IOException {
+    requireNonNull(segmentSize, "segmentSize is null");
+    ArchiveManifest manifest = writableManifest(systemIdentifier, segmentSize);
+    if (manifest.systemIdentifier() != systemIdentifier
+        || !manifest.segmentSize().equals(segmentSize)) {
+      throw new ArchiveMismatchException(
+          "the archive exists for cluster "
+              + Long.toUnsignedString(manifest.systemIdentifier())
+              + " with "
+              + manifest.segmentSize().bytes()
+              + "-byte segments, not cluster "
+              + Long.toUnsignedString(systemIdentifier)
+              + " with "
+              + segmentSize.bytes()
+              + "-byte segments");
+    }
+    return manifest;
+  }
+
+  private ArchiveManifest writableManifest(long systemIdentifier, WalSegmentSize segmentSize)
+      throws IOException {
+    Optional<ArchiveManifest> existing = manifests.read();
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    if (manifests.holdsArchivedFiles()) {
+      throw new ArchiveConfigurationException(
+          "the archive at "
+              + manifests.location()
+              + " holds archived files but no archive manifest ("
+              + ArchiveManifest.KEY
+              + "), so nothing vouches for which cluster it belongs to; nothing was stored. If this"
+              + " is the right URL, rebuild the manifest with '"
+              + Manifests.REPAIR
+              + "' using the archive's configuration");
+    }
+    String salt = keyring.encrypts() ? Manifests.newSalt() : null;
+    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>();
+    if (keyring.encrypts()) {
+      String id =
+          keyring
+              .activeKeyId()
+              .orElseThrow(
+                  () ->
+                      new ArchiveConfigurationException(
+                          "the keyring holds several keys "
+                              + keyring.keyIds()
+                              + " and none is active; set the key id to encrypt with"));
+      keys.put(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false));
+    }
+    ArchiveManifest created =
+        new ArchiveManifest(
+            ArchiveManifest.CURRENT_FORMAT,
+            systemIdentifier,
+            segmentSize,
+            clock.instant(),
+            initializeArchive(),
+            1,
+            keyring.encrypts()
+                ? ArchiveManifest.Encryption.AES_256_GCM
+                : ArchiveManifest.Encryption.NONE,
+            salt,
+            keys);
+    try {
+      try {
+        storage.create(ArchiveManifest.KEY, ObjectSource.ofBytes(created.toBytes()), Map.of());
+      } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+        throw cannotCreate(e);
+      }
+      log.info(
+          "created archive for system identifier {} with {}-byte segments{}",
+          Long.toUnsignedString(systemIdentifier),
+          segmentSize.bytes(),
+          keyring.encrypts() ? ", encrypted" : "");
+      return created;
+    } catch (FileAlreadyExistsException e) {
+      // a concurrent first push won: check against its manifest
+      return manifests.require();
+    }
+  }
+
+  private Map<String, String> initializeArchive() throws IOException {
+    try {
+      return storage.initializeArchive();
+    } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+      throw cannotCreate(e);
+    }
+  }
+
+  private ArchiveConfigurationException cannotCreate(java.nio.file.FileSystemException e) {
+    String reason =
+        e instanceof java.nio.file.AccessDeniedException
+            ? "permission denied to user " + System.getProperty("user.name") + " on " + e.getFile()
+            : e.getReason() == null
+                ? "no such file " + e.getFile()
+                : e.getFile() + ": " + e.getReason();
+    return new ArchiveConfigurationException(
+        "cannot create the archive at " + manifests.location() + ": " + reason, e);
+  }
+
+  /**
+   * The archive's manifest, or empty if the location holds none (nothing was ever pushed, or the
+   * URL is wrong).
+   *
+   * @throws ArchiveConfigurationException if the manifest cannot be read or is malformed
+   */
+  public Optional<ArchiveManifest> manifest() throws IOException {
+    return manifests.read();
+  }
+
+  /**
+   * The archive's manifest, which every operation but the first push requires.
+   *
+   * @throws ArchiveConfigurationException if the location holds none (the message names the
+   *     location and what to do) or it cannot be read or is malformed
+   */
+  public ArchiveManifest requireManifest() throws IOException {
+    return manifests.require();
+  }
+
+  /** The manifest, once checked against the keyring, for reading operations. */
+  private ArchiveManifest checkedManifest(boolean requireKey) throws IOException {
+    ArchiveManifest m = checkedForReading;
+    if (m == null) {
+      m = manifests.require();
+      manifests.checkReadKeys(m, keyring, false);
+      checkedForReading = m;
+    }
+    if (requireKey) {
+      manifests.checkReadKeys(m, keyring, true);
+    }
+    return m;
+  }
+
+  /**
+   * Rebuilds the manifest of an archive that lost it, or upgrades one that records no encryption
+   * (written by an older walarchive), from the archived objects: reads every object under {@code
+   * wal/} in full (verifying it with this archive's keyring), and writes a new manifest revision
+   * only if all segments agree on system identifier and segment size (and with the old manifest, if
+   * there is one) and every key id used is in the keyring. Encryption is recorded as on if any
+   * object is encrypted (and then the keys used, plus the keyring's active key, are registered),
+   * off otherwise. A current, valid manifest is returned unchanged.
+   *
+   * @throws ArchiveConfigurationException if the objects disagree, a key is missing, or no segment
+   *     tells the cluster; nothing is written then
+   */
+  public ArchiveManifest repairManifest() throws IOException {
+    Optional<ArchiveManifest> old;
+    long nextRevision;
+    try {
+      old = manifests.read();
+      if (old.isPresent() && old.get().encryption() != ArchiveManifest.Encryption.UNRECORDED) {
+        return old.get();
+      }
+      nextRevision = old.map(m -> m.revision() + 1).orElse(1L);
+    } catch (ArchiveConfigurationException e) {
+      Optional<String> broken = manifests.newestKey();
+      if (broken.isEmpty()) {
+        throw e;
+      }
+      old = Optional.empty();
+      nextRevision = ArchiveManifest.revisionOf(broken.get()).orElseThrow() + 1;
+    }
+    Long systemIdentifier = null;
+    WalSegmentSize segmentSize = null;
+    String firstSegment = null;
+    java.util.SortedSet<String> keyIds = new java.util.TreeSet<>();
+    String plaintextExample = null;
+    long objects = 0;
+    ObjectIterator it = storage.list(WAL_PREFIX);
+    while (it.hasNext()) {
+      ObjectEntry entry = it.next();
+      WalFileName name;
+      try {
+        name = WalFileName.parse(entry.key().substring(WAL_PREFIX.length()));
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      objects++;
+      dev.walarchive.core.format.ObjectHeader header;
+      try (InputStream in = storage.open(entry.key())) {
+        header = codec.readHeader(in);
+      } catch (UnknownKeyException e) {
+        throw new ArchiveConfigurationException(
+            "cannot repair the manifest at "
+                + manifests.location()
+                + ": "
+                + e.getMessage()
+                + "; configure every key the archive uses (a keyring file)",
+            e);
+      } catch (ObjectFormatException e) {
+        throw new ArchiveConfigurationException(
+            "cannot repair the manifest at "
+                + manifests.location()
+                + ": object "
+                + entry.key()
+                + " does not verify ("
+                + e.getMessage()
+                + "); with encryption turned on after the archive was started, set"
+                + " allow-unencrypted; otherwise inspect the object",
+            e);
+      }
+      if (!header.fileName().equals(name.name())) {
+        throw new ArchiveConfigurationException(
+            "cannot repair the manifest at "
+                + manifests.location()
+                + ": object "
+                + entry.key()
+                + " holds "
+                + header.fileName()
+                + "; remove or move the misplaced object first");
+      }
+      if (header.encrypted()) {
+        keyIds.add(header.keyId());
+      } else if (plaintextExample == null) {
+        plaintextExample = name.name();
+      }
+      if (name.kind() == WalFileName.Kind.SEGMENT
+          || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
+        SegmentHeader seg;
+        try (InputStream in = storage.open(entry.key());
+            InputStream plain = codec.decode(name.name(), in)) {
+          seg = SegmentHeader.parse(plain.readNBytes(SegmentHeader.LENGTH));
+        } catch (IllegalArgumentException e) {
+          throw new ArchiveConfigurationException(
+              "cannot repair the manifest at "
+                  + manifests.location()
+                  + ": "
+                  + name
+                  + " is not a WAL segment: "
+                  + e.getMessage());
+        }
+        if (systemIdentifier == null) {
+          systemIdentifier = seg.systemIdentifier();
+          segmentSize = seg.segmentSize();
+          firstSegment = name.name();
+        } else if (systemIdentifier != seg.systemIdentifier()
+            || !segmentSize.equals(seg.segmentSize())) {
+          throw new ArchiveConfigurationException(
+              "cannot repair the manifest at "
+                  + manifests.location()
+                  + ": "
+                  + firstSegment
+                  + " is of cluster "
+                  + Long.toUnsignedString(systemIdentifier)
+                  + " with "
+                  + segmentSize.bytes()
+                  + "-byte segments, but "
+                  + name
+                  + " of cluster "
+                  + Long.toUnsignedString(seg.systemIdentifier())
+                  + " with "
+                  + seg.segmentSize().bytes()
+                  + "-byte segments; move the foreign objects to an archive of their own first");
+        }
+      }
+    }
+    if (systemIdentifier == null && old.isEmpty()) {
+      throw new ArchiveConfigurationException(
+          "cannot repair the manifest at "
+              + manifests.location()
+              + ": "
+              + (objects == 0 ? "it holds no archived file" : "no archived WAL segment")
+              + " tells which cluster it belongs to; "
+              + (objects == 0
+                  ? "check the archive URL (the first wal-push of a segment creates an archive)"
+                  : "push a WAL segment of the cluster after removing the other objects"));
+    }
+    if (old.isPresent()
+        && systemIdentifier != null
+        && (old.get().systemIdentifier() != systemIdentifier
+            || !old.get().segmentSize().equals(segmentSize))) {
+      throw new ArchiveConfigurationException(
+          "cannot upgrade the manifest at "
+              + manifests.location()
+              + ": it records cluster "
+              + Long.toUnsignedString(old.get().systemIdentifier())
+              + ", but "
+              + firstSegment
+              + " is of cluster "
+              + Long.toUnsignedString(systemIdentifier)
+              + "; move the foreign objects out first");
+    }
+    boolean encrypted = !keyIds.isEmpty();
+    String salt = null;
+    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>();
+    if (encrypted) {
+      salt = Manifests.newSalt();
+      keyring.activeKeyId().ifPresent(keyIds::add);
+      for (String id : keyIds) {
+        keys.put(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false));
+      }
+    }
+    ArchiveManifest.Encryption encryption =
+        encrypted ? ArchiveManifest.Encryption.AES_256_GCM : ArchiveManifest.Encryption.NONE;
+    ArchiveManifest repaired =
+        old.isPresent()
+            ? old.get().next(encryption, salt, keys)
+            : new ArchiveManifest(
+                ArchiveManifest.CURRENT_FORMAT,
+                systemIdentifier,
+                segmentSize,
+                clock.instant(),
+                storage.initializeArchive(),
+                nextRevision,
+                encryption,
+                salt,
+                keys);
+    manifests.write(repaired);
+    checkedForReading = null;
+    log.info(
+        "wrote archive manifest revision {} from {} objects{}",
+        repaired.revision(),
+        objects,
+        plaintextExample != null && encrypted
+            ? " (some unencrypted, e.g. " + plaintextExample + ")"
+            : "");
+    return repaired;
+  }
+
+  /**
+   * Turns encryption on for an unencrypted archive: registers the keyring's active key; later
+   * pushes must use a registered key, and readers need {@code allowUnencryptedObjects} for what was
+   * archived before.
+   *
+   * @throws ArchiveConfigurationException if the archive is encrypted already, records no
+   *     encryption (upgrade it with {@link #repairManifest()}), or the keyring has no active key
+   */
+  public ArchiveManifest enableEncryption() throws IOException {
+    ArchiveManifest m = manifests.require();
+    if (m.encryption() == ArchiveManifest.Encryption.AES_256_GCM) {
+      throw new ArchiveConfigurationException(
+          "the archive at "
+              + manifests.location()
+              + " is encrypted already; add keys with 'walarchive keys add'");
+    }
+    if (m.encryption() == ArchiveManifest.Encryption.UNRECORDED) {
+      manifests.checkWriteKeys(m, keyring); // says to upgrade
+    }
+    String id = activeKey("encrypt the archive with");
+    String salt = Manifests.newSalt();
+    ArchiveManifest next =
+        m.next(
+            ArchiveManifest.Encryption.AES_256_GCM,
+            salt,
+            Map.of(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false)));
+    manifests.write(next);
+    checkedForReading = null;
+    log.info("archive encrypted from now on with key id {}", id);
+    return next;
+  }
+
+  /**
+   * Registers the keyring's active key in an encrypted archive, so that pushes may write with it.
+   * Registering a key that is registered already is a no-op.
+   *
+   * @throws ArchiveConfigurationException if the archive is not encrypted, or the id is registered
+   *     (or retired) with another key
+   */
+  public ArchiveManifest addKey() throws IOException {
+    ArchiveManifest m = manifests.require();
+    if (m.encryption() != ArchiveManifest.Encryption.AES_256_GCM) {
+      throw new ArchiveConfigurationException(
+          "the archive at "
+              + manifests.location()
+              + " is not encrypted"
+              + (m.encryption() == ArchiveManifest.Encryption.UNRECORDED
+                  ? " as far as its manifest records; run '" + Manifests.REPAIR + "' first"
+                  : "; turn encryption on with 'walarchive keys enable-encryption'"));
+    }
+    String id = activeKey("register");
+    String check = Manifests.check(keyring, id, m.keyCheckSalt());
+    ArchiveManifest.ArchiveKey recorded = m.keys().get(id);
+    if (recorded != null) {
+      if (!recorded.checkValue().equals(check)) {
+        throw new ArchiveConfigurationException(
+            "key id '"
+                + id
+                + "' is already registered in the archive at "
+                + manifests.location()
+                + " with a different key; register the new key under a new key id");
+      }
+      if (recorded.retired()) {
+        throw new ArchiveConfigurationException(
+            "key id '"
+                + id
+                + "' is retired in the archive at "
+                + manifests.location()
+                + "; a retired key is not used again, register a new key under a new key id");
+      }
+      return m;
+    }
+    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>(m.keys());
+    keys.put(id, new ArchiveManifest.ArchiveKey(check, false));
+    ArchiveManifest next = m.next(m.encryption(), m.keyCheckSalt(), keys);
+    manifests.write(next);
+    checkedForReading = null;
+    log.info("registered key id {}", id);
+    return next;
+  }
+
+  /**
+   * Retires a registered key: it still reads what it encrypted, but pushes with it are refused.
+   *
+   * @throws ArchiveConfigurationException if the id is not registered, retired already, or the last
+   *     current key
+   */
+  public ArchiveManifest retireKey(String keyId) throws IOException {
+    requireNonNull(keyId, "keyId is null");
+    ArchiveManifest m = manifests.require();
+    ArchiveManifest.ArchiveKey recorded = m.keys().get(keyId);
+    if (recorded == null) {
+      throw new ArchiveConfigurationException(
+          "key id '"
+              + keyId
+              + "' is not registered in the archive at "
+              + manifests.location()
+              + " (registered: "
+              + m.keys().keySet()
+              + ")");
+    }
+    if (recorded.retired()) {
+      return m;
+    }
+    if (Manifests.current(m).size() == 1) {
+      throw new ArchiveConfigurationException(
+          "key id '"
+              + keyId
+              + "' is the last current key of the archive at "
+              + manifests.location()
+              + "; register its successor with 'walarchive keys add' first");
+    }
+    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>(m.keys());
+    keys.put(keyId, new ArchiveManifest.ArchiveKey(recorded.checkValue(), true));
+    ArchiveManifest next = m.next(m.encryption(), m.keyCheckSalt(), keys);
+    manifests.write(next);
+    checkedForReading = null;
+    log.info("retired key id {}", keyId);
+    return next;
+  }
+
+  private String activeKey(String purpose) throws ArchiveConfigurationException {
+    if (!keyring.encrypts()) {
+      throw new ArchiveConfigurationException(
+          "no key is configured to " + purpose + "; set key-file and key-id");
+    }
+    return keyring
+        .activeKeyId()
+        .orElseThrow(
+            () ->
+                new ArchiveConfigurationException(
+                    "the keyring holds several keys "
+                        + keyring.keyIds()
+                        + " and none is active; set the active key id"));
   }
 
   /**
    * Restores one archived file to {@code destination}, as {@code restore_command} does: one read by
-   * name, verified (authenticity, name binding, digest), written to a temporary file beside {@code
-   * destination}, fsynced and renamed into place (replacing an existing file). On any failure
-   * nothing is left at {@code destination}.
+   * name, verified (authenticity, name binding, digest, and that the storage object's metadata
+   * agrees with the authenticated content), written to a temporary file beside {@code destination},
+   * fsynced and renamed into place (replacing an existing file). On any failure nothing is left at
+   * {@code destination}.
    *
    * @throws IllegalArgumentException if {@code fileName} is not a WAL file name
    * @throws WalFileNotFoundException if the archive does not hold the file
@@ -386,15 +999,16 @@ public final class WalArchive implements AutoCloseable {
   public long fetch(String fileName, Path destination) throws IOException {
     WalFileName name = WalFileName.parse(requireNonNull(fileName, "fileName is null"));
     requireNonNull(destination, "destination is null");
+    checkedManifest(true);
     Path target = destination.toAbsolutePath();
     Path dir = target.getParent();
     if (dir == null || !Files.isDirectory(dir)) {
       throw new NoSuchFileException(
           String.valueOf(dir), null, "destination directory does not exist");
     }
-    InputStream stored;
+    OpenedObject stored;
     try {
-      stored = storage.open(keyOf(name));
+      stored = storage.openWithStat(keyOf(name));
     } catch (NoSuchFileException e) {
       throw new WalFileNotFoundException(name.name());
     }
@@ -407,10 +1021,9 @@ public final class WalArchive implements AutoCloseable {
     long written = 0;
     try (stored) {
       try (FileChannel channel =
-              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          InputStream plain = codec.decode(name.name(), stored)) {
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
-        written = plain.transferTo(out);
+        written = decodeVerified(name, stored, out);
         channel.force(true);
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -425,11 +1038,117 @@ public final class WalArchive implements AutoCloseable {
   }
 
   /**
+   * Decodes {@code stored} into {@code out} and verifies it completely before returning: the
+   * codec's checks, the storage metadata against the authenticated content, and for segments that
+   * the length is the segment size the segment's own header states. Until this returns, what was
+   * written to {@code out} must not be used.
+   */
+  private long decodeVerified(WalFileName name, OpenedObject stored, OutputStream out)
+      throws IOException {
+    byte[] head = new byte[SegmentHeader.LENGTH];
+    long length = 0;
+    try (InputStream plain = codec.decode(name.name(), stored.content())) {
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = plain.read(buffer)) >= 0; ) {
+        if (length < head.length) {
+          System.arraycopy(buffer, 0, head, (int) length, (int) Math.min(n, head.length - length));
+        }
+        out.write(buffer, 0, n);
+        length += n;
+      }
+      checkMetadata(stored.stat(), ObjectCodec.verifiedHeader(plain));
+    }
+    if (name.kind() == WalFileName.Kind.SEGMENT
+        || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
+      checkSegmentLength(stored.stat().key(), head, length);
+    }
+    return length;
+  }
+
+  /**
+   * A segment object whose length is not the segment size its own header states was archived from a
+   * file that changed while it was read (possible before walarchive refused such files).
+   */
+  private static void checkSegmentLength(String key, byte[] head, long length)
+      throws ObjectIntegrityException {
+    long expected;
+    try {
+      expected =
+          length < SegmentHeader.LENGTH ? -1 : SegmentHeader.parse(head).segmentSize().bytes();
+    } catch (IllegalArgumentException e) {
+      expected = -1;
+    }
+    if (expected < 0) {
+      throw new ObjectIntegrityException(
+          "object "
+              + key
+              + " is corrupt: its content does not start with a WAL segment header; run"
+              + " 'walarchive verify' to find every such object");
+    }
+    if (length != expected) {
+      throw new ObjectIntegrityException(
+          "object "
+              + key
+              + " is corrupt: it holds "
+              + length
+              + " bytes, but the segment's header says segments are "
+              + expected
+              + " bytes (it was archived from a file that changed while it was read); if the"
+              + " primary still has the segment in pg_wal, delete the object and archive the"
+              + " file again");
+    }
+  }
+
+  /**
+   * Checks that the metadata stored with an object (digest, plaintext length, format) agrees with
+   * what its authenticated content says. The metadata is what an identical re-push compares with;
+   * metadata that contradicts the content was altered after archiving.
+   */
+  private static void checkMetadata(ObjectStat stat, ObjectHeader verified)
+      throws ObjectIntegrityException {
+    Map<String, String> metadata = stat.metadata();
+    String digest = metadata.get(META_DIGEST);
+    String size = metadata.get(META_PLAINSIZE);
+    String format = metadata.get(META_FORMAT);
+    String problem = null;
+    if (digest == null) {
+      problem = "no digest";
+    } else if (!digest.equals(verified.digest().toString())) {
+      problem = "a digest that differs from the one its authenticated content carries";
+    } else if (size == null) {
+      problem = "no plaintext size";
+    } else if (!size.equals(Long.toString(verified.plaintextLength()))) {
+      problem =
+          "a plaintext size of '"
+              + abbreviate(size)
+              + "', but its authenticated content has "
+              + verified.plaintextLength()
+              + " bytes";
+    } else if (format != null && !format.equals(Integer.toString(verified.formatVersion()))) {
+      problem =
+          "format '"
+              + abbreviate(format)
+              + "', but its content is format "
+              + verified.formatVersion();
+    }
+    if (problem != null) {
+      throw new ObjectIntegrityException(
+          "object "
+              + stat.key()
+              + " is corrupt: its storage metadata has "
+              + problem
+              + ", so it was altered after archiving; run 'walarchive verify' to find every"
+              + " such object");
+    }
+  }
+
+  /**
    * Reads and decodes a small archived file (history and backup history files) into memory.
    *
    * @throws WalFileNotFoundException if it is not in the archive
    */
   public byte[] read(WalFileName name) throws IOException {
+    checkedManifest(false);
     try (InputStream stored = storage.open(keyOf(name));
         InputStream plain = codec.decode(name.name(), stored)) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -448,9 +1167,9 @@ public final class WalArchive implements AutoCloseable {
    * @throws ObjectFormatException if verification fails
    */
   public long verifyObject(WalFileName name) throws IOException {
-    try (InputStream stored = storage.open(keyOf(name));
-        InputStream plain = codec.decode(name.name(), stored)) {
-      return plain.transferTo(OutputStream.nullOutputStream());
+    checkedManifest(false);
+    try (OpenedObject stored = storage.openWithStat(keyOf(name))) {
+      return decodeVerified(name, stored, OutputStream.nullOutputStream());
     } catch (NoSuchFileException e) {
       throw new WalFileNotFoundException(name.name());
     }
@@ -463,7 +1182,7 @@ public final class WalArchive implements AutoCloseable {
   public ArchiveInventory inventory() throws IOException {
     List<ArchiveInventory.Entry> entries = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
-    WalSegmentSize size = manifest().map(ArchiveManifest::segmentSize).orElse(null);
+    WalSegmentSize size = checkedManifest(false).segmentSize();
     ObjectIterator it = storage.list(WAL_PREFIX);
     while (it.hasNext()) {
       ObjectEntry e = it.next();
@@ -726,6 +1445,7 @@ public final class WalArchive implements AutoCloseable {
    */
   public void pin(WalFileName backup) throws IOException {
     checkBackupName(backup);
+    checkedManifest(false);
     try {
       storage.stat(keyOf(backup));
     } catch (NoSuchFileException e) {
@@ -745,12 +1465,14 @@ public final class WalArchive implements AutoCloseable {
   /** Removes the pin of a backup; unpinning an unpinned backup is a no-op. */
   public void unpin(WalFileName backup) throws IOException {
     checkBackupName(backup);
+    checkedManifest(false);
     storage.delete(List.of(PIN_PREFIX + backup.name()));
     log.info("unpinned {}", backup);
   }
 
   /** The pinned backups, in name order. */
   public java.util.SortedSet<WalFileName> pinnedBackups() throws IOException {
+    checkedManifest(false);
     java.util.SortedSet<WalFileName> pins = new java.util.TreeSet<>();
     ObjectIterator it = storage.list(PIN_PREFIX);
     while (it.hasNext()) {

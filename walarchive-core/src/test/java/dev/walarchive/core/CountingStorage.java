@@ -4,6 +4,7 @@ import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
+import dev.walarchive.core.storage.OpenedObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collection;
@@ -51,6 +52,12 @@ final class CountingStorage implements ArchiveStorage {
   public InputStream open(String key) throws IOException {
     count("open", key);
     return delegate.open(key);
+  }
+
+  @Override
+  public OpenedObject openWithStat(String key) throws IOException {
+    count("open", key);
+    return delegate.openWithStat(key);
   }
 
   @Override

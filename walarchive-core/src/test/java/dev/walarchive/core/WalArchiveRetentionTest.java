@@ -251,11 +251,7 @@ class WalArchiveRetentionTest {
   /** Writes the manifest, segments 1..n (dummy bodies) and the backups; returns the backups. */
   private List<WalFileName> populate(WalArchive archive, Spec spec) throws IOException {
     ArchiveStorage storage = archive.storage();
-    storage.create(
-        ArchiveManifest.KEY,
-        ObjectSource.ofBytes(
-            new ArchiveManifest(ArchiveManifest.CURRENT_FORMAT, 42L, SIZE, T0, Map.of()).toBytes()),
-        Map.of());
+    archive.createArchive(42L, SIZE);
     for (long s = 1; s <= spec.segments(); s++) {
       storage.create(
           WalArchive.keyOf(WalFileName.segment(1, s, SIZE)),

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.archive.PushResult;
 import dev.walarchive.core.archive.WalFileNotFoundException;
-import dev.walarchive.core.format.UnknownKeyException;
+import dev.walarchive.core.archive.ArchiveConfigurationException;
 import dev.walarchive.core.retention.RetentionPlan;
 import dev.walarchive.core.retention.RetentionPolicy;
 import dev.walarchive.core.storage.ArchiveStorages;
@@ -72,7 +72,8 @@ class EmbeddingTest {
 
     try (WalArchive withoutKey = WalArchive.builder(ArchiveStorages.open(url, Map.of())).build()) {
       assertThatThrownBy(() -> withoutKey.fetch("000000010000000000000009", pgWal.resolve("x")))
-          .isInstanceOf(UnknownKeyException.class);
+          .isInstanceOf(ArchiveConfigurationException.class)
+          .hasMessageContaining("encrypted");
     }
   }
 

@@ -412,6 +412,7 @@ final class CliConfig {
     try {
       return ArchiveStorages.open(u, o);
     } catch (IllegalArgumentException e) {
+      // a malformed, relative or unknown archive URL is a configuration error for every command
       throw new CliException(Errors.oneLine(e));
     }
   }

@@ -56,6 +56,10 @@ final class ListCommand implements Callable<Integer>, ExitCodes {
 
   @Override
   public int forFailure(Exception e) {
-    return e instanceof CliException || e instanceof IllegalArgumentException ? 2 : 3;
+    return e instanceof CliException
+            || e instanceof IllegalArgumentException
+            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
+        ? 2
+        : 3;
   }
 }

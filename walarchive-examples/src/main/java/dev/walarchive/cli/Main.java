@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
       StatusCommand.class,
       RetainCommand.class,
       PinCommand.class,
+      KeysCommand.class,
+      RepairManifestCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -75,6 +75,10 @@ final class PinCommand implements Callable<Integer>, ExitCodes {
     if (e instanceof dev.walarchive.core.archive.WalFileNotFoundException) {
       return 1;
     }
-    return e instanceof CliException || e instanceof IllegalArgumentException ? 2 : 3;
+    return e instanceof CliException
+            || e instanceof IllegalArgumentException
+            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
+        ? 2
+        : 3;
   }
 }

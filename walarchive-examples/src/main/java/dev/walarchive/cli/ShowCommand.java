@@ -38,7 +38,7 @@ final class ShowCommand implements Callable<Integer>, ExitCodes {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     try (WalArchive archive = config.openArchive()) {
-      Optional<ArchiveManifest> manifest = archive.manifest();
+      Optional<ArchiveManifest> manifest = Optional.of(archive.requireManifest());
       ArchiveInventory inventory = archive.inventory();
       Map<Long, TimelineHistory> histories = archive.timelineHistories(inventory);
       List<BackupHistory> backups = archive.backups(inventory);
@@ -66,6 +66,7 @@ final class ShowCommand implements Callable<Integer>, ExitCodes {
           Long.toUnsignedString(m.systemIdentifier()),
           m.segmentSize().bytes() / (1024 * 1024),
           m.created());
+      out.println("encryption: " + KeysCommand.describe(m));
     }
     for (ArchiveInventory.TimelineSummary t : inventory.timelines()) {
       out.printf(
@@ -109,6 +110,9 @@ final class ShowCommand implements Callable<Integer>, ExitCodes {
         "systemIdentifier",
         manifest.map(m -> Long.toUnsignedString(m.systemIdentifier())).orElse(null));
     root.put("segmentSize", manifest.map(m -> m.segmentSize().bytes()).orElse(null));
+    root.put(
+        "encryption",
+        manifest.map(m -> m.encryption().name().toLowerCase(java.util.Locale.ROOT)).orElse(null));
     List<Object> timelines = new ArrayList<>();
     for (ArchiveInventory.TimelineSummary t : inventory.timelines()) {
       Map<String, Object> tl = new LinkedHashMap<>();
@@ -180,6 +184,10 @@ final class ShowCommand implements Callable<Integer>, ExitCodes {
 
   @Override
   public int forFailure(Exception e) {
-    return e instanceof CliException || e instanceof IllegalArgumentException ? 2 : 3;
+    return e instanceof CliException
+            || e instanceof IllegalArgumentException
+            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
+        ? 2
+        : 3;
   }
 }

@@ -182,6 +182,10 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
 
   @Override
   public int forFailure(Exception e) {
-    return e instanceof CliException || e instanceof IllegalArgumentException ? 2 : 3;
+    return e instanceof CliException
+            || e instanceof IllegalArgumentException
+            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
+        ? 2
+        : 3;
   }
 }

@@ -21,8 +21,10 @@ import picocli.CommandLine.Parameters;
     exitCodeList = {
       "0:restored",
       "1:not in the archive (normal at the end of recovery); nothing written",
-      "126:usage or configuration error",
-      "128:the archived object failed verification (corrupt, tampered, wrong or missing key)",
+      "126:usage or configuration error: also no archive at the URL (no valid manifest), a key that"
+          + " is not the archive's",
+      "128:the archived object failed verification (corrupt, tampered, wrong or missing key,"
+          + " metadata that contradicts the content)",
       "129:storage or I/O error after retries"
     })
 final class WalFetchCommand implements Callable<Integer>, ExitCodes {
@@ -58,7 +60,9 @@ final class WalFetchCommand implements Callable<Integer>, ExitCodes {
     if (e instanceof WalFileNotFoundException) {
       return 1;
     }
-    if (e instanceof CliException || e instanceof IllegalArgumentException) {
+    if (e instanceof CliException
+        || e instanceof IllegalArgumentException
+        || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException) {
       return 126;
     }
     if (e instanceof ObjectFormatException) {

@@ -21,9 +21,12 @@ import picocli.CommandLine.Parameters;
     exitCodeList = {
       "0:archived and durable, or already archived with identical content",
       "1:storage or I/O error; retry later",
-      "2:usage or configuration error",
-      "3:not a valid WAL file (bad name, missing, not a regular file, header contradicts name)",
-      "4:a different file is already archived under that name (kept)",
+      "2:usage or configuration error: also a key or missing key that does not fit the archive, an"
+          + " archive without a manifest",
+      "3:not a valid WAL file (bad name, missing, not a regular file, header contradicts name,"
+          + " changed while read, history file that does not parse)",
+      "4:a different file is already archived under that name, or the archived object's"
+          + " metadata is damaged (kept)",
       "5:the file belongs to another cluster or segment size than the archive"
     })
 final class WalPushCommand implements Callable<Integer>, ExitCodes {
@@ -47,7 +50,8 @@ final class WalPushCommand implements Callable<Integer>, ExitCodes {
 
   @Override
   public int forFailure(Exception e) {
-    if (e instanceof CliException) {
+    if (e instanceof CliException
+        || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException) {
       return 2;
     }
     if (e instanceof IllegalArgumentException || e instanceof InvalidWalFileException) {

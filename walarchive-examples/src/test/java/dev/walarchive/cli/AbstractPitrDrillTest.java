@@ -153,17 +153,71 @@ abstract class AbstractPitrDrillTest {
   /** A new data directory from the base backup, set up to recover through the CLI. */
   protected PostgresServer restoreFromBackup(String name, Map<String, String> recovery)
       throws Exception {
+    return restoreFromBackup(name, recovery, config);
+  }
+
+  /** As {@link #restoreFromBackup(String, Map)}, restoring with the CLI settings {@code cli}. */
+  protected PostgresServer restoreFromBackup(
+      String name, Map<String, String> recovery, Path cliConfig) throws Exception {
     Path dataDir = base.resolve(name);
     Drills.copyAsPostgres(backup, dataDir);
     PostgresServer server = track(PostgresServer.existing(dataDir));
     configureArchiving(server);
     server.setConfig(
-        "restore_command", Cli.launcher() + " wal-fetch --config " + config + " %f %p");
+        "restore_command", Cli.launcher() + " wal-fetch --config " + cliConfig + " %f %p");
     for (Map.Entry<String, String> e : recovery.entrySet()) {
       server.setConfig(e.getKey(), e.getValue());
     }
     Drills.writeAsPostgres(dataDir.resolve("recovery.signal"), "");
     return server;
+  }
+
+  /** The CLI settings with the archive URL changed to a sibling location that holds nothing. */
+  protected Path configWithEmptyLocation(String suffix) throws Exception {
+    String settings = Files.readString(config, UTF_8);
+    String url = urlOf(settings);
+    Path file = base.resolve("walarchive" + suffix + ".properties");
+    Drills.writeAsPostgres(
+        file, settings.replace("url=" + url + "\n", "url=" + url + suffix + "\n"));
+    Drills.restrictToOwner(file);
+    return file;
+  }
+
+  protected static String urlOf(String settings) {
+    return settings
+        .lines()
+        .filter(l -> l.startsWith("url="))
+        .findFirst()
+        .orElseThrow()
+        .substring("url=".length());
+  }
+
+  @Test
+  void aLocationWithNothingUnderItIsAConfigurationErrorNotNotFound() throws Exception {
+    Path empty = configWithEmptyLocation("-typo");
+    String url = urlOf(Files.readString(empty, UTF_8));
+    Path dest = base.resolve("fetch-typo");
+    Files.createDirectories(dest);
+    Cli.Result fetch =
+        Cli.run(
+            Map.of(),
+            "wal-fetch",
+            "--config",
+            empty.toString(),
+            "00000002.history",
+            dest.resolve("RECOVERYXLOG").toString());
+    assertThat(fetch.exitCode()).as(fetch.toString()).isEqualTo(126);
+    assertThat(fetch.stderrLines()).singleElement().asString().contains("no archive at");
+    try (java.util.stream.Stream<Path> s = Files.list(dest)) {
+      assertThat(s.toList()).isEmpty();
+    }
+    for (String command : List.of("show", "status")) {
+      Cli.Result r = Cli.run(Map.of(), command, "--config", empty.toString());
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.stderrLines()).singleElement().asString().contains("no archive at");
+      assertThat(r.stdout()).doesNotContain("empty");
+    }
+    assertThat(url).endsWith("-typo");
   }
 
   @Test

@@ -21,6 +21,59 @@ class FilePitrDrillTest extends AbstractPitrDrillTest {
     return Map.of("url", "file:" + archiveDir);
   }
 
+  /** Starts a restore that must fail: asserts FATAL, the one-line reason, and no promotion. */
+  private PostgresServer assertRecoveryStops(PostgresServer server, String reason)
+      throws Exception {
+    try {
+      server.start();
+    } catch (Exception expected) {
+      // recovery may fail before the server accepts connections
+    }
+    Drills.waitUntilStopped(server, Duration.ofMinutes(3));
+    assertThat(server.logTail())
+        .containsPattern("FATAL: .*restore_command|FATAL:  could not restore file")
+        .contains(reason);
+    // it stopped at the first restore_command, before recovery touched pg_control (which still
+    // says what the backup copied), so promotion is checked by its traces instead
+    assertThat(server.logTail())
+        .doesNotContain("selected new timeline ID")
+        .doesNotContain("archive recovery complete")
+        .doesNotContain("database system is ready to accept connections");
+    assertThat(server.dataDir().resolve("recovery.signal")).exists();
+    try (Stream<Path> s = Files.list(server.dataDir().resolve("pg_wal"))) {
+      assertThat(
+              s.map(p -> p.getFileName().toString())
+                  .filter(n -> n.contains("RECOVERY") || n.endsWith(".history"))
+                  .toList())
+          .as("nothing left at %%p, no new timeline")
+          .isEmpty();
+    }
+    return server;
+  }
+
+  @Test
+  void aMistypedArchiveUrlStopsRecoveryAndNeverPromotes() throws Exception {
+    Path typo = configWithEmptyLocation("e"); // file:/.../archive -> file:/.../archivee
+    PostgresServer server = restoreFromBackup("restore-typo", Map.of(), typo);
+    assertRecoveryStops(server, "no archive at file:" + archiveDir + "e");
+    server.stop(); // the harness still counts the crashed server as running
+    assertThat(Path.of(archiveDir + "e")).doesNotExist();
+  }
+
+  @Test
+  void aRemovedManifestStopsRecoveryAndNeverPromotes() throws Exception {
+    Path manifest = archiveDir.resolve("walarchive.manifest");
+    Path aside = base.resolve("manifest-aside");
+    Files.move(manifest, aside);
+    try {
+      PostgresServer server = restoreFromBackup("restore-no-manifest", Map.of());
+      assertRecoveryStops(server, "holds archived files but no archive manifest");
+      server.stop();
+    } finally {
+      Files.move(aside, manifest);
+    }
+  }
+
   @Test
   void aDamagedSegmentStopsRecoveryUntilItIsRepaired() throws Exception {
     // a timeline-1 segment between the backup's start and the end of the archive

@@ -270,13 +270,25 @@ class RetainCliTest {
     byte[] key = new byte[32];
     new java.security.SecureRandom().nextBytes(key);
     Keyring keyring = Keyring.builder().addKey("k1", key).build();
+    // wal-push refuses to encrypt into this unencrypted archive, so the object is made in an
+    // encrypted archive of its own and copied in, as a mixed-up archive would hold it
+    var elsewhere = ArchiveStorages.memory();
     try (WalArchive encrypting =
-        WalArchive.builder(ArchiveStorages.filesystem(archiveDir))
-            .keyring(keyring)
-            .tempDirectory(base)
-            .build()) {
+        WalArchive.builder(elsewhere).keyring(keyring).tempDirectory(base).build()) {
+      Path segment = SyntheticWal.writeSegment(base, SYSID, 1, 11, SIZE, 0);
+      encrypting.push(segment);
       Path backup = backupHistory(base, 11, Instant.parse("2026-01-01T11:00:00Z"));
       encrypting.push(backup);
+      String objectKey =
+          WalArchive.keyOf(
+              dev.walarchive.core.wal.WalFileName.parse(backup.getFileName().toString()));
+      try (var in = elsewhere.open(objectKey);
+          var target = ArchiveStorages.filesystem(archiveDir)) {
+        target.create(
+            objectKey,
+            dev.walarchive.core.storage.ObjectSource.ofBytes(in.readAllBytes()),
+            elsewhere.stat(objectKey).metadata());
+      }
     }
     TreeSet<String> before = archiveFiles();
     assertOneLineError(retain(env, "--policy", "keep=1", "--apply"), "key id 'k1'");

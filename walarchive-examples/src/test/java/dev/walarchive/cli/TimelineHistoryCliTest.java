@@ -89,6 +89,8 @@ class TimelineHistoryCliTest {
 
   @Test
   void pushesTheHistoryIntoAFreshArchive() throws Exception {
+    // a real pg_wal always holds a segment: it tells a new archive which cluster it is for
+    SyntheticWal.writeSegment(pgWal, SYSID, 1, 2, SIZE, 1);
     Cli.Result push =
         Cli.run(env, "wal-push", historyFile("00000003.history", HISTORY_3).toString());
     assertThat(push.exitCode()).as(push.toString()).isZero();

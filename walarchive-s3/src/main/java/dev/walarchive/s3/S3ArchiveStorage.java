@@ -8,6 +8,7 @@ import dev.walarchive.core.storage.ObjectEntry;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
+import dev.walarchive.core.storage.OpenedObject;
 import dev.walarchive.core.storage.StorageKeys;
 import dev.walarchive.s3.S3StorageConfig.Checksum;
 import dev.walarchive.s3.S3StorageConfig.ConditionalWrites;
@@ -360,6 +361,20 @@ final class S3ArchiveStorage implements ArchiveStorage {
 
   @Override
   public InputStream open(String key) throws IOException {
+    return openResuming(key);
+  }
+
+  @Override
+  public OpenedObject openWithStat(String key) throws IOException {
+    ResumingInputStream in = openResuming(key);
+    GetObjectResponse response = in.current.response();
+    Map<String, String> metadata = new HashMap<>(response.metadata());
+    metadata.remove(WRITE_ID);
+    return new OpenedObject(
+        new ObjectStat(key, response.contentLength(), response.lastModified(), metadata), in);
+  }
+
+  private ResumingInputStream openResuming(String key) throws IOException {
     String objectKey = objectKey(key);
     GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(bucket).key(objectKey);
     if (config.checksum() != Checksum.MD5) {

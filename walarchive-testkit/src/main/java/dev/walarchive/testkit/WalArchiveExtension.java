@@ -3,18 +3,15 @@ package dev.walarchive.testkit;
 import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.WalArchive;
-import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.format.Compression;
 import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
-import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.wal.WalSegmentSize;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -111,19 +108,9 @@ public final class WalArchiveExtension implements ParameterResolver {
         WalArchive.builder(storage).keyring(keyring).compression(compression).clock(clock).build();
     if (createArchive) {
       try {
-        storage.create(
-            ArchiveManifest.KEY,
-            ObjectSource.ofBytes(
-                new ArchiveManifest(
-                        ArchiveManifest.CURRENT_FORMAT,
-                        systemIdentifier,
-                        segmentSize,
-                        clock.instant(),
-                        Map.of())
-                    .toBytes()),
-            Map.of());
+        archive.createArchive(systemIdentifier, segmentSize);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot create the test archive's manifest", e);
+        throw new UncheckedIOException("cannot create the test archive", e);
       }
     }
     return archive;

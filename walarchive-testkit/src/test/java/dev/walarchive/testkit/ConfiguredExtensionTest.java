@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.archive.ArchiveConfigurationException;
 import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.archive.ArchiveMismatchException;
-import dev.walarchive.core.format.UnknownKeyException;
 import dev.walarchive.core.retention.RetentionPolicy;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.wal.BackupHistory;
@@ -41,7 +41,8 @@ class ConfiguredExtensionTest {
     archive.push(segment);
     WalArchive withoutKey = WalArchive.builder(storage).build();
     assertThatThrownBy(() -> withoutKey.fetch(segment.getFileName().toString(), dir.resolve("x")))
-        .isInstanceOf(UnknownKeyException.class);
+        .isInstanceOf(ArchiveConfigurationException.class)
+        .hasMessageContaining("encrypted");
     archive.fetch(segment.getFileName().toString(), dir.resolve("y"));
     assertThat(ARCHIVES.toString()).doesNotContain("key=");
   }

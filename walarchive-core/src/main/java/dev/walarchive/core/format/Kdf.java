@@ -18,6 +18,10 @@ final class Kdf {
   private static final byte[] INFO_DATA_KEY = "walarchive v1 data key".getBytes(US_ASCII);
   private static final byte[] INFO_KEY_CHECK = "walarchive v1 key check".getBytes(US_ASCII);
   private static final byte[] INFO_DIGEST_KEY = "walarchive v1 digest key".getBytes(US_ASCII);
+  private static final byte[] INFO_ARCHIVE_KEY_CHECK =
+      "walarchive v1 archive key check".getBytes(US_ASCII);
+  private static final byte[] ARCHIVE_KEY_CHECK_LABEL =
+      "walarchive archive key check value".getBytes(US_ASCII);
   private static final byte[] PASSPHRASE_SALT_DOMAIN =
       "walarchive v1 passphrase salt\0".getBytes(US_ASCII);
 
@@ -42,6 +46,25 @@ final class Kdf {
    */
   static byte[] digestKey(byte[] master) {
     return hkdf(master, null, INFO_DIGEST_KEY, KEY_LENGTH);
+  }
+
+  /**
+   * The key check value an archive manifest records for a key id: HMAC-SHA256 of a fixed label
+   * under HKDF(master, archiveSalt, "walarchive v1 archive key check"). It proves that a key is the
+   * one the archive was written with and, being a MAC under a derived key, reveals nothing about
+   * the key; the per-archive salt keeps values of one key unrelated across archives.
+   */
+  static byte[] archiveKeyCheck(byte[] master, byte[] archiveSalt) {
+    byte[] key = hkdf(master, archiveSalt, INFO_ARCHIVE_KEY_CHECK, KEY_LENGTH);
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(ARCHIVE_KEY_CHECK_LABEL);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    } finally {
+      java.util.Arrays.fill(key, (byte) 0);
+    }
   }
 
   /**

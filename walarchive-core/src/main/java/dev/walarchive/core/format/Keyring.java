@@ -181,6 +181,31 @@ public final class Keyring {
     }
   }
 
+  /**
+   * The key check value of key {@code keyId} for an archive whose manifest holds {@code
+   * archiveSalt}, as lowercase hex: a keyed value (HMAC-SHA256 of a fixed label under a key derived
+   * with HKDF from the master key and the salt) that is equal for the same key and salt, differs
+   * for any other key, and reveals nothing about the key. Archive manifests record it per key id so
+   * that a key generated anew under an old id is refused instead of splitting the archive. A
+   * passphrase key costs its Argon2id derivation (cached).
+   *
+   * @throws UnknownKeyException if the key id is not held
+   * @throws IllegalArgumentException if the salt is shorter than 16 bytes
+   */
+  public String archiveKeyCheck(String keyId, byte[] archiveSalt) throws UnknownKeyException {
+    requireNonNull(archiveSalt, "archiveSalt is null");
+    if (archiveSalt.length < 16) {
+      throw new IllegalArgumentException(
+          "archive key check salt has " + archiveSalt.length + " bytes, at least 16 expected");
+    }
+    Entry entry = entries.get(checkKeyId(keyId));
+    if (entry == null) {
+      throw new UnknownKeyException(
+          keyId, "key id '" + keyId + "' is not in the keyring " + entries.keySet());
+    }
+    return Hex.encode(Kdf.archiveKeyCheck(master(keyId, entry.writeSpec(keyId)), archiveSalt));
+  }
+
   static String checkKeyId(String keyId) {
     requireNonNull(keyId, "keyId is null");
     if (!KEY_ID.matcher(keyId).matches()) {

@@ -198,6 +198,25 @@ public final class ObjectCodec {
   }
 
   /**
+   * What a stream returned by {@link #decode} has verified about its object (header and trailer:
+   * plaintext length and digest), once it has returned -1. Use it to check the object against what
+   * is recorded about it elsewhere, such as the storage object's metadata.
+   *
+   * @throws IllegalArgumentException if {@code decoded} was not returned by {@link #decode}
+   * @throws IllegalStateException if {@code decoded} has not been read to its end
+   */
+  public static ObjectHeader verifiedHeader(InputStream decoded) {
+    if (!(decoded instanceof DecodingInputStream stream)) {
+      throw new IllegalArgumentException("not a stream returned by ObjectCodec.decode: " + decoded);
+    }
+    ObjectHeader header = stream.verifiedHeader();
+    if (header == null) {
+      throw new IllegalStateException("the decoded stream has not been read to its end");
+    }
+    return header;
+  }
+
+  /**
    * Reads the whole object, verifying it as {@link #decode} does (the plaintext is discarded), and
    * returns what it records about itself. The plaintext length and digest sit in the object's
    * trailer, so there is no cheaper way to read them with confidence. The stream is not closed.

@@ -48,6 +48,20 @@ public interface ArchiveStorage extends AutoCloseable {
   InputStream open(String key) throws IOException;
 
   /**
+   * Opens the object for reading, as {@link #open(String)} does, and returns its {@link ObjectStat}
+   * with it, so that a reader can check the content against the metadata written with it.
+   * Implementations whose store answers a read with the object's metadata (S3, the filesystem)
+   * override this to make one request; the default calls {@link #stat(String)}, then {@link
+   * #open(String)}.
+   *
+   * @throws NoSuchFileException if there is no object with that key
+   */
+  default OpenedObject openWithStat(String key) throws IOException {
+    ObjectStat stat = stat(key);
+    return new OpenedObject(stat, open(key));
+  }
+
+  /**
    * Returns size, modification time and user metadata of one object with one metadata request and
    * without reading the content.
    *

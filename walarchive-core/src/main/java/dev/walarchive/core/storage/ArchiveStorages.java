@@ -142,8 +142,9 @@ public final class ArchiveStorages {
   }
 
   /**
-   * A storage that keeps objects as files below {@code root} (created on first write). Creates are
-   * atomic and durable: temporary file, fsync, hard link (never replaces), fsync of the directory.
+   * A storage that keeps objects as files below {@code root} (created on first write if its parent
+   * directory exists; no directory above it is ever created). Creates are atomic and durable:
+   * temporary file, fsync, hard link (never replaces), fsync of the directory.
    */
   public static ArchiveStorage filesystem(java.nio.file.Path root) {
     return new FileArchiveStorage(root);

@@ -35,6 +35,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * starts with a small text header holding the user metadata, so content and metadata appear
  * together, atomically.
  *
+ * <p>The archive directory itself is created by the first write if its parent exists; no directory
+ * above it is ever created, so a mistyped path fails instead of growing a new tree.
+ *
  * <p>create writes a temporary file beside the target, fsyncs it, hard-links it to the target name
  * (which fails if the name exists: no replace is possible), removes the temporary name and fsyncs
  * the directory. A crash leaves at most a temporary file, which is never visible as an object.
@@ -95,6 +98,26 @@ final class FileArchiveStorage implements ArchiveStorage {
     try {
       readHeader(key, in);
       return in;
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public OpenedObject openWithStat(String key) throws IOException {
+    Path file = resolve(key);
+    InputStream in = openExisting(key, file);
+    try {
+      Header header = readHeader(key, in);
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      ObjectStat stat =
+          new ObjectStat(
+              key,
+              attributes.size() - header.length(),
+              attributes.lastModifiedTime().toInstant(),
+              header.metadata());
+      return new OpenedObject(stat, in);
     } catch (IOException | RuntimeException e) {
       in.close();
       throw e;
@@ -219,6 +242,15 @@ final class FileArchiveStorage implements ArchiveStorage {
     }
     List<Path> missing = new ArrayList<>();
     for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+      if (!p.startsWith(root)) {
+        // never mkdir -p: at most the archive directory itself is created
+        throw new NoSuchFileException(
+            p.toString(),
+            null,
+            "directory does not exist, so the archive directory "
+                + root
+                + " cannot be created; create it (or its parent) or fix the archive URL");
+      }
       missing.add(0, p);
     }
     for (Path p : missing) {

@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * {@code file:} URLs ({@code file:/var/lib/walarchive}, {@code file:///var/lib/walarchive}, or a
- * relative {@code file:archive}): objects as files below that directory, created on first write.
+ * {@code file:} URLs ({@code file:/var/lib/walarchive} or {@code file:///var/lib/walarchive}; a
+ * relative {@code file:archive} is refused): objects as files below that directory, which the first
+ * write creates if its parent directory exists.
  */
 public final class FileStorageProvider implements ArchiveStorageProvider {
   /** Used by {@link java.util.ServiceLoader}. */
@@ -36,7 +37,13 @@ public final class FileStorageProvider implements ArchiveStorageProvider {
       if (part == null || part.isEmpty()) {
         throw new IllegalArgumentException("file: archive URL '" + url + "' has no path");
       }
-      return Path.of(part);
+      // relative to whatever directory the process happens to run in (PostgreSQL runs
+      // archive_command in the data directory, a restore elsewhere): never the same archive
+      throw new IllegalArgumentException(
+          "file: archive URL '"
+              + url
+              + "' is relative; use an absolute path, e.g. file:"
+              + Path.of(part).toAbsolutePath().normalize());
     }
     String path = url.getPath();
     if (path == null || path.isEmpty()) {

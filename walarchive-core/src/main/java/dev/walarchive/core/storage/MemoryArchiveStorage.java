@@ -52,6 +52,14 @@ final class MemoryArchiveStorage implements ArchiveStorage {
   }
 
   @Override
+  public OpenedObject openWithStat(String key) throws IOException {
+    Blob blob = get(key);
+    return new OpenedObject(
+        new ObjectStat(key, blob.content().length, blob.created(), blob.metadata()),
+        new ByteArrayInputStream(blob.content()));
+  }
+
+  @Override
   public ObjectStat stat(String key) throws IOException {
     Blob blob = get(key);
     return new ObjectStat(key, blob.content().length, blob.created(), blob.metadata());

@@ -19,6 +19,7 @@ class ApplyGuardTest {
     try (WalArchive archive = WalArchive.inMemory()) {
       WalFileName segment = WalFileName.segment(1, 1, WalSegmentSize.ofMegabytes(1));
       WalFileName history = WalFileName.timelineHistory(2);
+      archive.createArchive(42L, WalSegmentSize.ofMegabytes(1));
       for (WalFileName name : List.of(segment, history)) {
         archive
             .storage()

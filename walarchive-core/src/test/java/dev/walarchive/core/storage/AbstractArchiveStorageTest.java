@@ -160,6 +160,24 @@ public abstract class AbstractArchiveStorageTest {
   }
 
   @Test
+  void openWithStatReturnsTheContentWithTheSameStatAsStat() throws Exception {
+    storage.create(
+        "wal/000000010000000000000002",
+        bytes("content"),
+        Map.of("digest", "sha256:abcdef", "plainsize", "7", "format", "1"));
+    ObjectStat stat = storage.stat("wal/000000010000000000000002");
+    try (OpenedObject opened = storage.openWithStat("wal/000000010000000000000002")) {
+      assertThat(new String(opened.content().readAllBytes(), UTF_8)).isEqualTo("content");
+      assertThat(opened.stat().key()).isEqualTo(stat.key());
+      assertThat(opened.stat().size()).isEqualTo(7);
+      assertThat(opened.stat().metadata()).isEqualTo(stat.metadata());
+    }
+    assertThatThrownBy(() -> storage.openWithStat("missing/key"))
+        .isInstanceOf(NoSuchFileException.class)
+        .hasMessageContaining("missing/key");
+  }
+
+  @Test
   void invalidMetadataIsRejectedBeforeWriting() throws Exception {
     assertThatThrownBy(() -> storage.create("k", bytes("x"), Map.of("Bad-Name", "v")))
         .isInstanceOf(IllegalArgumentException.class)

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.archive.ArchiveConfigurationException;
 import dev.walarchive.core.archive.ArchiveConflictException;
+import dev.walarchive.core.archive.ArchiveHistories;
 import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.archive.ArchiveMismatchException;
@@ -19,8 +20,15 @@ import dev.walarchive.core.format.ObjectFormatException;
 import dev.walarchive.core.format.ObjectHeader;
 import dev.walarchive.core.format.ObjectIntegrityException;
 import dev.walarchive.core.format.UnknownKeyException;
+import dev.walarchive.core.format.WrongKeyException;
+import dev.walarchive.core.retention.RetentionApplyException;
+import dev.walarchive.core.retention.RetentionListener;
+import dev.walarchive.core.retention.RetentionPlan;
+import dev.walarchive.core.retention.RetentionPlanner;
+import dev.walarchive.core.retention.RetentionPolicy;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.storage.BatchDeleteException;
 import dev.walarchive.core.storage.ObjectEntry;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
@@ -36,6 +44,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.nio.channels.FileChannel;
@@ -49,11 +58,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -426,7 +438,7 @@ public final class WalArchive implements AutoCloseable {
   }
 
   private void checkManifest(SegmentHeader header, Path file) throws IOException {
-    ArchiveManifest manifest = writableManifest(header);
+    ArchiveManifest manifest = writableManifest(header.systemIdentifier(), header.segmentSize());
     if (manifest.systemIdentifier() != header.systemIdentifier()) {
       throw new ArchiveMismatchException(
           "file "
@@ -509,7 +521,36 @@ public final class WalArchive implements AutoCloseable {
     return Optional.empty();
   }
 
-  private ArchiveManifest writableManifest(SegmentHeader header) throws IOException {
+  /**
+   * Creates the archive for a cluster before its first push: writes the manifest (cluster, segment
+   * size, and, with a keyring that encrypts, encryption and the active key's check value) exactly
+   * as the first pushed segment would. If the archive exists, returns its manifest unchanged.
+   *
+   * @throws ArchiveMismatchException if the archive exists for another cluster or segment size
+   * @throws ArchiveConfigurationException if the location holds archived files but no manifest
+   */
+  public ArchiveManifest createArchive(long systemIdentifier, WalSegmentSize segmentSize)
+      throws IOException {
+    requireNonNull(segmentSize, "segmentSize is null");
+    ArchiveManifest manifest = writableManifest(systemIdentifier, segmentSize);
+    if (manifest.systemIdentifier() != systemIdentifier
+        || !manifest.segmentSize().equals(segmentSize)) {
+      throw new ArchiveMismatchException(
+          "the archive exists for cluster "
+              + Long.toUnsignedString(manifest.systemIdentifier())
+              + " with "
+              + manifest.segmentSize().bytes()
+              + "-byte segments, not cluster "
+              + Long.toUnsignedString(systemIdentifier)
+              + " with "
+              + segmentSize.bytes()
+              + "-byte segments");
+    }
+    return manifest;
+  }
+
+  private ArchiveManifest writableManifest(long systemIdentifier, WalSegmentSize segmentSize)
+      throws IOException {
     Optional<ArchiveManifest> existing = manifests.read();
     if (existing.isPresent()) {
       return existing.get();
@@ -542,8 +583,8 @@ public final class WalArchive implements AutoCloseable {
     ArchiveManifest created =
         new ArchiveManifest(
             ArchiveManifest.CURRENT_FORMAT,
-            header.systemIdentifier(),
-            header.segmentSize(),
+            systemIdentifier,
+            segmentSize,
             clock.instant(),
             initializeArchive(),
             1,
@@ -560,8 +601,8 @@ public final class WalArchive implements AutoCloseable {
       }
       log.info(
           "created archive for system identifier {} with {}-byte segments{}",
-          Long.toUnsignedString(header.systemIdentifier()),
-          header.segmentSize().bytes(),
+          Long.toUnsignedString(systemIdentifier),
+          segmentSize.bytes(),
           keyring.encrypts() ? ", encrypted" : "");
       return created;
     } catch (FileAlreadyExistsException e) {
@@ -1172,7 +1213,10 @@ public final class WalArchive implements AutoCloseable {
     return inventory.build();
   }
 
-  /** Reads and parses every backup history file in the archive, in name order. */
+  /**
+   * Reads and parses every backup history file in the archive, in name order, failing on the first
+   * that cannot be read; {@link #histories(ArchiveInventory)} reads them tolerantly.
+   */
   public List<BackupHistory> backups(ArchiveInventory inventory) throws IOException {
     List<BackupHistory> result = new ArrayList<>();
     for (WalFileName name : inventory.backupHistoryFiles()) {
@@ -1181,7 +1225,10 @@ public final class WalArchive implements AutoCloseable {
     return result;
   }
 
-  /** Reads and parses every timeline history file in the archive, by timeline. */
+  /**
+   * Reads and parses every timeline history file in the archive, by timeline, failing on the first
+   * that cannot be read; {@link #histories(ArchiveInventory)} reads them tolerantly.
+   */
   public Map<Long, TimelineHistory> timelineHistories(ArchiveInventory inventory)
       throws IOException {
     Map<Long, TimelineHistory> result = new java.util.TreeMap<>();
@@ -1191,6 +1238,211 @@ public final class WalArchive implements AutoCloseable {
           TimelineHistory.parse(name.timeline(), new String(read(name), StandardCharsets.UTF_8)));
     }
     return result;
+  }
+
+  /**
+   * Reads every backup history and timeline history file of the inventory, tolerantly: a file that
+   * vanished after the listing, is damaged (fails verification) or does not parse is left out and
+   * reported in {@link ArchiveHistories#skipped()}.
+   *
+   * <p>A key that is missing or wrong is not a damaged file but a configuration error: it is
+   * thrown, since anything decided without the history files would rest on guesses.
+   *
+   * @throws UnknownKeyException if a history file is encrypted with a key id the keyring lacks
+   * @throws WrongKeyException if the keyring's key for its id does not decrypt it
+   * @throws IOException if the storage fails
+   */
+  public ArchiveHistories histories(ArchiveInventory inventory) throws IOException {
+    requireNonNull(inventory, "inventory is null");
+    List<ArchiveHistories.Skipped> skipped = new ArrayList<>();
+    List<BackupHistory> backups = new ArrayList<>();
+    for (WalFileName name : inventory.backupHistoryFiles()) {
+      String text = readTolerantly(name, skipped);
+      if (text != null) {
+        try {
+          backups.add(BackupHistory.parse(name, text));
+        } catch (IllegalArgumentException e) {
+          skipped.add(new ArchiveHistories.Skipped(name, oneLine(e)));
+        }
+      }
+    }
+    Map<Long, TimelineHistory> timelines = new java.util.TreeMap<>();
+    for (WalFileName name : inventory.timelineHistoryFiles()) {
+      String text = readTolerantly(name, skipped);
+      if (text != null) {
+        try {
+          timelines.put(name.timeline(), TimelineHistory.parse(name.timeline(), text));
+        } catch (IllegalArgumentException e) {
+          skipped.add(new ArchiveHistories.Skipped(name, oneLine(e)));
+        }
+      }
+    }
+    return new ArchiveHistories(backups, timelines, skipped);
+  }
+
+  private String readTolerantly(WalFileName name, List<ArchiveHistories.Skipped> skipped)
+      throws IOException {
+    try {
+      return new String(read(name), StandardCharsets.UTF_8);
+    } catch (WalFileNotFoundException e) {
+      skipped.add(new ArchiveHistories.Skipped(name, "vanished after the listing"));
+    } catch (UnknownKeyException | WrongKeyException e) {
+      throw e;
+    } catch (ObjectFormatException e) {
+      skipped.add(new ArchiveHistories.Skipped(name, oneLine(e)));
+    }
+    return null;
+  }
+
+  private static String oneLine(Exception e) {
+    String m = e.getMessage();
+    return (m == null || m.isBlank() ? e.getClass().getSimpleName() : m)
+        .replace('\n', ' ')
+        .replace('\r', ' ');
+  }
+
+  /**
+   * The most files {@link #applyRetention(RetentionPlan, int, RetentionListener)} deletes per call.
+   */
+  public static final int MAX_DELETE_BATCH = 1000;
+
+  /**
+   * Plans retention for this archive as of its clock's now: {@link #planRetention(RetentionPolicy,
+   * Instant)}.
+   */
+  public RetentionPlan planRetention(RetentionPolicy policy) throws IOException {
+    return planRetention(policy, clock.instant());
+  }
+
+  /**
+   * Plans retention for this archive: lists it, reads its pins ({@link #pin}) and its history files
+   * tolerantly ({@link #histories}), and plans with {@link RetentionPlanner} for {@code policy}
+   * with every pinned backup added. Deletes nothing: the plan is a dry run until {@link
+   * #applyRetention(RetentionPlan, RetentionListener)}. What was skipped is in {@link
+   * RetentionPlan#skipped()} and {@link RetentionPlan#warnings()}.
+   *
+   * @param now the end of the recovery window
+   * @throws UnknownKeyException if a history file needs a key the keyring lacks
+   * @throws WrongKeyException if a history file does not decrypt with the keyring's key
+   */
+  public RetentionPlan planRetention(RetentionPolicy policy, Instant now) throws IOException {
+    requireNonNull(policy, "policy is null");
+    requireNonNull(now, "now is null");
+    SortedSet<WalFileName> pins = pinnedBackups();
+    ArchiveInventory inventory = inventory();
+    ArchiveHistories histories = histories(inventory);
+    return RetentionPlanner.plan(inventory, histories, pins, policy, now);
+  }
+
+  /**
+   * Applies a plan with batches of {@value #MAX_DELETE_BATCH}: {@link
+   * #applyRetention(RetentionPlan, int, RetentionListener)}.
+   */
+  public long applyRetention(RetentionPlan plan, RetentionListener listener) throws IOException {
+    return applyRetention(plan, MAX_DELETE_BATCH, listener);
+  }
+
+  /**
+   * Deletes a plan's {@link RetentionPlan#deletions()} in its order, in batches, and returns how
+   * many files were deleted (those already gone count).
+   *
+   * <p>Before deleting anything it refuses, with {@link IllegalStateException}, a plan that would
+   * delete a timeline history file, or that expires a backup pinned in the archive now (pinned
+   * after the plan was made, or a plan made without the archive's pins): plan again. Then it
+   * deletes batch by batch, telling {@code listener} after each. A failed batch stops the run:
+   * {@link RetentionApplyException} says how far it got, and {@code listener} hears of each file
+   * that was not deleted. Since deletions run in the plan's safe order (expired backups' history
+   * files first, then WAL by name), stopping anywhere, by failure, interruption of the thread
+   * ({@link InterruptedIOException} between batches) or a crash, leaves an archive whose retained
+   * backups have all they need; applying the same plan again, or a new plan, finishes the job, and
+   * applying a completed plan again deletes nothing that is still needed.
+   *
+   * @param batchSize files per delete call, 1 to {@value #MAX_DELETE_BATCH}
+   * @throws IllegalArgumentException if {@code batchSize} is out of range
+   * @throws IllegalStateException if the plan deletes a timeline history file or a pinned backup
+   * @throws RetentionApplyException if a batch failed
+   * @throws InterruptedIOException if the thread was interrupted (the flag stays set)
+   */
+  public long applyRetention(RetentionPlan plan, int batchSize, RetentionListener listener)
+      throws IOException {
+    requireNonNull(plan, "plan is null");
+    requireNonNull(listener, "listener is null");
+    if (batchSize < 1 || batchSize > MAX_DELETE_BATCH) {
+      throw new IllegalArgumentException(
+          "batch size must be from 1 to " + MAX_DELETE_BATCH + ", not " + batchSize);
+    }
+    List<RetentionPlan.Deletion> deletions = plan.deletions();
+    for (RetentionPlan.Deletion d : deletions) {
+      if (d.name().kind() == WalFileName.Kind.TIMELINE_HISTORY) {
+        throw new IllegalStateException("refusing to delete timeline history file " + d.name());
+      }
+    }
+    if (deletions.isEmpty()) {
+      return 0;
+    }
+    checkNoPinnedExpires(plan);
+    long files = 0;
+    long bytes = 0;
+    for (int from = 0; from < deletions.size(); from += batchSize) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedIOException(
+            "interrupted after deleting "
+                + files
+                + " of "
+                + deletions.size()
+                + " files; plan and apply again to finish");
+      }
+      List<RetentionPlan.Deletion> batch =
+          deletions.subList(from, Math.min(from + batchSize, deletions.size()));
+      Map<String, RetentionPlan.Deletion> byKey = new java.util.LinkedHashMap<>();
+      long batchBytes = 0;
+      for (RetentionPlan.Deletion d : batch) {
+        byKey.put(keyOf(d.name()), d);
+        batchBytes += d.storedSize();
+      }
+      try {
+        storage.delete(List.copyOf(byKey.keySet()));
+      } catch (BatchDeleteException e) {
+        List<RetentionPlan.Deletion> failed = new ArrayList<>();
+        for (Map.Entry<String, String> f : new java.util.TreeMap<>(e.failures()).entrySet()) {
+          RetentionPlan.Deletion d = byKey.get(f.getKey());
+          if (d != null) {
+            failed.add(d);
+            listener.failed(d, f.getValue());
+          }
+        }
+        throw new RetentionApplyException(
+            e, files + batch.size() - failed.size(), deletions.size(), failed);
+      } catch (IOException e) {
+        throw new RetentionApplyException(e, files, deletions.size(), List.of());
+      }
+      files += batch.size();
+      bytes += batchBytes;
+      log.debug("deleted {} of {} files", files, deletions.size());
+      listener.deleted(batch, files, bytes);
+    }
+    log.info("retention deleted {} files ({} bytes)", files, bytes);
+    return files;
+  }
+
+  private void checkNoPinnedExpires(RetentionPlan plan) throws IOException {
+    Set<WalFileName> pins = pinnedBackups();
+    for (RetentionPlan.Backup b : plan.expiredBackups()) {
+      if (pins.contains(b.name())) {
+        throw new IllegalStateException(
+            "the plan expires "
+                + b.name()
+                + ", which is pinned in the archive (pinned after the plan was made, or the plan"
+                + " was made without the archive's pins); nothing was deleted: plan again with"
+                + " planRetention");
+      }
+    }
+    for (RetentionPlan.Deletion d : plan.deletions()) {
+      if (pins.contains(d.name())) {
+        throw new IllegalStateException(
+            "the plan deletes " + d.name() + ", which is pinned in the archive; plan again");
+      }
+    }
   }
 
   /** Storage key prefix of backup pins. */
@@ -1316,7 +1568,10 @@ public final class WalArchive implements AutoCloseable {
       return this;
     }
 
-    /** Clock for the manifest's creation time; default UTC system clock. */
+    /**
+     * Clock for the manifest's creation time, pin times and the "now" of {@link
+     * WalArchive#planRetention(RetentionPolicy)}; default UTC system clock.
+     */
     public Builder clock(Clock clock) {
       this.clock = requireNonNull(clock, "clock is null");
       return this;

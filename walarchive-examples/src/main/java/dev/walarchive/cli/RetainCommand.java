@@ -1,20 +1,14 @@
 package dev.walarchive.cli;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import dev.walarchive.core.WalArchive;
-import dev.walarchive.core.archive.ArchiveInventory;
-import dev.walarchive.core.archive.WalFileNotFoundException;
 import dev.walarchive.core.format.ObjectFormatException;
 import dev.walarchive.core.format.UnknownKeyException;
 import dev.walarchive.core.format.WrongKeyException;
+import dev.walarchive.core.retention.RetentionApplyException;
+import dev.walarchive.core.retention.RetentionListener;
 import dev.walarchive.core.retention.RetentionPlan;
-import dev.walarchive.core.retention.RetentionPlanner;
 import dev.walarchive.core.retention.RetentionPolicy;
-import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.BatchDeleteException;
-import dev.walarchive.core.wal.BackupHistory;
-import dev.walarchive.core.wal.TimelineHistory;
 import dev.walarchive.core.wal.WalFileName;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,7 +59,7 @@ import picocli.CommandLine.Spec;
       "  WALARCHIVE_RETENTION=keep=7 walarchive retain --apply"
     })
 final class RetainCommand implements Callable<Integer>, ExitCodes {
-  static final int MAX_BATCH = 1000;
+  static final int MAX_BATCH = WalArchive.MAX_DELETE_BATCH;
 
   @Mixin CliConfig config;
 
@@ -103,24 +96,21 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
     RetentionPolicy configured = policy();
     PrintWriter out = spec.commandLine().getOut();
     try (WalArchive archive = config.openArchive()) {
-      SortedSet<WalFileName> archivePins = archive.pinnedBackups();
-      RetentionPolicy.Builder merged = configured.toBuilder();
-      archivePins.forEach(merged::pin);
-      ArchiveInventory inventory = archive.inventory();
-      List<String> readWarnings = new ArrayList<>();
-      List<BackupHistory> backups = backups(archive, inventory, readWarnings);
-      Map<Long, TimelineHistory> histories = histories(archive, inventory, readWarnings);
-      RetentionPlan plan =
-          RetentionPlanner.plan(inventory, backups, histories, merged.build(), Instant.now());
-      List<String> warnings = new ArrayList<>(readWarnings);
-      warnings.addAll(plan.warnings());
+      RetentionPlan plan;
+      try {
+        plan = archive.planRetention(configured, Instant.now());
+      } catch (UnknownKeyException | WrongKeyException e) {
+        throw keyProblem(e);
+      }
+      SortedSet<WalFileName> archivePins = plan.archivePins();
+      List<String> warnings = plan.warnings();
       if (!json) {
         printPlan(out, configured, archivePins, plan, warnings);
         out.flush();
       }
       long deleted = 0;
       if (apply) {
-        deleted = applyPlan(archive.storage(), plan);
+        deleted = applyPlan(archive, plan);
       }
       if (json) {
         out.println(toJson(configured, archivePins, plan, warnings, apply, deleted));
@@ -153,50 +143,6 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
   }
 
   /**
-   * Reads every backup history file; one that cannot be read or parsed is left out (the planner
-   * still counts it as a backup, from its name), with a warning.
-   */
-  private static List<BackupHistory> backups(
-      WalArchive archive, ArchiveInventory inventory, List<String> warnings) throws IOException {
-    List<BackupHistory> result = new ArrayList<>();
-    for (WalFileName name : inventory.backupHistoryFiles()) {
-      try {
-        result.add(BackupHistory.parse(name, new String(archive.read(name), UTF_8)));
-      } catch (WalFileNotFoundException e) {
-        warnings.add("backup history file " + name + " vanished after the listing");
-      } catch (UnknownKeyException | WrongKeyException e) {
-        throw keyProblem(e);
-      } catch (ObjectFormatException | IllegalArgumentException e) {
-        warnings.add("cannot read backup history file " + name + ": " + Errors.oneLine(e));
-      }
-    }
-    return result;
-  }
-
-  /**
-   * Reads every timeline history file; one that cannot be read or parsed is left out (the planner
-   * then keeps that timeline whole), with a warning.
-   */
-  private static Map<Long, TimelineHistory> histories(
-      WalArchive archive, ArchiveInventory inventory, List<String> warnings) throws IOException {
-    Map<Long, TimelineHistory> result = new TreeMap<>();
-    for (WalFileName name : inventory.timelineHistoryFiles()) {
-      try {
-        result.put(
-            name.timeline(),
-            TimelineHistory.parse(name.timeline(), new String(archive.read(name), UTF_8)));
-      } catch (WalFileNotFoundException e) {
-        warnings.add("timeline history file " + name + " vanished after the listing");
-      } catch (UnknownKeyException | WrongKeyException e) {
-        throw keyProblem(e);
-      } catch (ObjectFormatException | IllegalArgumentException e) {
-        warnings.add("cannot read timeline history file " + name + ": " + Errors.oneLine(e));
-      }
-    }
-    return result;
-  }
-
-  /**
    * A key that is missing or wrong is a configuration error, not a damaged file: planning without
    * the history files would rest on guesses, so nothing is planned.
    */
@@ -207,8 +153,11 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
             + " keys (--key-file, --keyring-file or WALARCHIVE_KEY)");
   }
 
-  /** Deletes the plan's files in its order, in batches; returns how many were deleted. */
-  private long applyPlan(ArchiveStorage storage, RetentionPlan plan) throws IOException {
+  /**
+   * Deletes the plan's files with {@link WalArchive#applyRetention}, showing progress on a
+   * terminal; returns how many were deleted.
+   */
+  private long applyPlan(WalArchive archive, RetentionPlan plan) throws IOException {
     List<RetentionPlan.Deletion> deletions = plan.deletions();
     Progress progress =
         new Progress(
@@ -226,39 +175,18 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
             });
     Runtime.getRuntime().addShutdownHook(interrupted);
     try {
-      for (int from = 0; from < deletions.size(); from += batchSize) {
-        List<RetentionPlan.Deletion> batch =
-            deletions.subList(from, Math.min(from + batchSize, deletions.size()));
-        List<String> keys = new ArrayList<>(batch.size());
-        long batchBytes = 0;
-        for (RetentionPlan.Deletion d : batch) {
-          keys.add(keyOf(d.name()));
-          batchBytes += d.storedSize();
-        }
-        try {
-          storage.delete(keys);
-        } catch (BatchDeleteException e) {
-          throw new IOException(
-              e.getMessage()
-                  + "; "
-                  + (progress.files + batch.size() - e.failures().size())
-                  + " of "
-                  + deletions.size()
-                  + " files were deleted; run 'walarchive retain --apply' again to finish",
-              e);
-        } catch (IOException e) {
-          throw new IOException(
-              Errors.oneLine(e)
-                  + "; "
-                  + progress.files
-                  + " of "
-                  + deletions.size()
-                  + " files were deleted; run 'walarchive retain --apply' again to finish",
-              e);
-        }
-        progress.advance(batch.size(), batchBytes);
-      }
+      archive.applyRetention(plan, batchSize, progress);
       progress.finish();
+    } catch (RetentionApplyException e) {
+      IOException cause = (IOException) e.getCause();
+      throw new IOException(
+          (cause instanceof BatchDeleteException ? cause.getMessage() : Errors.oneLine(cause))
+              + "; "
+              + e.deletedFiles()
+              + " of "
+              + e.plannedFiles()
+              + " files were deleted; run 'walarchive retain --apply' again to finish",
+          e);
     } finally {
       progress.finished = true;
       try {
@@ -270,19 +198,8 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
     return progress.files;
   }
 
-  /**
-   * The storage key of a file the plan deletes. The planner never deletes timeline history files;
-   * refusing them here too keeps a planner bug from costing the archive its history.
-   */
-  private static String keyOf(WalFileName name) {
-    if (name.kind() == WalFileName.Kind.TIMELINE_HISTORY) {
-      throw new IllegalStateException("refusing to delete timeline history file " + name);
-    }
-    return WalArchive.keyOf(name);
-  }
-
   /** Progress of an apply on a terminal: one line on stderr, rewritten in place. */
-  private static final class Progress {
+  private static final class Progress implements RetentionListener {
     private final PrintStream terminal;
     final long totalFiles;
     private final long totalBytes;
@@ -296,9 +213,10 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
       this.totalBytes = totalBytes;
     }
 
-    void advance(long n, long bytes) {
-      files += n;
-      bytesDone += bytes;
+    @Override
+    public void deleted(List<RetentionPlan.Deletion> batch, long filesDone, long bytes) {
+      files = filesDone;
+      bytesDone = bytes;
       if (terminal != null) {
         terminal.printf(
             "\rdeleting: %d of %d files, %s of %s",

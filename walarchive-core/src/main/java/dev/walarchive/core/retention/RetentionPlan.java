@@ -2,15 +2,20 @@ package dev.walarchive.core.retention;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.archive.ArchiveHistories;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalFileName;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * What a retention run would do, made by {@link RetentionPlanner}: which backups are retained and
  * which expire, which archived files are deleted and why, which are kept and why. A plan is only
- * data; applying it (deleting {@link #deletions()} from storage) is up to the caller.
+ * data; {@code WalArchive.applyRetention} applies it (deletes {@link #deletions()} from storage).
  *
  * <p>Deletions are ordered so that applying them in order is safe to interrupt: the backup history
  * files of expired backups come first, so an interrupted run never leaves a listed backup whose WAL
@@ -82,6 +87,8 @@ public final class RetentionPlan {
   private final List<KeptRange> kept;
   private final List<Deletion> deletions;
   private final List<String> warnings;
+  private final SortedSet<WalFileName> archivePins;
+  private final List<ArchiveHistories.Skipped> skipped;
 
   RetentionPlan(
       RetentionPolicy policy,
@@ -91,6 +98,21 @@ public final class RetentionPlan {
       List<KeptRange> kept,
       List<Deletion> deletions,
       List<String> warnings) {
+    this(policy, now, retained, expired, kept, deletions, warnings, Set.of(), List.of());
+  }
+
+  RetentionPlan(
+      RetentionPolicy policy,
+      Instant now,
+      List<Backup> retained,
+      List<Backup> expired,
+      List<KeptRange> kept,
+      List<Deletion> deletions,
+      List<String> warnings,
+      Set<WalFileName> archivePins,
+      List<ArchiveHistories.Skipped> skipped) {
+    this.archivePins = Collections.unmodifiableSortedSet(new TreeSet<>(archivePins));
+    this.skipped = List.copyOf(skipped);
     this.policy = policy;
     this.now = now;
     this.retained = List.copyOf(retained);
@@ -100,9 +122,30 @@ public final class RetentionPlan {
     this.warnings = List.copyOf(warnings);
   }
 
-  /** Returns the policy the plan was made for. */
+  /**
+   * Returns the policy the plan was made for; for a plan of {@code WalArchive.planRetention}, the
+   * given policy with the archive's pins added.
+   */
   public RetentionPolicy policy() {
     return policy;
+  }
+
+  /**
+   * Returns the backups pinned in the archive ({@code WalArchive.pin}) when the plan was made, all
+   * of them retained; empty for a plan made without reading the archive's pins.
+   */
+  public SortedSet<WalFileName> archivePins() {
+    return archivePins;
+  }
+
+  /**
+   * Returns the history files the plan was made without (unreadable, unparsable or vanished), each
+   * also in {@link #warnings()}. The planner stays on the safe side for them: a backup whose
+   * history file could not be read still counts, from its name; a timeline without a readable
+   * history is kept whole.
+   */
+  public List<ArchiveHistories.Skipped> skipped() {
+    return skipped;
   }
 
   /** Returns the time the plan was made for (the recovery window ends here). */

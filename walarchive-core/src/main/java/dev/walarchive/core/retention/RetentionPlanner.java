@@ -2,6 +2,7 @@ package dev.walarchive.core.retention;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.archive.ArchiveHistories;
 import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.core.retention.RetentionPlan.Backup;
 import dev.walarchive.core.retention.RetentionPlan.Deletion;
@@ -104,6 +105,48 @@ public final class RetentionPlanner {
     requireNonNull(policy, "policy is null");
     requireNonNull(now, "now is null");
     return new Planning(inventory, backups, new TimelineGraph(histories), policy, now).run();
+  }
+
+  /**
+   * Plans retention for an archive from what {@code WalArchive} read of it: as {@link #plan(
+   * ArchiveInventory, List, Map, RetentionPolicy, Instant)}, with every backup pinned in the
+   * archive added to the policy's pins, and the skipped history files reported first among the
+   * warnings. {@code WalArchive.planRetention} reads the archive and calls this.
+   *
+   * @param inventory the archive listing
+   * @param histories the history files read from the archive, with those that were skipped
+   * @param archivePins the backups pinned in the archive
+   * @param policy which backups to retain besides the pinned ones
+   * @param now the end of the recovery window
+   */
+  public static RetentionPlan plan(
+      ArchiveInventory inventory,
+      ArchiveHistories histories,
+      Set<WalFileName> archivePins,
+      RetentionPolicy policy,
+      Instant now) {
+    requireNonNull(histories, "histories is null");
+    requireNonNull(archivePins, "archivePins is null");
+    requireNonNull(policy, "policy is null");
+    RetentionPolicy.Builder merged = policy.toBuilder();
+    archivePins.forEach(merged::pin);
+    RetentionPlan plan =
+        plan(inventory, histories.backups(), histories.timelines(), merged.build(), now);
+    List<String> warnings = new ArrayList<>();
+    for (ArchiveHistories.Skipped s : histories.skipped()) {
+      warnings.add(s.toString());
+    }
+    warnings.addAll(plan.warnings());
+    return new RetentionPlan(
+        plan.policy(),
+        plan.now(),
+        plan.retainedBackups(),
+        plan.expiredBackups(),
+        plan.kept(),
+        plan.deletions(),
+        warnings,
+        archivePins,
+        histories.skipped());
   }
 
   /** A backup found in the listing, with what the planner needs to know about it. */

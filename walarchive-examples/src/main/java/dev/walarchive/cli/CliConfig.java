@@ -92,6 +92,15 @@ final class CliConfig {
       description = "Where large encoded objects are staged (env WALARCHIVE_TMPDIR).")
   Path tmpdir;
 
+  @Option(
+      names = "--spool-dir",
+      paramLabel = "DIR",
+      description =
+          "Spool directory for async mode: the launcher answers wal-push and wal-fetch from it and"
+              + " a long-lived worker pushes ahead and prefetches (env WALARCHIVE_SPOOL_DIR,"
+              + " property spool-dir; default none: every call works synchronously).")
+  Path spoolDir;
+
   private final Map<String, String> env;
   private Properties fileProperties;
 
@@ -227,6 +236,33 @@ final class CliConfig {
   Path tempDirectory() throws IOException {
     String dir = setting(tmpdir == null ? null : tmpdir.toString(), "tmpdir");
     return Path.of(dir == null ? System.getProperty("java.io.tmpdir") : dir);
+  }
+
+  /** The spool directory of async mode, or null if none is configured. */
+  Path spoolDir() throws IOException {
+    String dir = setting(spoolDir == null ? null : spoolDir.toString(), "spool-dir");
+    return dir == null || dir.isBlank() ? null : Path.of(dir);
+  }
+
+  /**
+   * A positive whole-number setting of async mode ({@code WALARCHIVE_<NAME>}, property {@code
+   * name}), or {@code defaultValue} if unset.
+   */
+  int positiveSetting(String name, int defaultValue, int max) throws IOException {
+    String value = setting(null, name);
+    if (value == null || value.isBlank()) {
+      return defaultValue;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 1 && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new CliException(
+        name + " must be a whole number from 1 to " + max + ", not '" + value + "'");
   }
 
   ArchiveStorage openStorage() throws IOException {

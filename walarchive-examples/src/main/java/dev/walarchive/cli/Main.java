@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       RetainCommand.class,
       PinCommand.class,
       DemoCommand.class,
+      AgentCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

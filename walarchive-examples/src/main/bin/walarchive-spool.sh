@@ -221,9 +221,10 @@ async_front_end() {
     name=${p1##*/}
     case $name in '' | *[!0-9A-Za-z.]*) return 0 ;; esac
     if [ -f "$K/ack/$name" ]; then
-      # durable in the archive, as long as the file is still the one the worker pushed
+      # durable in the archive, as long as the file is still the one the worker pushed and the
+      # worker that checks the archive's identity runs
       id=$(stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p1" 2>/dev/null) &&
-        IFS=' ' read -r rec _ <"$K/ack/$name" && [ "$rec" = "$id" ] && exit 0
+        IFS=' ' read -r rec _ <"$K/ack/$name" && [ "$rec" = "$id" ] && spool__worker_alive && exit 0
     fi
     spool__ask push "$name" "$@"
     [ "$reply_code" = 0 ] && exit 0

@@ -48,8 +48,9 @@ final class SpoolWorker {
   private final Map<String, Instant> pushFailedAt = new HashMap<>();
   private final Map<String, Waiter> waiters = new HashMap<>();
   private boolean pushAhead;
+  private volatile String archiveId = "none";
   private Prefetcher prefetcher;
-  private WalSegmentSize segmentSize;
+  private volatile WalSegmentSize segmentSize;
   private long lastFetchedSegment = -1;
 
   private record Push(CompletableFuture<PushOutcome> future, long startedNanos) {}
@@ -123,6 +124,7 @@ final class SpoolWorker {
       long lastActivity = System.nanoTime();
       long lastScan = 0;
       long lastCleanup = 0;
+      long lastIdentityCheck = System.nanoTime();
       log("worker started for " + dataDir + " (parallelism " + parallelism + ")");
       while (true) {
         boolean newRequests = readRequests();
@@ -138,7 +140,19 @@ final class SpoolWorker {
         answerWaiters(pusher, prefetcher);
         if (now - lastCleanup > 2_000_000_000L) {
           lastCleanup = now;
+          if (!Files.isDirectory(state.dir) || !Files.isDirectory(dataDir.resolve("pg_wal"))) {
+            log("the spool or the data directory is gone, exiting");
+            return;
+          }
           cleanUp();
+        }
+        if (now - lastIdentityCheck > 30_000_000_000L) {
+          lastIdentityCheck = now;
+          try {
+            checkArchiveIdentity();
+          } catch (IOException e) {
+            log("cannot read the archive manifest: " + Errors.oneLine(e));
+          }
         }
         boolean busy = !waiters.isEmpty() || anyRunning();
         if (busy) {
@@ -163,16 +177,43 @@ final class SpoolWorker {
   private void startNewLife() throws IOException {
     deleteAll(state.prefetch);
     deleteAll(state.tmp);
-    Optional<ArchiveManifest> m = archive.manifest();
-    String id =
-        m.map(x -> Long.toUnsignedString(x.systemIdentifier()) + " " + x.created()).orElse("none");
+    checkArchiveIdentity();
+  }
+
+  /**
+   * Drops acks and prefetched files when the archive at the URL is not the one they came from (or
+   * has no manifest, so nothing can be vouched for).
+   */
+  private synchronized void checkArchiveIdentity() throws IOException {
+    String id = currentArchiveId();
     Path idFile = state.dir.resolve("archive-id");
     String before = Files.exists(idFile) ? Files.readString(idFile).trim() : null;
-    if (!id.equals(before)) {
+    if (!id.equals(before) || id.equals("none")) {
+      if (before != null && !before.equals(id)) {
+        log("the archive changed (" + before + " -> " + id + "): spool state dropped");
+      }
       deleteAll(state.ack);
+      deleteAll(state.prefetch);
       state.writeAtomically(idFile, id);
     }
-    segmentSize = m.map(ArchiveManifest::segmentSize).orElse(null);
+    archiveId = id;
+  }
+
+  private String currentArchiveId() throws IOException {
+    Optional<ArchiveManifest> m = archive.manifest();
+    if (m.isPresent() && segmentSize == null) {
+      segmentSize = m.get().segmentSize();
+    }
+    return m.map(x -> Long.toUnsignedString(x.systemIdentifier()) + " " + x.created())
+        .orElse("none");
+  }
+
+  /** After the first push created the manifest, the spool records whose acks it now holds. */
+  private synchronized void learnArchiveId() throws IOException {
+    if (archiveId.equals("none")) {
+      archiveId = currentArchiveId();
+      state.writeAtomically(state.dir.resolve("archive-id"), archiveId);
+    }
   }
 
   private static void deleteAll(Path dir) throws IOException {
@@ -308,6 +349,7 @@ final class SpoolWorker {
   private void recordAck(String name, Path file, String before, PushOutcome o) {
     try {
       if (before != null && before.equals(SpoolState.identity(file))) {
+        learnArchiveId();
         state.writeAtomically(state.ack.resolve(name), before + " " + o.result().digest());
       }
     } catch (IOException e) {

@@ -21,6 +21,28 @@ final class Spools {
         .toList();
   }
 
+  /**
+   * Asserts that workers of {@code spool} served the drill: several data directories, pushes and
+   * fetches in their logs.
+   */
+  static void assertServedPushesAndFetches(Path spool) throws java.io.IOException {
+    StringBuilder logs = new StringBuilder();
+    int dirs = 0;
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(spool)) {
+      for (Path d : s.toList()) {
+        Path log = d.resolve("worker.log");
+        if (java.nio.file.Files.exists(log)) {
+          dirs++;
+          logs.append(java.nio.file.Files.readString(log));
+        }
+      }
+    }
+    org.assertj.core.api.Assertions.assertThat(dirs).as("data directories served").isGreaterThan(1);
+    org.assertj.core.api.Assertions.assertThat(logs.toString())
+        .contains("pushed 0000000")
+        .contains(" fetched in ");
+  }
+
   /** SIGKILLs every worker of {@code spool} (by process id) and waits until they are gone. */
   static int killWorkers(Path spool) throws InterruptedException {
     List<ProcessHandle> found = workers(spool);

@@ -232,5 +232,5 @@ if command -v farm-bench >/dev/null; then
   (cd "$data" && as_pg "$launcher" wal-push --config "$work/async.properties" "pg_wal/$n")
   echo
   echo "front-end: one wal-push answered from the spool (cd \$PGDATA && walarchive wal-push pg_wal/$n):"
-  (cd "$data" && farm-bench -n 30 -- runuser -u postgres -- "$launcher" wal-push --config "$work/async.properties" "pg_wal/$n" --vs "runuser -u postgres -- true")
+  (cd "$data" && farm-bench -n 30 --vs "runuser -u postgres -- true" -- runuser -u postgres -- "$launcher" wal-push --config "$work/async.properties" "pg_wal/$n")
 fi

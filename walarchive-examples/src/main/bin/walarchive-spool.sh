@@ -203,10 +203,10 @@ async_front_end() {
   fi
   key=$(printf 'v1\n%s\n%s' "$datadir" "$url" | sha256sum)
   key=${key%% *}
-  K=$(cd "$spool" 2>/dev/null && pwd -P) || {
-    mkdir -p "$spool" 2>/dev/null && K=$(cd "$spool" && pwd -P)
-  } || spool__fail "${fail_code:-2}" "cannot create the spool directory $spool; create it, writable by this user"
-  K=$K/${key%"${key#????????????????}"}
+  if [ ! -d "$spool" ] && ! mkdir -p "$spool" 2>/dev/null; then
+    spool__fail "${fail_code:-2}" "cannot create the spool directory $spool; create it, writable by this user"
+  fi
+  K=$spool/${key%"${key#????????????????}"}
 
   if [ "$spool_cmd" = agent ]; then
     mkdir -p "$K" || spool__fail 2 "cannot create $K; make the spool directory writable by this user"
@@ -241,15 +241,22 @@ async_front_end() {
     printf 'seen %s\n' "$name" 2>/dev/null >"$K/req/.seen.$$" && mv -f "$K/req/.seen.$$" "$K/req/seen.$name.$$"
     exit 0
   fi
-  spool__ask fetch "$name" "$@"
-  case $reply_code in
-    0)
-      spool__deliver "$K/prefetch/$name" "$p2" ||
-        spool__fail 129 "cannot move $name from the spool $K to $p2; check space and permissions"
-      exit 0
-      ;;
-    1) exit 1 ;;
-  esac
+  tries=0
+  while :; do
+    spool__ask fetch "$name" "$@"
+    case $reply_code in
+      0)
+        spool__deliver "$K/prefetch/$name" "$p2" && exit 0
+        # cleaned up between the answer and the move (or no room at %p): ask again, then give up
+        tries=$((tries + 1))
+        [ "$tries" -lt 3 ] ||
+          spool__fail 129 "cannot move $name from the spool $K to $p2; check space and permissions"
+        continue
+        ;;
+      1) exit 1 ;;
+    esac
+    break
+  done
   [ -n "$reply_msg" ] && printf 'walarchive wal-fetch: %s\n' "$reply_msg" >&2
   exit "$reply_code"
 }

@@ -410,7 +410,14 @@ final class SpoolWorker {
           }
         }
       } else {
-        if (Files.exists(state.prefetch.resolve(w.name()))) {
+        Path ready = state.prefetch.resolve(w.name());
+        if (Files.exists(ready)) {
+          try {
+            // the launcher moves it next: keep the clean-up of old files away from it
+            Files.setLastModifiedTime(ready, java.nio.file.attribute.FileTime.from(Instant.now()));
+          } catch (NoSuchFileException e) {
+            continue;
+          }
           reply(w.token(), w.arrivedNanos(), 0, "");
           it.remove();
           fetchedSegments.add(w.name());

@@ -175,7 +175,7 @@ restore_cmd() {
 for run in $(seq 1 "$runs"); do
   for tool in sync async cp; do
     for pid in $(pgrep -f -- "--state-dir $work/" || true); do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work/restore" "$work/spool"
+    rm -rf "$work/restore" "$work/spool" "$work/restore.log"
     as_pg cp -a "$work/backup" "$work/restore"
     cat >>"$work/restore/postgresql.conf" <<P
 port=$port
@@ -212,7 +212,9 @@ for phase in ("archive", "recover"):
     print(f"{phase}:")
     for tool, xs in med.items():
         m = statistics.median(xs)
-        extra = f"  restored {rows[[i for i, r in enumerate(rows) if r[0]==phase and r[1]==tool][0]][4]}" if phase == "recover" else ""
+        extra = ""
+        if phase == "recover":
+            extra = "  restored " + next(r[4] for r in rows if r[0] == phase and r[1] == tool)
         print(f"  {tool:11s} {m:7.2f} s  {count / m:7.1f} segments/s  vs cp {statistics.median(med[base]) / m:5.2f}x{extra}")
     if "pgbackrest" in med and "async" in med:
         print(f"  walarchive async / pgBackRest async: {statistics.median(med['pgbackrest']) / statistics.median(med['async']):.2f}x")

@@ -45,7 +45,7 @@ final class SpoolWorker {
 
   private final Map<String, Push> pushes = new HashMap<>();
   private final Map<String, Fetch> fetches = new HashMap<>();
-  private final Map<String, Instant> pushFailedAt = new HashMap<>();
+  private final Map<String, Instant> pushFailedAt = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Waiter> waiters = new HashMap<>();
   private boolean pushAhead;
   private volatile String archiveId = "none";
@@ -53,7 +53,8 @@ final class SpoolWorker {
   private volatile WalSegmentSize segmentSize;
   private long lastFetchedSegment = -1;
 
-  private record Push(CompletableFuture<PushOutcome> future, long startedNanos) {}
+  private record Push(
+      CompletableFuture<PushOutcome> future, long startedNanos, String identityBefore) {}
 
   private record Fetch(CompletableFuture<FetchOutcome> future, long startedNanos) {}
 
@@ -335,13 +336,11 @@ final class SpoolWorker {
                   if (o.succeeded()) {
                     recordAck(name, file, identityBefore, o);
                   } else {
-                    synchronized (pushFailedAt) {
-                      pushFailedAt.put(name, Instant.now());
-                    }
+                    pushFailedAt.put(name, Instant.now());
                   }
                   return o;
                 });
-    pushes.put(name, new Push(f, started));
+    pushes.put(name, new Push(f, started, identityBefore));
     return true;
   }
 
@@ -377,6 +376,14 @@ final class SpoolWorker {
     }
   }
 
+  private static String identityOrNull(Path file) {
+    try {
+      return SpoolState.identity(file);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   private void startFetch(Prefetcher prefetcher, String name) {
     long started = System.nanoTime();
     Path dest = state.prefetch.resolve(name);
@@ -404,9 +411,23 @@ final class SpoolWorker {
                 w.token(), w.arrivedNanos(), new WalPushCommand().forFailure(e), Errors.oneLine(e));
             it.remove();
           } else if (!state.acked(w.name(), file)) {
-            // pushed, but the file changed meanwhile (or the ack could not be written): push again
-            pushes.remove(w.name());
-            startPush(pusher, w.name());
+            if (p.identityBefore() != null && p.identityBefore().equals(identityOrNull(file))) {
+              // durable in the archive, but the spool could not record it: not a success here
+              reply(
+                  w.token(),
+                  w.arrivedNanos(),
+                  1,
+                  "cannot record "
+                      + w.name()
+                      + " in the spool "
+                      + state.dir
+                      + " (full or not writable?); see its worker.log");
+              it.remove();
+            } else {
+              // pushed, but the file changed meanwhile: push it again
+              pushes.remove(w.name());
+              startPush(pusher, w.name());
+            }
           }
         }
       } else {
@@ -535,9 +556,7 @@ final class SpoolWorker {
       pushes.values().removeIf(p -> p.future().isDone() && !waitedFor(p));
       // a push-ahead result nobody asked for is dropped; its ack (if any) stays
       fetches.values().removeIf(f -> f.future().isDone());
-      synchronized (pushFailedAt) {
-        pushFailedAt.values().removeIf(t -> t.isBefore(Instant.now().minus(PUSH_AHEAD_BACKOFF)));
-      }
+      pushFailedAt.values().removeIf(t -> t.isBefore(Instant.now().minus(PUSH_AHEAD_BACKOFF)));
     } catch (IOException | IllegalArgumentException e) {
       log("clean-up failed: " + Errors.oneLine(e));
     }

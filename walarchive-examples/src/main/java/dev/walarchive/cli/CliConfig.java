@@ -51,7 +51,12 @@ final class CliConfig {
           "WALARCHIVE_TMPDIR",
           "WALARCHIVE_RETENTION",
           "WALARCHIVE_LOG_LEVEL",
-          "WALARCHIVE_JAVA_OPTS");
+          "WALARCHIVE_JAVA_OPTS",
+          "WALARCHIVE_SPOOL_DIR",
+          "WALARCHIVE_ASYNC_PARALLELISM",
+          "WALARCHIVE_PREFETCH_COUNT",
+          "WALARCHIVE_SPOOL_IDLE",
+          "WALARCHIVE_SPOOL_TIMEOUT");
 
   /** The settings a properties file may hold besides storage options, in documentation order. */
   static final List<String> SETTINGS =
@@ -65,7 +70,10 @@ final class CliConfig {
           "keyring-file",
           "allow-unencrypted",
           "tmpdir",
-          "retention");
+          "retention",
+          "spool-dir",
+          "async-parallelism",
+          "prefetch-count");
 
   @Option(
       names = "--url",
@@ -133,6 +141,15 @@ final class CliConfig {
       paramLabel = "DIR",
       description = "Where large encoded objects are staged (env WALARCHIVE_TMPDIR).")
   Path tmpdir;
+
+  @Option(
+      names = "--spool-dir",
+      paramLabel = "DIR",
+      description =
+          "Spool directory for async mode: the launcher answers wal-push and wal-fetch from it and"
+              + " a long-lived worker pushes ahead and prefetches (env WALARCHIVE_SPOOL_DIR,"
+              + " property spool-dir; default none: every call works synchronously).")
+  Path spoolDir;
 
   @Option(
       names = {"-v", "--verbose"},
@@ -400,6 +417,33 @@ final class CliConfig {
   Path tempDirectory() throws IOException {
     String dir = setting(tmpdir == null ? null : tmpdir.toString(), "tmpdir");
     return dir == null ? Path.of(System.getProperty("java.io.tmpdir")) : path(dir, "tmpdir");
+  }
+
+  /** The spool directory of async mode, or null if none is configured. */
+  Path spoolDir() throws IOException {
+    String dir = setting(spoolDir == null ? null : spoolDir.toString(), "spool-dir");
+    return dir == null || dir.isBlank() ? null : Path.of(dir);
+  }
+
+  /**
+   * A positive whole-number setting of async mode ({@code WALARCHIVE_<NAME>}, property {@code
+   * name}), or {@code defaultValue} if unset.
+   */
+  int positiveSetting(String name, int defaultValue, int max) throws IOException {
+    String value = setting(null, name);
+    if (value == null || value.isBlank()) {
+      return defaultValue;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 1 && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new CliException(
+        name + " must be a whole number from 1 to " + max + ", not '" + value + "'");
   }
 
   /**

@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
       KeysCommand.class,
       RepairManifestCommand.class,
       DemoCommand.class,
+      AgentCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

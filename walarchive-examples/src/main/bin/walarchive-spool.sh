@@ -1,0 +1,262 @@
+# shellcheck shell=sh
+# walarchive async mode, the launcher's front-end (sourced by bin/walarchive; issue 13).
+#
+# With a spool directory configured (--spool-dir, WALARCHIVE_SPOOL_DIR or property spool-dir),
+# 'walarchive wal-push %p' and 'walarchive wal-fetch %f %p' are answered here, without a JVM, when
+# the spool already holds the answer, and otherwise handed to one long-lived worker JVM per (data
+# directory, archive URL) that this script starts on demand ('walarchive agent', idle exit). The
+# spool layout is documented in dev.walarchive.cli.SpoolState; keep the two in step.
+#
+# async_front_end returns (to the normal synchronous path) when no spool is configured or the call
+# has a form it does not handle; otherwise it exits with the command's exit code.
+#
+# Expects from the launcher: app_home, java_cmd, cds.
+
+spool__fail() {
+  # $1 exit code, $2 message
+  printf 'walarchive %s: %s\n' "$spool_cmd" "$2" >&2
+  exit "$1"
+}
+
+# the worker (or its JVM) could not start: push fails with 2 (PostgreSQL retries), fetch with 126
+spool__start_failed() {
+  if [ "$spool_cmd" = wal-fetch ]; then spool__fail 126 "$1"; else spool__fail 2 "$1"; fi
+}
+
+spool__prop() {
+  # last value of property $2 in properties file $1 (plain key=value or key: value lines)
+  sed -n "s/^[[:space:]]*$2[[:space:]]*[=:][[:space:]]*//p" "$1" 2>/dev/null | sed -n '$s/[[:space:]]*$//p'
+}
+
+spool__quote() {
+  printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# the flags of the call (no positional arguments), quoted for eval
+spool__flags() {
+  flags=
+  expect=
+  for a in "$@"; do
+    if [ -n "$expect" ]; then
+      # the launcher's own worker options are dropped with their value
+      [ "$expect" = skip ] || flags="$flags $(spool__quote "$a")"
+      expect=
+      continue
+    fi
+    case $a in
+      --pgdata | --idle-exit | --state-dir) expect=skip ;;
+      --url | --config | --compression | --key-file | --key-id | --keyring-file | -o | --option | --tmpdir | --spool-dir)
+        flags="$flags $a"
+        expect=value
+        ;;
+      -*) flags="$flags $(spool__quote "$a")" ;;
+    esac
+  done
+  printf '%s' "$flags"
+}
+
+spool__worker_alive() {
+  # the worker holds $K/lock (taken by flock(1) for it) as long as it runs
+  ! flock -n "$K/lock" true 2>/dev/null
+}
+
+spool__start_worker() {
+  rm -f "$K/startup-error"
+  worker_flags=$(spool__flags "$@")
+  # full JIT in the long-lived worker (no C1-only start-up flags); a new session so that signals
+  # to PostgreSQL's archiver or startup process do not reach it
+  # shellcheck disable=SC2086
+  (
+    eval "set -- $worker_flags"
+    exec setsid flock -n "$K/lock" "$java_cmd" -XX:+UseSerialGC -Xshare:auto $cds $WALARCHIVE_JAVA_OPTS \
+      -cp "$app_home/lib/walarchive.jar" dev.walarchive.cli.Main agent --pgdata "$datadir" \
+      --state-dir "$K" --idle-exit "${WALARCHIVE_SPOOL_IDLE:-60}" "$@"
+  ) </dev/null >>"$K/worker.log" 2>&1 &
+  worker_pid=$!
+}
+
+# hands "$1 $2" (push|fetch NAME) to the worker and waits for its reply; sets reply_code, reply_msg
+spool__ask() {
+  tok="$1.$2.$$.$(date +%s%N)"
+  if ! { [ -d "$K/req" ] || mkdir -p "$K/req" "$K/reply" 2>/dev/null; }; then
+    spool__fail "$fail_code" "cannot create $K/req; make the spool directory writable by this user"
+  fi
+  if ! printf '%s %s\n' "$1" "$2" 2>/dev/null >"$K/req/.$tok" || ! mv -f "$K/req/.$tok" "$K/req/$tok" 2>/dev/null; then
+    rm -f "$K/req/.$tok"
+    spool__fail "$fail_code" "cannot write a request to the spool $K (full or not writable); free space or fix permissions"
+  fi
+  limit=$((${WALARCHIVE_SPOOL_TIMEOUT:-120} * 100))
+  i=0
+  starts=0
+  worker_pid=
+  while [ "$i" -lt "$limit" ]; do
+    if [ -f "$K/reply/$tok" ]; then
+      IFS=' ' read -r reply_code reply_msg <"$K/reply/$tok"
+      rm -f "$K/reply/$tok"
+      return 0
+    fi
+    if [ $((i % 50)) -eq 0 ] && ! spool__worker_alive; then
+      if [ -n "$worker_pid" ] && ! kill -0 "$worker_pid" 2>/dev/null && [ -f "$K/startup-error" ]; then
+        rm -f "$K/req/$tok"
+        spool__start_failed "the walarchive worker did not start: $(head -n 1 "$K/startup-error")"
+      fi
+      starts=$((starts + 1))
+      if [ "$starts" -gt 5 ]; then
+        rm -f "$K/req/$tok"
+        last=$(tail -n 1 "$K/worker.log" 2>/dev/null)
+        spool__start_failed "the walarchive worker does not stay up (${last:-no output}); see $K/worker.log"
+      fi
+      spool__start_worker "$@"
+    fi
+    sleep 0.01
+    i=$((i + 1))
+  done
+  rm -f "$K/req/$tok"
+  spool__fail "$fail_code" "the walarchive worker did not answer within ${WALARCHIVE_SPOOL_TIMEOUT:-120} s; see $K/worker.log"
+}
+
+# moves complete file $1 (in the spool) to $2: a rename on the same filesystem, else copy + fsync +
+# rename; then fsyncs the destination directory
+spool__deliver() {
+  case $2 in */*) destdir=${2%/*} ;; *) destdir=. ;; esac
+  # shellcheck disable=SC2046
+  set -- "$1" "$2" $(stat -c %d -- "$1" "$destdir" 2>/dev/null)
+  [ $# -eq 4 ] || return 1
+  if [ "$3" = "$4" ]; then
+    mv -f -- "$1" "$2" 2>/dev/null || return 1
+  else
+    tmp="$destdir/.${2##*/}.walarchive-$$"
+    if ! { cp -- "$1" "$tmp" && sync -- "$tmp" && mv -f -- "$tmp" "$2"; } 2>/dev/null; then
+      rm -f -- "$tmp"
+      return 1
+    fi
+    rm -f -- "$1"
+  fi
+  sync -- "$destdir" 2>/dev/null
+  return 0
+}
+
+async_front_end() {
+  spool_cmd=$1
+  case $spool_cmd in wal-push | wal-fetch | agent) ;; *) return 0 ;; esac
+  shift
+  spool=
+  url=
+  config=${WALARCHIVE_CONFIG:-}
+  pgdata=
+  p1=
+  p2=
+  n=0
+  expect=
+  for a in "$@"; do
+    if [ -n "$expect" ]; then
+      case $expect in
+        spool) spool=$a ;; url) url=$a ;; config) config=$a ;; pgdata) pgdata=$a ;;
+      esac
+      expect=
+      continue
+    fi
+    case $a in
+      --spool-dir) expect=spool ;;
+      --spool-dir=*) spool=${a#*=} ;;
+      --url) expect=url ;;
+      --url=*) url=${a#*=} ;;
+      --config) expect=config ;;
+      --config=*) config=${a#*=} ;;
+      --pgdata) expect=pgdata ;;
+      --pgdata=*) pgdata=${a#*=} ;;
+      --compression | --key-file | --key-id | --keyring-file | -o | --option | --tmpdir | --idle-exit | --state-dir) expect=other ;;
+      --*=*) ;;
+      -v | --verbose | --allow-unencrypted) ;;
+      -*) return 0 ;; # help, version, unknown: the Java CLI answers
+      *)
+        n=$((n + 1))
+        if [ $n -eq 1 ]; then p1=$a; else p2=$a; fi
+        ;;
+    esac
+  done
+  [ -z "$expect" ] || return 0
+  [ -n "$spool" ] || spool=${WALARCHIVE_SPOOL_DIR:-}
+  if [ -z "$spool" ] && [ -n "$config" ]; then spool=$(spool__prop "$config" spool-dir); fi
+  [ -n "$spool" ] || return 0
+  [ -n "$url" ] || url=${WALARCHIVE_URL:-}
+  if [ -z "$url" ] && [ -n "$config" ]; then url=$(spool__prop "$config" url); fi
+  [ -n "$url" ] || return 0
+  case $spool in /*) ;; *) spool=$PWD/$spool ;; esac
+
+  case $spool_cmd in
+    wal-push) [ $n -eq 1 ] || return 0; dest=$p1; fail_code=1 ;;
+    wal-fetch) [ $n -eq 2 ] || return 0; dest=$p2; fail_code=129 ;;
+    agent) [ $n -eq 0 ] && [ -n "$pgdata" ] || return 0 ;;
+  esac
+  if [ "$spool_cmd" = agent ]; then
+    datadir=$(cd "$pgdata" 2>/dev/null && pwd -P) || return 0
+  else
+    # %p is relative to the data directory, PostgreSQL's working directory for the command
+    case $dest in
+      /*) d=${dest%/*} ;;
+      */*) d=$PWD/${dest%/*} ;;
+      *) d=$PWD ;;
+    esac
+    case $d in */pg_wal) ;; *) return 0 ;; esac
+    datadir=$(cd "${d%/pg_wal}" 2>/dev/null && pwd -P) || return 0
+  fi
+  key=$(printf 'v1\n%s\n%s' "$datadir" "$url" | sha256sum)
+  key=${key%% *}
+  if [ ! -d "$spool" ] && ! mkdir -p "$spool" 2>/dev/null; then
+    spool__fail "${fail_code:-2}" "cannot create the spool directory $spool; create it, writable by this user"
+  fi
+  K=$spool/${key%"${key#????????????????}"}
+
+  if [ "$spool_cmd" = agent ]; then
+    mkdir -p "$K" || spool__fail 2 "cannot create $K; make the spool directory writable by this user"
+    if ! flock -n "$K/lock" true; then
+      spool__fail 2 "another walarchive worker already serves $K"
+    fi
+    exec flock -n "$K/lock" "$java_cmd" -XX:+UseSerialGC -Xshare:auto $cds $WALARCHIVE_JAVA_OPTS \
+      -cp "$app_home/lib/walarchive.jar" dev.walarchive.cli.Main agent --state-dir "$K" "$@"
+  fi
+
+  if [ "$spool_cmd" = wal-push ]; then
+    name=${p1##*/}
+    case $name in '' | *[!0-9A-Za-z.]*) return 0 ;; esac
+    if [ -f "$K/ack/$name" ]; then
+      # durable in the archive, as long as the file is still the one the worker pushed and the
+      # worker that checks the archive's identity runs
+      id=$(stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p1" 2>/dev/null) &&
+        IFS=' ' read -r rec _ <"$K/ack/$name" && [ "$rec" = "$id" ] && spool__worker_alive && exit 0
+    fi
+    spool__ask push "$name" "$@"
+    [ "$reply_code" = 0 ] && exit 0
+    [ -n "$reply_msg" ] && printf 'walarchive wal-push: %s\n' "$reply_msg" >&2
+    exit "$reply_code"
+  fi
+
+  # wal-fetch
+  name=$p1
+  case $name in '' | *[!0-9A-Za-z.]*) return 0 ;; esac
+  # a prefetched file is used only while the worker that fetched it (from this archive) runs
+  if [ -f "$K/prefetch/$name" ] && spool__worker_alive && spool__deliver "$K/prefetch/$name" "$p2"; then
+    # tell the worker where recovery is, so that it keeps fetching ahead
+    printf 'seen %s\n' "$name" 2>/dev/null >"$K/req/.seen.$$" && mv -f "$K/req/.seen.$$" "$K/req/seen.$name.$$"
+    exit 0
+  fi
+  tries=0
+  while :; do
+    spool__ask fetch "$name" "$@"
+    case $reply_code in
+      0)
+        spool__deliver "$K/prefetch/$name" "$p2" && exit 0
+        # cleaned up between the answer and the move (or no room at %p): ask again, then give up
+        tries=$((tries + 1))
+        [ "$tries" -lt 3 ] ||
+          spool__fail 129 "cannot move $name from the spool $K to $p2; check space and permissions"
+        continue
+        ;;
+      1) exit 1 ;;
+    esac
+    break
+  done
+  [ -n "$reply_msg" ] && printf 'walarchive wal-fetch: %s\n' "$reply_msg" >&2
+  exit "$reply_code"
+}

@@ -1,0 +1,128 @@
+package dev.walarchive.cli;
+
+import dev.walarchive.core.WalArchive;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code walarchive agent}: the async-mode worker in the foreground. The launcher starts the same
+ * worker in the background on demand (with an idle exit) when a spool is configured.
+ */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description =
+        "Runs the async-mode worker for one data directory in the foreground (for systemd or a"
+            + " sidecar): pushes segments PostgreSQL marked ready ahead of archive_command and"
+            + " prefetches WAL for restore_command, through the spool (--spool-dir). Without it,"
+            + " the launcher starts the same worker on demand.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:stopped after the idle time",
+      "1:storage or I/O error",
+      "2:usage or configuration error, or another worker already serves this spool"
+    })
+final class AgentCommand implements Callable<Integer>, ExitCodes {
+  @Mixin CliConfig config;
+
+  @Option(
+      names = "--pgdata",
+      required = true,
+      paramLabel = "DIR",
+      description = "The PostgreSQL data directory the worker serves (env PGDATA is not read).")
+  Path pgdata;
+
+  @Option(
+      names = "--idle-exit",
+      paramLabel = "SECONDS",
+      description = "Exit after this many seconds without requests; 0 (default) runs until killed.")
+  long idleExit;
+
+  @Option(names = "--state-dir", hidden = true, description = "Set by the launcher.")
+  Path stateDir;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Log one line per action.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    Path spool = config.spoolDir();
+    if (spool == null) {
+      throw new CliException(
+          "no spool directory; set WALARCHIVE_SPOOL_DIR or pass --spool-dir to run the agent");
+    }
+    if (idleExit < 0) {
+      throw new CliException("--idle-exit must be 0 or more seconds, not " + idleExit);
+    }
+    Path dataDir = pgdata.toRealPath();
+    if (!Files.isDirectory(dataDir.resolve("pg_wal"))) {
+      throw new CliException(
+          dataDir + " is not a PostgreSQL data directory (no pg_wal); fix --pgdata");
+    }
+    Path dir = SpoolState.stateDir(spool.toAbsolutePath(), dataDir, config.url());
+    Files.createDirectories(dir);
+    if (stateDir != null && !stateDir.toRealPath().equals(dir.toRealPath())) {
+      throw new CliException(
+          "the launcher and the worker disagree on the spool directory ("
+              + stateDir
+              + " vs "
+              + dir
+              + "); write the url setting plainly (no escapes) in the configuration file");
+    }
+    Files.createDirectories(dir);
+    Path startupError = dir.resolve("startup-error");
+    try (FileChannel lockFile =
+            FileChannel.open(
+                dir.resolve("worker.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockFile.tryLock()) {
+      if (lock == null) {
+        throw new CliException("another walarchive worker already serves " + dir);
+      }
+      Files.writeString(dir.resolve("datadir"), dataDir + "\n");
+      int parallelism = config.positiveSetting("async-parallelism", 4, 64);
+      int prefetch = config.positiveSetting("prefetch-count", 8, 1024);
+      try (WalArchive archive = config.openArchive()) {
+        archive.manifest(); // fail now, with the startup error, if the archive cannot be read
+        Files.deleteIfExists(startupError);
+        new SpoolWorker(
+                archive,
+                new SpoolState(dir),
+                dataDir,
+                parallelism,
+                prefetch,
+                Duration.ofSeconds(idleExit),
+                System.err)
+            .run();
+      }
+      return 0;
+    } catch (Exception e) {
+      try {
+        Files.writeString(startupError, Errors.oneLine(e) + "\n");
+      } catch (IOException ignored) {
+        // the spool itself is unwritable: the launcher reports the worker's log instead
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public int usage() {
+    return 2;
+  }
+
+  @Override
+  public int forFailure(Exception e) {
+    return e instanceof CliException || e instanceof IllegalArgumentException ? 2 : 1;
+  }
+}

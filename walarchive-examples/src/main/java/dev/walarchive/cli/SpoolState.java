@@ -1,0 +1,139 @@
+package dev.walarchive.cli;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The on-disk state of async mode for one (data directory, archive URL) pair: {@code
+ * <spool>/<key>/}. The launcher (bin/walarchive-spool.sh) reads and writes the same files; keep the
+ * two in step.
+ *
+ * <ul>
+ *   <li>{@code ack/<name>}: "identity digest" of a segment that is durable in the archive; the
+ *       launcher answers success only if the file at %p still has that identity
+ *   <li>{@code req/<token>}: "push <name>", "fetch <name>" or "seen <name>" from the launcher
+ *   <li>{@code reply/<token>}: "<exit code> <one-line message>" for a push or fetch request
+ *   <li>{@code prefetch/<name>}: complete, verified, fsynced files fetched ahead
+ * </ul>
+ */
+final class SpoolState {
+  final Path dir;
+  final Path ack;
+  final Path req;
+  final Path reply;
+  final Path prefetch;
+  final Path tmp;
+
+  SpoolState(Path dir) {
+    this.dir = dir;
+    this.ack = dir.resolve("ack");
+    this.req = dir.resolve("req");
+    this.reply = dir.resolve("reply");
+    this.prefetch = dir.resolve("prefetch");
+    this.tmp = dir.resolve("tmp");
+  }
+
+  /** The state directory for {@code dataDirectory} (a real path) and archive {@code url}. */
+  static Path stateDir(Path spoolDir, Path dataDirectory, String url) {
+    return spoolDir.resolve(key(dataDirectory, url));
+  }
+
+  /** Same as the launcher: first 16 hex digits of sha256("v1\n" + data dir + "\n" + url). */
+  static String key(Path dataDirectory, String url) {
+    try {
+      byte[] d =
+          MessageDigest.getInstance("SHA-256")
+              .digest(("v1\n" + dataDirectory + "\n" + url).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d).substring(0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  void create() throws IOException {
+    for (Path p : new Path[] {ack, req, reply, prefetch, tmp}) {
+      Files.createDirectories(p);
+    }
+  }
+
+  /**
+   * What identifies the content of a local file without reading it: device, inode, size, and
+   * modification and change times in nanoseconds, as {@code stat -L -c %d:%i:%s:%.9Y:%.9Z} prints
+   * them. Any write, rename, link or chmod changes the change time.
+   */
+  static String identity(Path file) throws IOException {
+    Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime");
+    return a.get("dev")
+        + ":"
+        + a.get("ino")
+        + ":"
+        + a.get("size")
+        + ":"
+        + seconds((FileTime) a.get("lastModifiedTime"))
+        + ":"
+        + seconds((FileTime) a.get("ctime"));
+  }
+
+  private static String seconds(FileTime t) {
+    Instant i = t.toInstant();
+    return i.getEpochSecond() + "." + String.format("%09d", i.getNano());
+  }
+
+  /** The recorded ack of {@code name}, or null. */
+  String ack(String name) throws IOException {
+    try {
+      return Files.readString(ack.resolve(name), StandardCharsets.UTF_8).trim();
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /** Whether {@code file} (named {@code name}) has an ack matching its current identity. */
+  boolean acked(String name, Path file) throws IOException {
+    String recorded = ack(name);
+    if (recorded == null) {
+      return false;
+    }
+    String id;
+    try {
+      id = identity(file);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    int space = recorded.indexOf(' ');
+    return (space < 0 ? recorded : recorded.substring(0, space)).equals(id);
+  }
+
+  /** Writes {@code target} atomically and durably: temp file, fsync, rename, fsync directory. */
+  void writeAtomically(Path target, String content) throws IOException {
+    Path t =
+        tmp.resolve(
+            target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    try {
+      try (FileChannel ch =
+          FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap((content + "\n").getBytes(StandardCharsets.UTF_8)));
+        ch.force(true);
+      }
+      Files.move(t, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+        d.force(true);
+      }
+    } finally {
+      Files.deleteIfExists(t);
+    }
+  }
+}

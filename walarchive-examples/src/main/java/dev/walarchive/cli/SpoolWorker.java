@@ -1,0 +1,568 @@
+package dev.walarchive.cli;
+
+import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.archive.ArchiveManifest;
+import dev.walarchive.core.async.AsyncListener;
+import dev.walarchive.core.async.FetchOutcome;
+import dev.walarchive.core.async.Prefetcher;
+import dev.walarchive.core.async.PushAhead;
+import dev.walarchive.core.async.PushOutcome;
+import dev.walarchive.core.wal.WalFileName;
+import dev.walarchive.core.wal.WalSegmentSize;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The long-lived worker of async mode: answers the launcher's requests from {@link SpoolState},
+ * pushes ready segments ahead with {@link PushAhead}, and prefetches along the timeline with {@link
+ * Prefetcher}. Runs on one thread; the engines run the storage work on their own threads.
+ */
+final class SpoolWorker {
+  private static final long POLL_MILLIS = 5;
+  private static final Duration PUSH_AHEAD_BACKOFF = Duration.ofSeconds(10);
+
+  private final WalArchive archive;
+  private final SpoolState state;
+  private final Path dataDir;
+  private final int parallelism;
+  private final int prefetchCount;
+  private final Duration idleExit;
+  private final PrintStream log;
+
+  private final Map<String, Push> pushes = new HashMap<>();
+  private final Map<String, Fetch> fetches = new HashMap<>();
+  private final Map<String, Instant> pushFailedAt = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Waiter> waiters = new HashMap<>();
+  private boolean pushAhead;
+  private volatile String archiveId = "none";
+  private Prefetcher prefetcher;
+  private volatile WalSegmentSize segmentSize;
+  private long lastFetchedSegment = -1;
+
+  private record Push(
+      CompletableFuture<PushOutcome> future, long startedNanos, String identityBefore) {}
+
+  private record Fetch(CompletableFuture<FetchOutcome> future, long startedNanos) {}
+
+  /** A launcher's request waiting for its answer. */
+  private record Waiter(String token, String op, String name, long arrivedNanos, Push inFlight) {
+    /** Whether {@code p}'s outcome is fresh enough to answer this request. */
+    boolean accepts(Push p) {
+      return p != null && (p == inFlight || p.startedNanos() >= arrivedNanos);
+    }
+  }
+
+  SpoolWorker(
+      WalArchive archive,
+      SpoolState state,
+      Path dataDir,
+      int parallelism,
+      int prefetchCount,
+      Duration idleExit,
+      PrintStream log) {
+    this.archive = archive;
+    this.state = state;
+    this.dataDir = dataDir;
+    this.parallelism = parallelism;
+    this.prefetchCount = prefetchCount;
+    this.idleExit = idleExit;
+    this.log = log;
+  }
+
+  void run() throws Exception {
+    state.create();
+    startNewLife();
+    AsyncListener listener =
+        new AsyncListener() {
+          @Override
+          public void retrying(WalFileName name, int attempt, Exception cause, Duration delay) {
+            log("retry " + name + " after attempt " + attempt + ": " + Errors.oneLine(cause));
+          }
+
+          @Override
+          public void pushed(PushOutcome o) {
+            log(
+                (o.succeeded() ? "pushed " : "push failed ")
+                    + o.name()
+                    + " in "
+                    + o.elapsed().toMillis()
+                    + " ms"
+                    + (o.succeeded() ? "" : ": " + Errors.oneLine(o.failure())));
+          }
+
+          @Override
+          public void fetched(FetchOutcome o) {
+            log(
+                "fetch "
+                    + o.name()
+                    + " "
+                    + o.status().name().toLowerCase()
+                    + " in "
+                    + o.elapsed().toMillis()
+                    + " ms"
+                    + (o.failure() == null ? "" : ": " + Errors.oneLine(o.failure())));
+          }
+        };
+    try (PushAhead pusher =
+            PushAhead.builder(archive).parallelism(parallelism).listener(listener).build();
+        Prefetcher prefetcher =
+            Prefetcher.builder(archive).parallelism(parallelism).listener(listener).build()) {
+      this.prefetcher = prefetcher;
+      long lastActivity = System.nanoTime();
+      long lastScan = 0;
+      long lastCleanup = 0;
+      long lastIdentityCheck = System.nanoTime();
+      log("worker started for " + dataDir + " (parallelism " + parallelism + ")");
+      while (true) {
+        boolean newRequests = readRequests();
+        if (newRequests) {
+          lastActivity = System.nanoTime();
+        }
+        long now = System.nanoTime();
+        if (pushAhead && (newRequests || now - lastScan > 200_000_000L)) {
+          lastScan = now;
+          scanReady(pusher);
+        }
+        startWaitedWork(pusher, prefetcher);
+        answerWaiters(pusher, prefetcher);
+        if (now - lastCleanup > 2_000_000_000L) {
+          lastCleanup = now;
+          if (!Files.isDirectory(state.dir) || !Files.isDirectory(dataDir.resolve("pg_wal"))) {
+            log("the spool or the data directory is gone, exiting");
+            return;
+          }
+          cleanUp();
+        }
+        if (now - lastIdentityCheck > 30_000_000_000L) {
+          lastIdentityCheck = now;
+          try {
+            checkArchiveIdentity();
+          } catch (IOException e) {
+            log("cannot read the archive manifest: " + Errors.oneLine(e));
+          }
+        }
+        boolean busy = !waiters.isEmpty() || anyRunning();
+        if (busy) {
+          lastActivity = System.nanoTime();
+        } else if (!idleExit.isZero() && System.nanoTime() - lastActivity > idleExit.toNanos()) {
+          log("worker idle for " + idleExit.toSeconds() + " s, exiting");
+          return;
+        }
+        Thread.sleep(POLL_MILLIS);
+      }
+    }
+  }
+
+  private void log(String line) {
+    log.println(Instant.now() + " " + line);
+  }
+
+  /**
+   * A new life may mean another archive at the same URL: prefetched files are never carried over,
+   * and acks are dropped if the archive's identity changed.
+   */
+  private void startNewLife() throws IOException {
+    deleteAll(state.prefetch);
+    deleteAll(state.tmp);
+    checkArchiveIdentity();
+  }
+
+  /**
+   * Drops acks and prefetched files when the archive at the URL is not the one they came from (or
+   * has no manifest, so nothing can be vouched for).
+   */
+  private synchronized void checkArchiveIdentity() throws IOException {
+    String id = currentArchiveId();
+    Path idFile = state.dir.resolve("archive-id");
+    String before = Files.exists(idFile) ? Files.readString(idFile).trim() : null;
+    if (!id.equals(before) || id.equals("none")) {
+      if (before != null && !before.equals(id)) {
+        log("the archive changed (" + before + " -> " + id + "): spool state dropped");
+      }
+      deleteAll(state.ack);
+      deleteAll(state.prefetch);
+      state.writeAtomically(idFile, id);
+    }
+    archiveId = id;
+  }
+
+  private String currentArchiveId() throws IOException {
+    Optional<ArchiveManifest> m = archive.manifest();
+    if (m.isPresent() && segmentSize == null) {
+      segmentSize = m.get().segmentSize();
+    }
+    return m.map(x -> Long.toUnsignedString(x.systemIdentifier()) + " " + x.created())
+        .orElse("none");
+  }
+
+  /** After the first push created the manifest, the spool records whose acks it now holds. */
+  private synchronized void learnArchiveId() throws IOException {
+    if (archiveId.equals("none")) {
+      archiveId = currentArchiveId();
+      state.writeAtomically(state.dir.resolve("archive-id"), archiveId);
+    }
+  }
+
+  private static void deleteAll(Path dir) throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private boolean anyRunning() {
+    return pushes.values().stream().anyMatch(p -> !p.future().isDone())
+        || fetches.values().stream().anyMatch(f -> !f.future().isDone());
+  }
+
+  private boolean readRequests() throws IOException {
+    boolean any = false;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.req)) {
+      for (Path p : ds) {
+        String token = p.getFileName().toString();
+        if (token.startsWith(".") || waiters.containsKey(token)) {
+          continue;
+        }
+        String text;
+        try {
+          text = Files.readString(p, StandardCharsets.UTF_8).trim();
+        } catch (NoSuchFileException e) {
+          continue;
+        }
+        any = true;
+        String[] parts = text.split(" ", 2);
+        if (parts.length != 2) {
+          Files.deleteIfExists(p);
+          continue;
+        }
+        String op = parts[0];
+        String name = parts[1];
+        try {
+          WalFileName.parse(name);
+        } catch (IllegalArgumentException e) {
+          reply(token, 0, op.equals("fetch") ? 126 : 3, Errors.oneLine(e));
+          continue;
+        }
+        switch (op) {
+          case "push" -> {
+            pushAhead = true;
+            Push running = pushes.get(name);
+            if (running != null && running.future().isDone()) {
+              running = null;
+            }
+            waiters.put(token, new Waiter(token, op, name, System.nanoTime(), running));
+          }
+          case "fetch" -> waiters.put(token, new Waiter(token, op, name, System.nanoTime(), null));
+          case "seen" -> {
+            Files.deleteIfExists(p);
+            onFetchPosition(name);
+          }
+          default -> Files.deleteIfExists(p);
+        }
+      }
+    }
+    return any;
+  }
+
+  private Path walFile(String name) {
+    return dataDir.resolve("pg_wal").resolve(name);
+  }
+
+  private void scanReady(PushAhead pusher) {
+    List<Path> ready;
+    try {
+      ready = PushAhead.readyFiles(dataDir);
+    } catch (IOException e) {
+      log("cannot list ready files: " + Errors.oneLine(e));
+      return;
+    }
+    long running = pushes.values().stream().filter(p -> !p.future().isDone()).count();
+    for (Path file : ready) {
+      if (running >= 2L * parallelism) {
+        break;
+      }
+      String name = file.getFileName().toString();
+      Push p = pushes.get(name);
+      if (p != null && !p.future().isDone()) {
+        continue;
+      }
+      Instant failed = pushFailedAt.get(name);
+      if (failed != null && failed.plus(PUSH_AHEAD_BACKOFF).isAfter(Instant.now())) {
+        continue;
+      }
+      try {
+        if (state.acked(name, file)) {
+          continue;
+        }
+      } catch (IOException e) {
+        continue;
+      }
+      if (startPush(pusher, name)) {
+        running++;
+      }
+    }
+  }
+
+  private boolean startPush(PushAhead pusher, String name) {
+    Path file = walFile(name);
+    String before;
+    try {
+      before = SpoolState.identity(file);
+    } catch (IOException e) {
+      before = null; // push reports the missing file with the synchronous path's message
+    }
+    String identityBefore = before;
+    long started = System.nanoTime();
+    CompletableFuture<PushOutcome> f =
+        pusher
+            .submit(file)
+            .thenApply(
+                o -> {
+                  if (o.succeeded()) {
+                    recordAck(name, file, identityBefore, o);
+                  } else {
+                    pushFailedAt.put(name, Instant.now());
+                  }
+                  return o;
+                });
+    pushes.put(name, new Push(f, started, identityBefore));
+    return true;
+  }
+
+  /** An ack is written only if the file did not change while it was pushed. */
+  private void recordAck(String name, Path file, String before, PushOutcome o) {
+    try {
+      if (before != null && before.equals(SpoolState.identity(file))) {
+        learnArchiveId();
+        state.writeAtomically(state.ack.resolve(name), before + " " + o.result().digest());
+      }
+    } catch (IOException e) {
+      log("cannot record " + name + " as archived in the spool: " + Errors.oneLine(e));
+    }
+  }
+
+  /** Starts a push or fetch for each waiter that needs a fresh one. */
+  private void startWaitedWork(PushAhead pusher, Prefetcher prefetcher) throws IOException {
+    for (Waiter w : waiters.values()) {
+      if (w.op().equals("push")) {
+        Push p = pushes.get(w.name());
+        if (!w.accepts(p) && !state.acked(w.name(), walFile(w.name()))) {
+          startPush(pusher, w.name());
+        }
+      } else {
+        Fetch f = fetches.get(w.name());
+        if (Files.exists(state.prefetch.resolve(w.name()))) {
+          continue;
+        }
+        if (f == null || f.future().isDone() && f.startedNanos() < w.arrivedNanos()) {
+          startFetch(prefetcher, w.name());
+        }
+      }
+    }
+  }
+
+  private static String identityOrNull(Path file) {
+    try {
+      return SpoolState.identity(file);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private void startFetch(Prefetcher prefetcher, String name) {
+    long started = System.nanoTime();
+    Path dest = state.prefetch.resolve(name);
+    fetches.put(name, new Fetch(prefetcher.submit(WalFileName.parse(name), dest), started));
+  }
+
+  private void answerWaiters(PushAhead pusher, Prefetcher prefetcher) throws IOException {
+    Iterator<Waiter> it = waiters.values().iterator();
+    List<String> fetchedSegments = new ArrayList<>();
+    while (it.hasNext()) {
+      Waiter w = it.next();
+      if (w.op().equals("push")) {
+        Path file = walFile(w.name());
+        if (state.acked(w.name(), file)) {
+          reply(w.token(), w.arrivedNanos(), 0, "");
+          it.remove();
+          continue;
+        }
+        Push p = pushes.get(w.name());
+        if (w.accepts(p) && p.future().isDone()) {
+          PushOutcome o = p.future().getNow(null);
+          if (!o.succeeded()) {
+            Exception e = o.failure();
+            reply(
+                w.token(), w.arrivedNanos(), new WalPushCommand().forFailure(e), Errors.oneLine(e));
+            it.remove();
+          } else if (!state.acked(w.name(), file)) {
+            if (p.identityBefore() != null && p.identityBefore().equals(identityOrNull(file))) {
+              // durable in the archive, but the spool could not record it: not a success here
+              reply(
+                  w.token(),
+                  w.arrivedNanos(),
+                  1,
+                  "cannot record "
+                      + w.name()
+                      + " in the spool "
+                      + state.dir
+                      + " (full or not writable?); see its worker.log");
+              it.remove();
+            } else {
+              // pushed, but the file changed meanwhile: push it again
+              pushes.remove(w.name());
+              startPush(pusher, w.name());
+            }
+          }
+        }
+      } else {
+        Path ready = state.prefetch.resolve(w.name());
+        if (Files.exists(ready)) {
+          try {
+            // the launcher moves it next: keep the clean-up of old files away from it
+            Files.setLastModifiedTime(ready, java.nio.file.attribute.FileTime.from(Instant.now()));
+          } catch (NoSuchFileException e) {
+            continue;
+          }
+          reply(w.token(), w.arrivedNanos(), 0, "");
+          it.remove();
+          fetchedSegments.add(w.name());
+          continue;
+        }
+        Fetch f = fetches.get(w.name());
+        if (f != null && f.future().isDone() && f.startedNanos() >= w.arrivedNanos()) {
+          FetchOutcome o = f.future().getNow(null);
+          switch (o.status()) {
+            case NOT_FOUND ->
+                reply(w.token(), w.arrivedNanos(), 1, w.name() + " is not in the archive");
+            case FAILED ->
+                reply(
+                    w.token(),
+                    w.arrivedNanos(),
+                    new WalFetchCommand().forFailure(o.failure()),
+                    Errors.oneLine(o.failure()));
+            case FETCHED -> {
+              // gone from the spool already (cleaned up): fetch again
+              startFetch(prefetcher, w.name());
+              continue;
+            }
+            default -> throw new IllegalStateException(o.status().name());
+          }
+          fetches.remove(w.name());
+          it.remove();
+        }
+      }
+    }
+    for (String name : fetchedSegments) {
+      onFetchPosition(name);
+    }
+  }
+
+  private void onFetchPosition(String name) throws IOException {
+    WalFileName n = WalFileName.parse(name);
+    if (!n.isSegment()) {
+      return;
+    }
+    if (segmentSize == null) {
+      segmentSize = archive.manifest().map(ArchiveManifest::segmentSize).orElse(null);
+      if (segmentSize == null) {
+        return;
+      }
+    }
+    lastFetchedSegment = Math.max(lastFetchedSegment, n.segmentNumber(segmentSize));
+    prefetchAhead(n);
+  }
+
+  private void prefetchAhead(WalFileName from) {
+    if (segmentSize == null || prefetchCount == 0) {
+      return;
+    }
+    List<WalFileName> next = Prefetcher.segmentsFrom(from, prefetchCount + 1, segmentSize);
+    for (WalFileName n : next.subList(1, next.size())) {
+      Fetch f = fetches.get(n.name());
+      if (f != null && !f.future().isDone()) {
+        continue;
+      }
+      if (Files.exists(state.prefetch.resolve(n.name()))) {
+        continue;
+      }
+      startFetch(prefetcher, n.name());
+    }
+  }
+
+  private void reply(String token, long arrivedNanos, int code, String message) throws IOException {
+    state.writeAtomically(state.reply.resolve(token), code + " " + message);
+    Files.deleteIfExists(state.req.resolve(token));
+  }
+
+  /**
+   * Drops acks of segments PostgreSQL no longer has ready (it marked them done), prefetched
+   * segments recovery has passed, finished fetch and push records, and replies nobody collected.
+   */
+  private void cleanUp() {
+    try {
+      Path status = dataDir.resolve("pg_wal").resolve("archive_status");
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.ack)) {
+        for (Path p : ds) {
+          String name = p.getFileName().toString();
+          Push running = pushes.get(name);
+          if (running != null && !running.future().isDone()) {
+            continue;
+          }
+          if (!Files.exists(status.resolve(name + ".ready"))) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+      if (segmentSize != null && lastFetchedSegment >= 0) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.prefetch)) {
+          for (Path p : ds) {
+            String f = p.getFileName().toString();
+            if (f.startsWith(".")) {
+              continue;
+            }
+            WalFileName n = WalFileName.parse(f);
+            boolean passed = n.isSegment() && n.segmentNumber(segmentSize) < lastFetchedSegment;
+            boolean old =
+                Files.getLastModifiedTime(p).toInstant().isBefore(Instant.now().minusSeconds(600));
+            if (passed || old) {
+              Files.deleteIfExists(p);
+            }
+          }
+        }
+      }
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.reply)) {
+        for (Path p : ds) {
+          if (Files.getLastModifiedTime(p).toInstant().isBefore(Instant.now().minusSeconds(600))) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+      pushes.values().removeIf(p -> p.future().isDone() && !waitedFor(p));
+      // a push-ahead result nobody asked for is dropped; its ack (if any) stays
+      fetches.values().removeIf(f -> f.future().isDone());
+      pushFailedAt.values().removeIf(t -> t.isBefore(Instant.now().minus(PUSH_AHEAD_BACKOFF)));
+    } catch (IOException | IllegalArgumentException e) {
+      log("clean-up failed: " + Errors.oneLine(e));
+    }
+  }
+
+  private boolean waitedFor(Push p) {
+    return waiters.values().stream().anyMatch(w -> w.accepts(p));
+  }
+}

@@ -1,0 +1,270 @@
+package dev.walarchive.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.testing.PostgresServer;
+import dev.walarchive.core.testing.SyntheticWal;
+import dev.walarchive.core.wal.WalFileName;
+import dev.walarchive.core.wal.WalSegmentSize;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Async mode through the launcher, without PostgreSQL: the spool never acknowledges a segment that
+ * is not in the archive, never hands out a file from another archive, and fails loudly when it
+ * cannot work.
+ */
+class AsyncSpoolCliTest {
+  private static final long SYSID = 7_322_222_222_222_222_222L;
+  private static final WalSegmentSize SIZE = WalSegmentSize.DEFAULT;
+
+  private Path base;
+  private Path spool;
+  private Path dataDir;
+  private Map<String, String> env;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    base = PostgresServer.createBaseDir("walarchive-async");
+    spool = base.resolve("spool");
+    Path keyFile = base.resolve("key");
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    Files.writeString(keyFile, Base64.getEncoder().encodeToString(key), UTF_8);
+    env = new HashMap<>();
+    env.put("WALARCHIVE_URL", "file:" + base.resolve("archive"));
+    env.put("WALARCHIVE_KEY_FILE", keyFile.toString());
+    env.put("WALARCHIVE_SPOOL_DIR", spool.toString());
+    env.put("WALARCHIVE_SPOOL_IDLE", "20");
+    dataDir = newDataDir();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    Spools.killWorkers(spool);
+    PostgresServer.deleteTree(base);
+  }
+
+  private Path newDataDir() throws Exception {
+    Path d = base.resolve("pgdata");
+    Files.createDirectories(d.resolve("pg_wal/archive_status"));
+    return d;
+  }
+
+  /** Writes segment {@code segno} into the data directory and marks it ready. */
+  private String readySegment(long sysid, long segno, long seed) throws Exception {
+    Path f = SyntheticWal.writeSegment(dataDir.resolve("pg_wal"), sysid, 1, segno, SIZE, seed);
+    Files.deleteIfExists(dataDir.resolve("pg_wal/archive_status/" + f.getFileName() + ".done"));
+    Files.writeString(dataDir.resolve("pg_wal/archive_status/" + f.getFileName() + ".ready"), "");
+    return f.getFileName().toString();
+  }
+
+  private Cli.Result inDataDir(Map<String, String> environment, String... args) throws Exception {
+    Path out = Files.createTempFile(base, "out", ".txt");
+    Path err = Files.createTempFile(base, "err", ".txt");
+    Process p =
+        Cli.builder(environment, args)
+            .directory(dataDir.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+    if (!p.waitFor(3, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("walarchive " + String.join(" ", args) + " hung");
+    }
+    return new Cli.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private Cli.Result push(String name) throws Exception {
+    return inDataDir(env, "wal-push", "pg_wal/" + name);
+  }
+
+  private Cli.Result fetch(String name) throws Exception {
+    return inDataDir(env, "wal-fetch", name, "pg_wal/RECOVERYXLOG");
+  }
+
+  /** What the archive at the current URL holds under {@code name}, read without the spool. */
+  private byte[] archived(String name) throws Exception {
+    Path dest = base.resolve("check-" + name);
+    Files.deleteIfExists(dest);
+    try (WalArchive archive = new CliConfig(env).openArchive()) {
+      archive.fetch(name, dest);
+    }
+    return Files.readAllBytes(dest);
+  }
+
+  private Path stateDir() throws Exception {
+    try (Stream<Path> s = Files.list(spool)) {
+      List<Path> dirs = s.filter(Files::isDirectory).toList();
+      assertThat(dirs).hasSize(1);
+      return dirs.get(0);
+    }
+  }
+
+  @Test
+  void pushIsDurableInTheArchiveWhenItSucceedsAndTheSpoolLivesOutsidePgWal() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    String b = readySegment(SYSID, 2, 2);
+    Cli.Result r = push(a);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(archived(a)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + a)));
+    // b was pushed ahead: its call is answered from the spool
+    Cli.Result rb = push(b);
+    assertThat(rb.exitCode()).as(rb.toString()).isZero();
+    assertThat(archived(b)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + b)));
+    try (Stream<Path> s = Files.list(dataDir.resolve("pg_wal"))) {
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(a, b, "archive_status");
+    }
+  }
+
+  @Test
+  void aRecycledSegmentFileIsNotAcknowledgedByItsOldMarker() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    assertThat(push(a).exitCode()).isZero();
+    Path ack = stateDir().resolve("ack/" + a);
+    assertThat(ack).exists();
+    // the same inode, same size and modification time, other content: only the change time moves
+    Path file = dataDir.resolve("pg_wal/" + a);
+    FileTime mtime = Files.getLastModifiedTime(file);
+    Path other = SyntheticWal.writeSegment(base, SYSID, 1, 1, SIZE, 77);
+    Files.write(file, Files.readAllBytes(other));
+    Files.setLastModifiedTime(file, mtime);
+    Cli.Result r = push(a);
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
+    assertThat(r.stderr()).contains("already archived with different content");
+  }
+
+  @Test
+  void aBackupRestoredIntoTheSamePathDoesNotInheritAcknowledgements() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    assertThat(push(a).exitCode()).isZero();
+    Path ack = stateDir().resolve("ack/" + a);
+    assertThat(ack).exists();
+    assertThat(Spools.killWorkers(spool)).isPositive();
+    PostgresServer.deleteTree(dataDir);
+    dataDir = newDataDir();
+    readySegment(SYSID, 1, 2); // the restored server wrote other WAL under the same name
+    assertThat(ack).exists();
+    Cli.Result r = push(a);
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
+  }
+
+  @Test
+  void anotherArchiveUrlGetsItsOwnStateAndReceivesTheSegment() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    assertThat(push(a).exitCode()).isZero();
+    env.put("WALARCHIVE_URL", "file:" + base.resolve("archive-b"));
+    Cli.Result r = push(a);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(archived(a)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + a)));
+  }
+
+  @Test
+  void anArchiveRecreatedAtTheSameUrlIsPushedToAgain() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    assertThat(push(a).exitCode()).isZero();
+    assertThat(Spools.killWorkers(spool)).isPositive();
+    PostgresServer.deleteTree(base.resolve("archive"));
+    Cli.Result r = push(a);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(archived(a)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + a)));
+  }
+
+  private void pushSynchronously(long sysid, long seedBase, int count) throws Exception {
+    Path dir = Files.createDirectories(base.resolve("src-" + sysid));
+    try (WalArchive archive = new CliConfig(env).openArchive()) {
+      for (int i = 1; i <= count; i++) {
+        archive.push(SyntheticWal.writeSegment(dir, sysid, 1, i, SIZE, seedBase + i));
+      }
+    }
+  }
+
+  @Test
+  void fetchPrefetchesAheadAndNeverHandsOutAFileFromAnotherArchive() throws Exception {
+    pushSynchronously(SYSID, 100, 4);
+    String first = WalFileName.segment(1, 1, SIZE).name();
+    String second = WalFileName.segment(1, 2, SIZE).name();
+    Cli.Result r = fetch(first);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(dataDir.resolve("pg_wal/RECOVERYXLOG")).hasBinaryContent(archived(first));
+    Path prefetched = stateDir().resolve("prefetch/" + second);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(prefetched) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(prefetched).exists();
+
+    // the archive at the URL is replaced by another cluster's while the worker is down
+    assertThat(Spools.killWorkers(spool)).isPositive();
+    PostgresServer.deleteTree(base.resolve("archive"));
+    pushSynchronously(SYSID + 1, 900, 4);
+    Cli.Result r2 = fetch(second);
+    assertThat(r2.exitCode()).as(r2.toString()).isZero();
+    assertThat(dataDir.resolve("pg_wal/RECOVERYXLOG")).hasBinaryContent(archived(second));
+  }
+
+  @Test
+  void notInTheArchiveIsAlwaysAFreshAnswer() throws Exception {
+    pushSynchronously(SYSID, 100, 2);
+    assertThat(fetch(WalFileName.segment(1, 1, SIZE).name()).exitCode()).isZero();
+    String third = WalFileName.segment(1, 3, SIZE).name();
+    Files.delete(dataDir.resolve("pg_wal/RECOVERYXLOG"));
+    Cli.Result missing = fetch(third);
+    assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(1);
+    assertThat(dataDir.resolve("pg_wal/RECOVERYXLOG")).doesNotExist();
+    pushSynchronously(SYSID, 100, 3); // the primary archived it meanwhile
+    Cli.Result found = fetch(third);
+    assertThat(found.exitCode()).as(found.toString()).isZero();
+    assertThat(dataDir.resolve("pg_wal/RECOVERYXLOG")).hasBinaryContent(archived(third));
+    assertThat(fetch("00000002.history").exitCode()).isEqualTo(1);
+  }
+
+  @Test
+  void aSpoolThatCannotBeWrittenIsAnErrorNotASuccess() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    Path notADir = Files.writeString(base.resolve("plain-file"), "x");
+    env.put("WALARCHIVE_SPOOL_DIR", notADir.resolve("spool").toString());
+    Cli.Result p = push(a);
+    assertThat(p.exitCode()).as(p.toString()).isBetween(1, 125);
+    assertThat(p.stderrLines()).hasSize(1);
+    assertThat(p.stderr()).contains("spool");
+    Cli.Result f = fetch(a);
+    assertThat(f.exitCode()).as(f.toString()).isGreaterThan(125);
+    assertThat(f.stderrLines()).hasSize(1);
+  }
+
+  @Test
+  void aWorkerThatCannotStartFailsTheCallWithOneLine() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    env.put("WALARCHIVE_COMPRESSION", "bogus");
+    Cli.Result p = push(a);
+    assertThat(p.exitCode()).as(p.toString()).isBetween(1, 125);
+    assertThat(p.stderrLines()).hasSize(1);
+    assertThat(p.stderr()).contains("worker did not start").contains("bogus");
+    Cli.Result f = fetch(a);
+    assertThat(f.exitCode()).as(f.toString()).isGreaterThan(125);
+    assertThat(f.stderrLines()).hasSize(1);
+
+    env.put("WALARCHIVE_COMPRESSION", "zstd");
+    env.put("WALARCHIVE_JAVA_OPTS", "-XX:+NoSuchOptionForTheWorker");
+    env.put("WALARCHIVE_SPOOL_DIR", base.resolve("spool2").toString());
+    Cli.Result noJvm = push(a);
+    assertThat(noJvm.exitCode()).as(noJvm.toString()).isBetween(1, 125);
+    assertThat(noJvm.stderrLines()).hasSize(1);
+    assertThat(noJvm.stderr()).contains("worker");
+  }
+}

@@ -18,6 +18,7 @@
 #   WALARCHIVE_TAP_CLI       the walarchive launcher (walarchive-examples/target/walarchive/bin/walarchive)
 #   WALARCHIVE_TAP_KEY_FILE  base64 256-bit key: archives are encrypted (AES-256-GCM) with key id k1
 #   WALARCHIVE_TAP_ENCRYPTION=off  instead of a key file: plaintext archives (zstd only)
+#   WALARCHIVE_TAP_SPOOL_DIR  if set, every command gets --spool-dir: async mode (push-ahead, prefetch)
 package PostgreSQL::Test::Cluster;
 
 use strict;
@@ -67,8 +68,13 @@ elsif (($ENV{WALARCHIVE_TAP_ENCRYPTION} // '') ne 'off')
 sub _walarchive_args
 {
 	my ($command, $dir) = @_;
+	# WALARCHIVE_TAP_SPOOL_DIR: async mode (push-ahead and prefetch through a spool worker)
+	my @spool_flags =
+	  (defined $ENV{WALARCHIVE_TAP_SPOOL_DIR} && $ENV{WALARCHIVE_TAP_SPOOL_DIR} ne '')
+	  ? ('--spool-dir', $ENV{WALARCHIVE_TAP_SPOOL_DIR})
+	  : ();
 	return ('sh', $cli, $command, '--url', "file:$dir", '--compression', 'zstd',
-		@crypto_flags);
+		@crypto_flags, @spool_flags);
 }
 
 # The same as one shell word string for postgresql.conf (inside '...': no single quotes).

@@ -50,11 +50,6 @@ final class AgentCommand implements Callable<Integer>, ExitCodes {
   @Option(names = "--state-dir", hidden = true, description = "Set by the launcher.")
   Path stateDir;
 
-  @Option(
-      names = {"-v", "--verbose"},
-      description = "Log one line per action.")
-  boolean verbose;
-
   @Override
   public Integer call() throws Exception {
     Path spool = config.spoolDir();

@@ -928,6 +928,10 @@ public final class ArchivingCheck {
     Optional<String> restore(WalFileName name) throws WalFileNotFoundException {
       Path dir = null;
       try {
+        if (archive.manifest().isEmpty()) {
+          // nothing archived yet: the first segment archive_command pushes creates the archive
+          throw new WalFileNotFoundException(name.name());
+        }
         dir = Files.createTempDirectory(tempDirectory, "walarchive-check-");
         Path target = dir.resolve(name.name());
         long size = archive.fetch(name.name(), target);

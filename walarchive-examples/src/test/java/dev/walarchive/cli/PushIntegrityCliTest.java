@@ -66,7 +66,11 @@ class PushIntegrityCliTest {
       return List.of();
     }
     try (Stream<Path> s = Files.list(wal)) {
-      return s.map(p -> p.getFileName().toString()).sorted().toList();
+      // (the file: backend keeps its temporary files in .walarchive-tmp-files: not objects)
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .sorted()
+          .toList();
     }
   }
 

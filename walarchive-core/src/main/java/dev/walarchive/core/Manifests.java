@@ -120,6 +120,9 @@ final class Manifests {
    */
   private IOException damaged(String key, IOException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof dev.walarchive.core.storage.StorageConfigurationException c) {
+        return c; // the backend cannot work as configured (credentials, region): says so itself
+      }
       if (t instanceof java.net.SocketException
           || t instanceof java.net.SocketTimeoutException
           || t instanceof java.net.UnknownHostException

@@ -2,7 +2,8 @@
 #
 # pgtest/run puts this directory first on the test's @INC. This file loads PostgreSQL's own
 # Cluster.pm (the next one on @INC, from postgresql-client-15) unchanged, then replaces two of its
-# methods so that every node archives and restores through walarchive instead of cp:
+# methods so that every node archives and restores through walarchive instead of cp, and wraps
+# start (a node that restores waits for its archive to exist; see the comment at sub start):
 #
 #   enable_archiving   archive_command = '<walarchive> wal-push --url file:<archive_dir> ... "%p"'
 #   enable_restoring   restore_command = '<walarchive> wal-fetch --url file:<root archive_dir> ... "%f" "%p"'
@@ -117,6 +118,8 @@ sub enable_restoring
 	my ($self, $root_node, $standby) = @_;
 	my $name = $self->name;
 	print "### Enabling WAL restore through walarchive for node \"$name\"\n";
+	# remembered for start(): a node does not start restoring before its archive exists
+	$self->{_walarchive_restore_root} = $root_node;
 	my $command =
 	  _walarchive_shell('wal-fetch', $root_node->archive_dir, '%f', '%p');
 	print "### restore_command = '$command'\n";
@@ -134,6 +137,39 @@ restore_command = '$command'
 	}
 	return;
 }
+
+# PostgreSQL's tests treat an empty archive directory as "nothing archived yet", so they start a
+# standby right after pg_basebackup, while the primary's first archive_command may still be
+# running. walarchive refuses a location without an archive manifest (a typo or an empty
+# directory is an error, not "not found": exit 126, and the startup process stops with FATAL), and
+# the first push creates that manifest. So before starting a node that restores, wait while the
+# node it restores from is running and its archive has no manifest yet. If the archive never
+# appears, the node starts anyway and fails as it would without the overlay.
+sub _has_manifest
+{
+	my ($dir) = @_;
+	my @revisions = glob("$dir/walarchive.manifest*");
+	return scalar(@revisions) > 0;
+}
+
+# Replaced at run time (not with "sub start", which would replace it before the original could be
+# saved): PostgreSQL's start, called after the wait.
+my $real_start = \&PostgreSQL::Test::Cluster::start;
+*PostgreSQL::Test::Cluster::start = sub {
+	my ($self, %params) = @_;
+	my $root = $self->{_walarchive_restore_root};
+	if (defined $root && defined $root->{_pid})
+	{
+		my $dir = $root->archive_dir;
+		my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+		if (!_has_manifest($dir))
+		{
+			print "### walarchive: waiting for the first push into $dir to create the archive\n";
+			usleep(100_000) while !_has_manifest($dir) && time() < $deadline;
+		}
+	}
+	return $real_start->($self, %params);
+};
 
 use warnings 'redefine';
 

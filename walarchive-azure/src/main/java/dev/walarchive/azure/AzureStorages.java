@@ -45,7 +45,7 @@ public final class AzureStorages {
           "no Azure credential for "
               + config.location()
               + ": set one of the options azure.account-key, azure.sas-token or"
-              + " azure.connection-string (environment WALARCHIVE_AZURE_ACCOUNT_KEY, ...), or build"
+              + " azure.connection-string, or build"
               + " a BlobContainerClient with your own credential (e.g. Entra ID) and use"
               + " AzureStorages.create(client, prefix, config)");
     }

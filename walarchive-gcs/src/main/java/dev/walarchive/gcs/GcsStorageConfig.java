@@ -2,6 +2,7 @@ package dev.walarchive.gcs;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.OptionSpec;
 import dev.walarchive.core.storage.StorageKeys;
 import dev.walarchive.core.storage.StorageOptions;
 import java.net.URI;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -66,18 +66,60 @@ public final class GcsStorageConfig {
   static final String MAX_ATTEMPTS = "gcs.max-attempts";
   static final String UPLOAD_CHUNK_SIZE = "gcs.upload-chunk-size";
 
-  /** Every option this backend understands, in documentation order. */
-  static final List<String> OPTION_NAMES =
+  /**
+   * Every option this backend understands, described once, in documentation order (the README's
+   * table is made from it).
+   */
+  static final List<OptionSpec> OPTIONS =
       List.of(
-          PROJECT_ID,
-          CREDENTIALS_FILE,
-          NO_CREDENTIALS,
-          ENDPOINT,
-          KMS_KEY_NAME,
-          STORAGE_CLASS,
-          TIMEOUT,
-          MAX_ATTEMPTS,
-          UPLOAD_CHUNK_SIZE);
+          OptionSpec.of(
+              PROJECT_ID,
+              OptionSpec.Type.STRING,
+              "project of the key file, else the environment",
+              "project for billing/quota; setting it avoids a lookup at start"),
+          OptionSpec.of(
+              CREDENTIALS_FILE,
+              OptionSpec.Type.PATH,
+              "application default credentials",
+              "service account key (JSON)"),
+          OptionSpec.of(
+              NO_CREDENTIALS,
+              OptionSpec.Type.BOOLEAN,
+              "`false`",
+              "`true`: send no credentials (emulators, fakes)"),
+          OptionSpec.of(
+              ENDPOINT,
+              OptionSpec.Type.URL,
+              "`https://storage.googleapis.com`",
+              "`http(s)://host[:port]`: private endpoints, emulators"),
+          OptionSpec.of(
+              KMS_KEY_NAME,
+              OptionSpec.Type.STRING,
+              "the bucket's default encryption",
+              "`projects/P/locations/L/keyRings/R/cryptoKeys/K`"),
+          OptionSpec.of(
+              STORAGE_CLASS,
+              OptionSpec.Type.CHOICE,
+              "the bucket's default class",
+              "`STANDARD`, `NEARLINE`, `COLDLINE` or `ARCHIVE`"),
+          OptionSpec.of(
+              TIMEOUT,
+              OptionSpec.Type.DURATION,
+              "`20s`",
+              "connect and read timeout of each request, 1ms to 1h (`500ms`, `30s`, `2m`, `PT30S`)"),
+          OptionSpec.of(
+              MAX_ATTEMPTS,
+              OptionSpec.Type.INTEGER,
+              "`6`",
+              "attempts per operation, the first included (`1`: no retries)"),
+          OptionSpec.of(
+              UPLOAD_CHUNK_SIZE,
+              OptionSpec.Type.SIZE,
+              "`16MiB`",
+              "single-request limit and resumable chunk size; multiple of 256 KiB, `256k` to `256MiB`"));
+
+  /** Every option's name, in documentation order. */
+  static final List<String> OPTION_NAMES = OPTIONS.stream().map(OptionSpec::name).toList();
 
   private static final List<String> STORAGE_CLASSES =
       List.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
@@ -170,7 +212,7 @@ public final class GcsStorageConfig {
       throw new IllegalArgumentException("gs: URL '" + shown + "': " + e.getMessage(), e);
     }
 
-    StorageOptions.collect(url, options, "gcs.", OPTION_NAMES, Set.of())
+    StorageOptions.collect(url, options, OPTIONS)
         .forEach((name, value) -> apply(builder, name, value));
     return builder.build();
   }

@@ -117,7 +117,7 @@ final class S3Clients {
       return Region.US_EAST_1;
     }
     throw new StorageConfigurationException(
-        "no S3 region configured: set s3.region (WALARCHIVE_S3_REGION), the archive URL's"
+        "no S3 region configured: set the option s3.region, the archive URL's"
             + " ?region=, AWS_REGION, or a region in the AWS profile");
   }
 

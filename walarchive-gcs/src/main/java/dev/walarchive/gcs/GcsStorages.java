@@ -53,7 +53,7 @@ public final class GcsStorages {
       Storage client, String bucket, String prefix, GcsStorageConfig config) {
     requireNonNull(client, "client is null");
     requireNonNull(config, "config is null");
-    GcsStorageConfig located = config.toBuilder().setBucket(bucket).setPrefix(prefix).build();
+    GcsStorageConfig located = config.toBuilder().bucket(bucket).prefix(prefix).build();
     if (config.bucket().isPresent()
         && (!config.bucket().equals(located.bucket())
             || !config.prefix().equals(located.prefix()))) {

@@ -31,7 +31,7 @@ public final class GcsStorages {
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
-                        "GcsStorageConfig names no bucket; set one with setBucket or use a"
+                        "GcsStorageConfig names no bucket; set one with bucket(...) or use a"
                             + " gs://bucket/prefix URL"));
     return new GcsArchiveStorage(
         bucket, config.prefix(), config, () -> GcsClients.newClient(config), true);

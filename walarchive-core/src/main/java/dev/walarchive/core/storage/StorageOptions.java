@@ -178,6 +178,9 @@ public final class StorageOptions {
   /**
    * Like {@link #collect(URI, Map, String, List, Set)}, with the backend's options described as
    * data: the prefix, the names in documentation order and the secrets come from {@code specs}.
+   * Values of the types {@link OptionSpec.Type#DURATION DURATION}, {@link OptionSpec.Type#SIZE
+   * SIZE} and {@link OptionSpec.Type#BOOLEAN BOOLEAN} are checked against {@link OptionValues}'
+   * grammar here, so a backend's own range checks only see well-formed values.
    *
    * @param specs every option of one backend; all with the same prefix
    * @throws IllegalArgumentException naming the bad parameter or option, or if {@code specs} is
@@ -202,7 +205,21 @@ public final class StorageOptions {
         secrets.add(spec.name());
       }
     }
-    return collect(url, options, prefix, known, secrets);
+    Map<String, String> settings = collect(url, options, prefix, known, secrets);
+    for (OptionSpec spec : specs) {
+      String value = settings.get(spec.name());
+      if (value != null && !spec.secret()) {
+        switch (spec.type()) {
+          case DURATION -> OptionValues.parseDuration(spec.name(), value);
+          case SIZE -> OptionValues.parseSize(spec.name(), value);
+          case BOOLEAN -> OptionValues.parseBoolean(spec.name(), value);
+          default -> {
+            // the backend checks it
+          }
+        }
+      }
+    }
+    return settings;
   }
 
   /**

@@ -87,6 +87,16 @@ class OptionSpecTest {
   }
 
   @Test
+  void collectChecksTypedValuesAgainstTheOneGrammar() {
+    assertThatThrownBy(
+            () -> StorageOptions.collect(URI.create("acme://b/p?timeout=5min"), Map.of(), ACME))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("invalid acme.timeout '5min': expected a whole number with ms");
+    assertThat(StorageOptions.collect(URI.create("acme://b/p?timeout=1w"), Map.of(), ACME))
+        .containsEntry("acme.timeout", "1w");
+  }
+
+  @Test
   void aProviderThatDescribesItsOptionsNamesThemAndOneThatOnlyNamesThemStillWorks() {
     ArchiveStorageProvider described =
         new ArchiveStorageProvider() {

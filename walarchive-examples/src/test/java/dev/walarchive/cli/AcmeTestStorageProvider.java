@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A user's own backend ({@code acme:}), registered through {@link java.util.ServiceLoader} in the
- * test resources only: the CLI must read its options from the environment, the properties file and
- * {@code -o} without knowing it.
+ * A user's own backend ({@code acme:}), registered through {@link java.util.ServiceLoader} in
+ * CliOptionsTest's own class loader only: the CLI must read its options from the environment, the
+ * properties file and {@code -o} without knowing it.
  */
 public final class AcmeTestStorageProvider implements ArchiveStorageProvider {
   static final List<OptionSpec> SPECS =

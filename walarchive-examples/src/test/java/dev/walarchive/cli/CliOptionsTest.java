@@ -4,14 +4,19 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.walarchive.core.storage.ArchiveStorage;
+import dev.walarchive.core.storage.ArchiveStorages;
+import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,54 +28,88 @@ import org.junit.jupiter.api.io.TempDir;
 class CliOptionsTest {
   @TempDir Path dir;
 
-  @Test
-  void aUsersOwnBackendGetsItsEnvironmentVariables() throws Exception {
-    CliConfig config =
-        new CliConfig(
-            Map.of(
-                "WALARCHIVE_URL", "acme://bucket/prefix",
-                "WALARCHIVE_ACME_BUCKET_NAME", "b1",
-                "WALARCHIVE_ACME_API_KEY", "s3cr3t",
-                "WALARCHIVE_ACME_TIMEOUT", "1w"));
-    assertThat(config.storageOptions())
-        .containsEntry("acme.bucket-name", "b1")
-        .containsEntry("acme.api-key", "s3cr3t")
-        .containsEntry("acme.timeout", "1w");
-    try (ArchiveStorage storage = config.openStorage()) {
-      assertThat(AcmeTestStorageProvider.lastSettings)
-          .containsExactly(
-              Map.entry("acme.bucket-name", "b1"),
-              Map.entry("acme.timeout", "1w"),
-              Map.entry("acme.api-key", "s3cr3t"));
+  /**
+   * A fresh copy of walarchive on the test class path, plus a services file that registers {@link
+   * AcmeTestStorageProvider}, as a user's jar would: the provider stays invisible to every other
+   * test in this JVM.
+   */
+  private Class<?> probe() throws Exception {
+    Path services = dir.resolve("services/META-INF/services");
+    Files.createDirectories(services);
+    Files.writeString(
+        services.resolve("dev.walarchive.core.storage.ArchiveStorageProvider"),
+        AcmeTestStorageProvider.class.getName() + "\n",
+        UTF_8);
+    List<URL> urls = new ArrayList<>();
+    urls.add(dir.resolve("services").toUri().toURL());
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      urls.add(Path.of(entry).toUri().toURL());
+    }
+    loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+    return Class.forName(AcmeProbe.class.getName(), true, loader);
+  }
+
+  private URLClassLoader loader;
+
+  @AfterEach
+  void closeLoader() throws Exception {
+    if (loader != null) {
+      loader.close();
     }
   }
 
+  @SuppressWarnings("unchecked")
+  private List<String> storageOptions(Map<String, String> env, Path file, List<String> flags)
+      throws Exception {
+    return (List<String>)
+        probe()
+            .getMethod("storageOptions", Map.class, String.class, List.class)
+            .invoke(null, env, file == null ? null : file.toString(), flags);
+  }
+
   @Test
-  void aMisspeltVariableOfAUsersBackendIsAnErrorNamingTheClosestOne() {
-    CliConfig config =
-        new CliConfig(Map.of("WALARCHIVE_URL", "mem:", "WALARCHIVE_ACME_BUKET_NAME", "s3cr3t"));
-    assertThatThrownBy(config::storageOptions)
-        .isInstanceOf(CliException.class)
-        .hasMessage(
-            "environment variable WALARCHIVE_ACME_BUKET_NAME is not a storage option; did you mean"
-                + " WALARCHIVE_ACME_BUCKET_NAME? (unset it, or see the backend's options)")
-        .hasMessageNotContaining("s3cr3t");
+  void theTestBackendIsNotOnTheClassPathOfOtherTests() {
+    assertThat(ArchiveStorages.optionNames()).noneMatch(n -> n.startsWith("acme."));
+  }
+
+  @Test
+  void aUsersOwnBackendGetsItsEnvironmentVariables() throws Exception {
+    Map<String, String> env =
+        Map.of(
+            "WALARCHIVE_URL", "acme://bucket/prefix",
+            "WALARCHIVE_ACME_BUCKET_NAME", "b1",
+            "WALARCHIVE_ACME_API_KEY", "s3cr3t",
+            "WALARCHIVE_ACME_TIMEOUT", "1w");
+    assertThat(storageOptions(env, null, List.of()))
+        .containsExactly("acme.api-key=s3cr3t", "acme.bucket-name=b1", "acme.timeout=1w");
+    assertThat(probe().getMethod("openedSettings", Map.class).invoke(null, env))
+        .isEqualTo("{acme.bucket-name=b1, acme.timeout=1w, acme.api-key=s3cr3t}");
+  }
+
+  @Test
+  void aMisspeltVariableOfAUsersBackendIsAnErrorNamingTheClosestOne() throws Exception {
+    assertThat(
+            storageOptions(
+                Map.of("WALARCHIVE_URL", "mem:", "WALARCHIVE_ACME_BUKET_NAME", "s3cr3t"),
+                null,
+                List.of()))
+        .containsExactly(
+            "error: environment variable WALARCHIVE_ACME_BUKET_NAME is not a storage option; did"
+                + " you mean WALARCHIVE_ACME_BUCKET_NAME? (unset it, or see the backend's"
+                + " options)");
   }
 
   @Test
   void aUsersBackendsOptionsAreKnownInThePropertiesFileAndAsFlags() throws Exception {
     Path file = dir.resolve("walarchive.properties");
     Files.writeString(file, "url=acme://bucket/p\nacme.bucket-name=b2\n", UTF_8);
-    CliConfig config = new CliConfig(Map.of());
-    config.configFile = file;
-    config.options.add("acme.timeout=5m");
-    assertThat(config.storageOptions())
-        .containsExactly(Map.entry("acme.bucket-name", "b2"), Map.entry("acme.timeout", "5m"));
-    CliConfig typo = new CliConfig(Map.of());
-    typo.options.add("acme.timeuot=5m");
-    assertThatThrownBy(typo::storageOptions)
-        .isInstanceOf(CliException.class)
-        .hasMessageContaining("did you mean acme.timeout?");
+    assertThat(storageOptions(Map.of(), file, List.of("acme.timeout=5m")))
+        .containsExactly("acme.bucket-name=b2", "acme.timeout=5m");
+    assertThat(storageOptions(Map.of(), null, List.of("acme.timeuot=5m")))
+        .singleElement()
+        .asString()
+        .startsWith("error: ")
+        .contains("did you mean acme.timeout?");
   }
 
   @Test

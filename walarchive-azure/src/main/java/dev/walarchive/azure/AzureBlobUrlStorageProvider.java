@@ -2,10 +2,11 @@ package dev.walarchive.azure;
 
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
+import dev.walarchive.core.storage.OptionSpec;
 import java.net.URI;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code https://account.blob.core.windows.net/container/prefix} URLs, the form the Azure portal
@@ -38,7 +39,7 @@ public final class AzureBlobUrlStorageProvider implements ArchiveStorageProvider
   }
 
   @Override
-  public Set<String> optionNames() {
-    return Set.copyOf(AzureStorageConfig.OPTIONS);
+  public List<OptionSpec> options() {
+    return AzureStorageConfig.SPECS;
   }
 }

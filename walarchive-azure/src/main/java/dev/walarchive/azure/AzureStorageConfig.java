@@ -2,6 +2,7 @@ package dev.walarchive.azure;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.OptionSpec;
 import dev.walarchive.core.storage.StorageOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Where and how an archive is kept in Azure Blob Storage: storage account, container, prefix,
@@ -67,21 +69,65 @@ public final class AzureStorageConfig {
   static final String BLOCK_SIZE = "azure.block-size";
   static final String SINGLE_UPLOAD_THRESHOLD = "azure.single-upload-threshold";
 
-  static final Set<String> SECRET_OPTIONS = Set.of(CONNECTION_STRING, ACCOUNT_KEY, SAS_TOKEN);
-
-  /** Every option, in documentation order. */
-  static final List<String> OPTIONS =
+  /** Every option, described once, in documentation order (the README's table is made from it). */
+  static final List<OptionSpec> SPECS =
       List.of(
-          CONNECTION_STRING,
-          ACCOUNT_KEY,
-          SAS_TOKEN,
-          ENDPOINT,
-          ENCRYPTION_SCOPE,
-          ACCESS_TIER,
-          TIMEOUT,
-          MAX_ATTEMPTS,
-          BLOCK_SIZE,
-          SINGLE_UPLOAD_THRESHOLD);
+          OptionSpec.secret(
+              ACCOUNT_KEY, OptionSpec.Type.STRING, "–", "shared key of the account (secret)"),
+          OptionSpec.secret(
+              SAS_TOKEN,
+              OptionSpec.Type.STRING,
+              "–",
+              "SAS token, with or without leading `?`; needs `racwdl` on the container (secret)"),
+          OptionSpec.secret(
+              CONNECTION_STRING,
+              OptionSpec.Type.STRING,
+              "–",
+              "storage connection string; names account and endpoint (secret)"),
+          OptionSpec.of(
+              ENDPOINT,
+              OptionSpec.Type.URL,
+              "`https://<account>.blob.core.windows.net`",
+              "blob service endpoint, e.g. `http://127.0.0.1:10000/devstoreaccount1`"),
+          OptionSpec.of(
+              ENCRYPTION_SCOPE,
+              OptionSpec.Type.STRING,
+              "account default",
+              "encryption scope for new blobs (server-side encryption with your key in Key Vault)"),
+          OptionSpec.of(
+              ACCESS_TIER,
+              OptionSpec.Type.CHOICE,
+              "account default",
+              "`Hot`, `Cool` or `Cold`; `Archive` is refused (archived blobs cannot be read without rehydration, so recovery would fail — move old WAL with a lifecycle rule instead)"),
+          OptionSpec.of(
+              TIMEOUT,
+              OptionSpec.Type.DURATION,
+              "`60s`",
+              "timeout of one attempt of one request, 1 s to 1 h (`30s`, `500ms`, `2m`, `PT30S`)"),
+          OptionSpec.of(
+              MAX_ATTEMPTS,
+              OptionSpec.Type.INTEGER,
+              "`4`",
+              "attempts per request; throttling, 5xx, timeouts and resets are retried with exponential backoff"),
+          OptionSpec.of(
+              BLOCK_SIZE,
+              OptionSpec.Type.SIZE,
+              "`8MiB`",
+              "block size of uploads above the threshold (64 KiB – 256 MiB)"),
+          OptionSpec.of(
+              SINGLE_UPLOAD_THRESHOLD,
+              OptionSpec.Type.SIZE,
+              "`32MiB`",
+              "objects up to this size take one request (0 – 256 MiB)"));
+
+  /** Every option's name, in documentation order. */
+  static final List<String> OPTIONS = SPECS.stream().map(OptionSpec::name).toList();
+
+  static final Set<String> SECRET_OPTIONS =
+      SPECS.stream()
+          .filter(OptionSpec::secret)
+          .map(OptionSpec::name)
+          .collect(Collectors.toUnmodifiableSet());
 
   static final String PUBLIC_HOST_SUFFIX = ".blob.core.windows.net";
 
@@ -233,8 +279,7 @@ public final class AzureStorageConfig {
     }
 
     refuseSasTokenInQuery(url, shown);
-    Map<String, String> merged =
-        StorageOptions.collect(url, options, OPTION_PREFIX, OPTIONS, SECRET_OPTIONS);
+    Map<String, String> merged = StorageOptions.collect(url, options, SPECS);
     if (https && merged.containsKey(ENDPOINT)) {
       throw new IllegalArgumentException(
           "option "
@@ -263,7 +308,7 @@ public final class AzureStorageConfig {
                 + shown
                 + "' carries a SAS token; URLs get logged, so pass the token as option "
                 + SAS_TOKEN
-                + " (environment WALARCHIVE_AZURE_SAS_TOKEN) and leave it out of the URL");
+                + " and leave it out of the URL");
       }
     }
   }

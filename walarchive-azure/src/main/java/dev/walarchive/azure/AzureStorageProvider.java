@@ -2,9 +2,10 @@ package dev.walarchive.azure;
 
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
+import dev.walarchive.core.storage.OptionSpec;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code az://account/container/prefix} URLs, with the options described in {@link
@@ -25,7 +26,7 @@ public final class AzureStorageProvider implements ArchiveStorageProvider {
   }
 
   @Override
-  public Set<String> optionNames() {
-    return Set.copyOf(AzureStorageConfig.OPTIONS);
+  public List<OptionSpec> options() {
+    return AzureStorageConfig.SPECS;
   }
 }

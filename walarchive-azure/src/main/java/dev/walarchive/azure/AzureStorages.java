@@ -45,7 +45,7 @@ public final class AzureStorages {
           "no Azure credential for "
               + config.location()
               + ": set one of the options azure.account-key, azure.sas-token or"
-              + " azure.connection-string (environment WALARCHIVE_AZURE_ACCOUNT_KEY, ...), or build"
+              + " azure.connection-string, or build"
               + " a BlobContainerClient with your own credential (e.g. Entra ID) and use"
               + " AzureStorages.create(client, prefix, config)");
     }
@@ -61,9 +61,17 @@ public final class AzureStorages {
    * A storage on the container {@code client} points to, below {@code prefix}. The client brings
    * its own endpoint, credential, HTTP client and retry policy; of {@code config} only the transfer
    * settings are used (encryption scope, access tier, block size, single upload threshold), its
-   * account, container, prefix, endpoint, credential, timeout and attempts are ignored.
+   * endpoint, credential, timeout and attempts are ignored.
+   *
+   * <p>The location is the client's account and container and {@code prefix}, the same rule for
+   * every backend's {@code create(client, ...)}: a {@code config} without account and container
+   * (such as {@code AzureStorageConfig.builder().build()}) is the usual argument; one that names
+   * them must name the same account, container and prefix, since two different locations mean a
+   * mistake.
    *
    * @param prefix key prefix inside the container, e.g. {@code pg/main} (empty for none)
+   * @throws IllegalArgumentException if the prefix is invalid, or {@code config} names another
+   *     location
    */
   public static ArchiveStorage create(
       BlobContainerClient client, String prefix, AzureStorageConfig config) {
@@ -71,6 +79,25 @@ public final class AzureStorages {
     requireNonNull(prefix, "prefix is null");
     requireNonNull(config, "config is null");
     String normalized = AzureStorageConfig.builder().prefix(prefix).build().prefix();
+    if ((config.account().isPresent() || config.container().isPresent())
+        && (!config.account().orElse(client.getAccountName()).equals(client.getAccountName())
+            || !config
+                .container()
+                .orElse(client.getBlobContainerName())
+                .equals(client.getBlobContainerName())
+            || !config.prefix().equals(normalized))) {
+      throw new IllegalArgumentException(
+          "config is for "
+              + config.location()
+              + " but the client's container az://"
+              + client.getAccountName()
+              + "/"
+              + client.getBlobContainerName()
+              + " and prefix '"
+              + prefix
+              + "' were given; pass one location (a config without account and container is"
+              + " enough)");
+    }
     String location =
         "az://"
             + client.getAccountName()

@@ -5,11 +5,11 @@ import dev.walarchive.core.format.Compression;
 import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -288,37 +288,26 @@ final class CliConfig {
     return result;
   }
 
-  /** {@code WALARCHIVE_S3_PATH_STYLE=true} as {@code s3.path-style=true}, for every backend. */
+  /**
+   * {@code WALARCHIVE_S3_PATH_STYLE=true} as {@code s3.path-style=true}, for every backend on the
+   * class path (a user's own included): the names come from the backends' option descriptions.
+   */
   private Map<String, String> environmentOptions() throws CliException {
-    Map<String, String> byEnvName = new HashMap<>();
-    Set<String> envPrefixes = new TreeSet<>();
-    if (env.keySet().stream()
-        .noneMatch(n -> n.startsWith(ENV_PREFIX) && !CLI_VARIABLES.contains(n))) {
-      return Map.of(); // and the backends' option names need not be loaded
+    Map<String, String> candidates = new TreeMap<>();
+    env.forEach(
+        (name, value) -> {
+          if (name.startsWith(ENV_PREFIX) && !CLI_VARIABLES.contains(name)) {
+            candidates.put(name, value);
+          }
+        });
+    if (candidates.isEmpty()) {
+      return Map.of(); // and the backends' option descriptions need not be loaded
     }
-    for (String option : storageOptionNames()) {
-      byEnvName.put(envName(option), option);
-      int dot = option.indexOf('.');
-      if (dot > 0) {
-        envPrefixes.add(envName(option.substring(0, dot)) + "_");
-      }
+    try {
+      return ArchiveStorages.optionsFromEnvironment(candidates);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(Errors.oneLine(e));
     }
-    Map<String, String> result = new TreeMap<>();
-    for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
-      String option = byEnvName.get(e.getKey());
-      if (option != null) {
-        result.put(option, e.getValue());
-      } else if (envPrefixes.stream().anyMatch(p -> e.getKey().startsWith(p))) {
-        Optional<String> closest = StorageOptions.closest(e.getKey(), byEnvName.keySet());
-        throw new CliException(
-            "environment variable "
-                + e.getKey()
-                + " is not a storage option"
-                + closest.map(c -> "; did you mean " + c + "?").orElse("")
-                + " (unset it, or see the backend's options)");
-      }
-    }
-    return result;
   }
 
   /** The {@code -o NAME=VALUE} flags; each name known and given once. */
@@ -408,10 +397,11 @@ final class CliConfig {
     if (value == null) {
       return false;
     }
-    if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
-      throw new CliException("allow-unencrypted must be true or false, not '" + value + "'");
+    try {
+      return OptionValues.parseBoolean("allow-unencrypted", value);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage());
     }
-    return Boolean.parseBoolean(value);
   }
 
   Path tempDirectory() throws IOException {

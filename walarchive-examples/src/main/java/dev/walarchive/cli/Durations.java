@@ -1,34 +1,24 @@
 package dev.walarchive.cli;
 
+import dev.walarchive.core.storage.OptionValues;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Durations as the CLI reads them: {@code 90s}, {@code 30m}, {@code 6h}, {@code 7d} or ISO-8601.
+ * Durations as the CLI reads them: as everywhere in walarchive ({@link OptionValues}), {@code
+ * 500ms}, {@code 90s}, {@code 30m}, {@code 6h}, {@code 7d}, {@code 1w} or ISO-8601 ({@code PT1H}).
  */
 final class Durations {
-  private static final Pattern SHORT = Pattern.compile("(\\d{1,9})([smhd])");
-
   private Durations() {}
 
+  /**
+   * The positive duration {@code text} (spaces around it, as shell quoting may leave, are dropped),
+   * or a configuration error naming {@code option}.
+   */
   static Duration parse(String text, String option) throws CliException {
-    Matcher m = SHORT.matcher(text.trim());
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
     try {
-      return Duration.parse(text.trim());
-    } catch (DateTimeParseException e) {
-      throw new CliException(
-          option + " '" + text + "' is not a duration; use e.g. 90s, 30m, 6h, 7d or PT1H");
+      return OptionValues.parseDuration(option, text.strip());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage());
     }
   }
 

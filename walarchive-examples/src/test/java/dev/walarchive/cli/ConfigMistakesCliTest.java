@@ -422,7 +422,7 @@ class ConfigMistakesCliTest {
   void aMissingS3RegionIsAConfigurationErrorOnEveryCommand() throws Exception {
     Path home = Files.createDirectories(base.resolve("home"));
     String message =
-        "no S3 region configured: set s3.region (WALARCHIVE_S3_REGION), the archive URL's ?region=,"
+        "no S3 region configured: set the option s3.region, the archive URL's ?region=,"
             + " AWS_REGION, or a region in the AWS profile";
     Map<String, String> env =
         Map.of("WALARCHIVE_URL", "s3://walarchive-test/db1", "HOME", home.toString());

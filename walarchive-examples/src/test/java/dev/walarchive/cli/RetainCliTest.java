@@ -258,7 +258,7 @@ class RetainCliTest {
     assertOneLineError(retain(env, "--apply"), "WALARCHIVE_RETENTION");
     assertOneLineError(retain(env, "--policy", "keep=0", "--apply"), "keep");
     assertOneLineError(retain(env, "--policy", "pin=" + backupName(2), "--apply"), "keep=N");
-    assertOneLineError(retain(env, "--policy", "window=soon", "--apply"), "\"soon\"");
+    assertOneLineError(retain(env, "--policy", "window=soon", "--apply"), "'soon'");
     assertOneLineError(
         retain(env, "--policy", "keep=1", "--apply", "--batch-size", "0"), "--batch-size");
     assertOneLineError(retain(env, "--polcy", "keep=1"), "--polcy");

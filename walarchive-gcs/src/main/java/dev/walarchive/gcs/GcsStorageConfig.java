@@ -2,6 +2,7 @@ package dev.walarchive.gcs;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.OptionSpec;
 import dev.walarchive.core.storage.StorageKeys;
 import dev.walarchive.core.storage.StorageOptions;
 import java.net.URI;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -26,21 +26,21 @@ import java.util.regex.Pattern;
  * <table>
  *   <caption>Options</caption>
  *   <tr><th>option</th><th>meaning</th><th>default</th></tr>
- *   <tr><td>{@code gcs.project-id}</td><td>{@link Builder#setProjectId}</td>
+ *   <tr><td>{@code gcs.project-id}</td><td>{@link Builder#projectId}</td>
  *       <td>from the credentials or the environment</td></tr>
- *   <tr><td>{@code gcs.credentials-file}</td><td>{@link Builder#setCredentialsFile}</td>
+ *   <tr><td>{@code gcs.credentials-file}</td><td>{@link Builder#credentialsFile}</td>
  *       <td>application default credentials</td></tr>
- *   <tr><td>{@code gcs.no-credentials}</td><td>{@link Builder#setNoCredentials}</td>
+ *   <tr><td>{@code gcs.no-credentials}</td><td>{@link Builder#noCredentials}</td>
  *       <td>{@code false}</td></tr>
- *   <tr><td>{@code gcs.endpoint}</td><td>{@link Builder#setEndpoint}</td>
+ *   <tr><td>{@code gcs.endpoint}</td><td>{@link Builder#endpoint}</td>
  *       <td>{@code https://storage.googleapis.com}</td></tr>
- *   <tr><td>{@code gcs.kms-key-name}</td><td>{@link Builder#setKmsKeyName}</td>
+ *   <tr><td>{@code gcs.kms-key-name}</td><td>{@link Builder#kmsKeyName}</td>
  *       <td>the bucket's default key</td></tr>
- *   <tr><td>{@code gcs.storage-class}</td><td>{@link Builder#setStorageClass}</td>
+ *   <tr><td>{@code gcs.storage-class}</td><td>{@link Builder#storageClass}</td>
  *       <td>the bucket's default class</td></tr>
- *   <tr><td>{@code gcs.timeout}</td><td>{@link Builder#setTimeout}</td><td>{@code 20s}</td></tr>
- *   <tr><td>{@code gcs.max-attempts}</td><td>{@link Builder#setMaxAttempts}</td><td>{@code 6}</td></tr>
- *   <tr><td>{@code gcs.upload-chunk-size}</td><td>{@link Builder#setUploadChunkSize}</td>
+ *   <tr><td>{@code gcs.timeout}</td><td>{@link Builder#timeout}</td><td>{@code 20s}</td></tr>
+ *   <tr><td>{@code gcs.max-attempts}</td><td>{@link Builder#maxAttempts}</td><td>{@code 6}</td></tr>
+ *   <tr><td>{@code gcs.upload-chunk-size}</td><td>{@link Builder#uploadChunkSize}</td>
  *       <td>{@code 16MiB}</td></tr>
  * </table>
  *
@@ -66,18 +66,60 @@ public final class GcsStorageConfig {
   static final String MAX_ATTEMPTS = "gcs.max-attempts";
   static final String UPLOAD_CHUNK_SIZE = "gcs.upload-chunk-size";
 
-  /** Every option this backend understands, in documentation order. */
-  static final List<String> OPTION_NAMES =
+  /**
+   * Every option this backend understands, described once, in documentation order (the README's
+   * table is made from it).
+   */
+  static final List<OptionSpec> OPTIONS =
       List.of(
-          PROJECT_ID,
-          CREDENTIALS_FILE,
-          NO_CREDENTIALS,
-          ENDPOINT,
-          KMS_KEY_NAME,
-          STORAGE_CLASS,
-          TIMEOUT,
-          MAX_ATTEMPTS,
-          UPLOAD_CHUNK_SIZE);
+          OptionSpec.of(
+              PROJECT_ID,
+              OptionSpec.Type.STRING,
+              "project of the key file, else the environment",
+              "project for billing/quota; setting it avoids a lookup at start"),
+          OptionSpec.of(
+              CREDENTIALS_FILE,
+              OptionSpec.Type.PATH,
+              "application default credentials",
+              "service account key (JSON)"),
+          OptionSpec.of(
+              NO_CREDENTIALS,
+              OptionSpec.Type.BOOLEAN,
+              "`false`",
+              "`true`: send no credentials (emulators, fakes)"),
+          OptionSpec.of(
+              ENDPOINT,
+              OptionSpec.Type.URL,
+              "`https://storage.googleapis.com`",
+              "`http(s)://host[:port]`: private endpoints, emulators"),
+          OptionSpec.of(
+              KMS_KEY_NAME,
+              OptionSpec.Type.STRING,
+              "the bucket's default encryption",
+              "`projects/P/locations/L/keyRings/R/cryptoKeys/K`"),
+          OptionSpec.of(
+              STORAGE_CLASS,
+              OptionSpec.Type.CHOICE,
+              "the bucket's default class",
+              "`STANDARD`, `NEARLINE`, `COLDLINE` or `ARCHIVE`"),
+          OptionSpec.of(
+              TIMEOUT,
+              OptionSpec.Type.DURATION,
+              "`20s`",
+              "connect and read timeout of each request, 1ms to 1h (`500ms`, `30s`, `2m`, `PT30S`)"),
+          OptionSpec.of(
+              MAX_ATTEMPTS,
+              OptionSpec.Type.INTEGER,
+              "`6`",
+              "attempts per operation, the first included (`1`: no retries)"),
+          OptionSpec.of(
+              UPLOAD_CHUNK_SIZE,
+              OptionSpec.Type.SIZE,
+              "`16MiB`",
+              "single-request limit and resumable chunk size; multiple of 256 KiB, `256k` to `256MiB`"));
+
+  /** Every option's name, in documentation order. */
+  static final List<String> OPTION_NAMES = OPTIONS.stream().map(OptionSpec::name).toList();
 
   private static final List<String> STORAGE_CLASSES =
       List.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
@@ -164,30 +206,30 @@ public final class GcsStorageConfig {
     }
     Builder builder = builder();
     try {
-      builder.setBucket(url.getRawAuthority());
-      builder.setPrefix(url.getPath() == null ? "" : url.getPath());
+      builder.bucket(url.getRawAuthority());
+      builder.prefix(url.getPath() == null ? "" : url.getPath());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("gs: URL '" + shown + "': " + e.getMessage(), e);
     }
 
-    StorageOptions.collect(url, options, "gcs.", OPTION_NAMES, Set.of())
+    StorageOptions.collect(url, options, OPTIONS)
         .forEach((name, value) -> apply(builder, name, value));
     return builder.build();
   }
 
   private static void apply(Builder builder, String name, String value) {
     switch (name) {
-      case PROJECT_ID -> check(name, () -> builder.setProjectId(value));
-      case CREDENTIALS_FILE -> check(name, () -> builder.setCredentialsFile(parsePath(value)));
-      case NO_CREDENTIALS -> builder.setNoCredentials(StorageOptions.parseBoolean(name, value));
-      case ENDPOINT -> check(name, () -> builder.setEndpoint(parseUri(value)));
-      case KMS_KEY_NAME -> check(name, () -> builder.setKmsKeyName(value));
-      case STORAGE_CLASS -> check(name, () -> builder.setStorageClass(value));
+      case PROJECT_ID -> check(name, () -> builder.projectId(value));
+      case CREDENTIALS_FILE -> check(name, () -> builder.credentialsFile(parsePath(value)));
+      case NO_CREDENTIALS -> builder.noCredentials(StorageOptions.parseBoolean(name, value));
+      case ENDPOINT -> check(name, () -> builder.endpoint(parseUri(value)));
+      case KMS_KEY_NAME -> check(name, () -> builder.kmsKeyName(value));
+      case STORAGE_CLASS -> check(name, () -> builder.storageClass(value));
       case TIMEOUT -> {
         Duration timeout = StorageOptions.parseDuration(name, value);
-        check(name, () -> builder.setTimeout(timeout));
+        check(name, () -> builder.timeout(timeout));
       }
-      case MAX_ATTEMPTS -> check(name, () -> builder.setMaxAttempts(parseInt(value)));
+      case MAX_ATTEMPTS -> check(name, () -> builder.maxAttempts(parseInt(value)));
       case UPLOAD_CHUNK_SIZE -> {
         long size = StorageOptions.parseSize(name, value);
         if (size > MAX_UPLOAD_CHUNK_SIZE) {
@@ -198,7 +240,7 @@ public final class GcsStorageConfig {
                   + value
                   + "' is more than 256MiB; expected a multiple of 256KiB from 256KiB to 256MiB");
         }
-        check(name, () -> builder.setUploadChunkSize((int) size));
+        check(name, () -> builder.uploadChunkSize((int) size));
       }
       default -> throw new IllegalStateException("unhandled option " + name);
     }
@@ -357,7 +399,7 @@ public final class GcsStorageConfig {
      * -}, {@code _} and {@code .}, starting and ending with a letter or digit. No default; {@link
      * GcsStorages#create(GcsStorageConfig)} needs one.
      */
-    public Builder setBucket(String bucket) {
+    public Builder bucket(String bucket) {
       requireNonNull(bucket, "bucket is null");
       if (!BUCKET.matcher(bucket).matches()
           || bucket.contains("..")
@@ -377,7 +419,7 @@ public final class GcsStorageConfig {
      * trailing {@code /} are removed, the rest must be a valid storage key ({@link
      * StorageKeys#checkKey}). Default: empty (the bucket root).
      */
-    public Builder setPrefix(String prefix) {
+    public Builder prefix(String prefix) {
       String p = StorageOptions.normalizePrefix(prefix);
       this.prefix = p;
       return this;
@@ -388,7 +430,7 @@ public final class GcsStorageConfig {
      * Default: the project of the service account key file, else whatever the client library finds
      * in the environment ({@code GOOGLE_CLOUD_PROJECT}, gcloud configuration, metadata server).
      */
-    public Builder setProjectId(String projectId) {
+    public Builder projectId(String projectId) {
       requireNonNull(projectId, "projectId is null");
       if (!PROJECT.matcher(projectId).matches()) {
         throw new IllegalArgumentException(
@@ -404,7 +446,7 @@ public final class GcsStorageConfig {
      * A service account key file (JSON, {@code "type": "service_account"}) to authenticate with.
      * Read when the client is first used. Default: none, use application default credentials.
      */
-    public Builder setCredentialsFile(Path credentialsFile) {
+    public Builder credentialsFile(Path credentialsFile) {
       this.credentialsFile = requireNonNull(credentialsFile, "credentialsFile is null");
       return this;
     }
@@ -413,7 +455,7 @@ public final class GcsStorageConfig {
      * Send requests without credentials, for emulators and fakes. Default: {@code false}
      * (authenticate with the key file or application default credentials).
      */
-    public Builder setNoCredentials(boolean noCredentials) {
+    public Builder noCredentials(boolean noCredentials) {
       this.noCredentials = noCredentials;
       return this;
     }
@@ -422,7 +464,7 @@ public final class GcsStorageConfig {
      * The root URL of the JSON API, {@code http(s)://host[:port]}, for emulators, fakes and private
      * endpoints. Default: {@code https://storage.googleapis.com}.
      */
-    public Builder setEndpoint(URI endpoint) {
+    public Builder endpoint(URI endpoint) {
       requireNonNull(endpoint, "endpoint is null");
       String scheme = endpoint.getScheme();
       boolean pathOk =
@@ -451,7 +493,7 @@ public final class GcsStorageConfig {
      * projects/P/locations/L/keyRings/R/cryptoKeys/K}. Default: none, the bucket's default
      * encryption applies.
      */
-    public Builder setKmsKeyName(String kmsKeyName) {
+    public Builder kmsKeyName(String kmsKeyName) {
       requireNonNull(kmsKeyName, "kmsKeyName is null");
       if (!KMS_KEY.matcher(kmsKeyName).matches()) {
         throw new IllegalArgumentException(
@@ -467,7 +509,7 @@ public final class GcsStorageConfig {
      * The storage class of new objects, one of STANDARD, NEARLINE, COLDLINE, ARCHIVE (any case).
      * Default: none, the bucket's default storage class applies.
      */
-    public Builder setStorageClass(String storageClass) {
+    public Builder storageClass(String storageClass) {
       requireNonNull(storageClass, "storageClass is null");
       String upper = storageClass.toUpperCase(Locale.ROOT);
       if (!STORAGE_CLASSES.contains(upper)) {
@@ -487,7 +529,7 @@ public final class GcsStorageConfig {
      * 20 seconds. As an option: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601
      * ({@code PT30S}), see {@link StorageOptions#parseDuration}.
      */
-    public Builder setTimeout(Duration timeout) {
+    public Builder timeout(Duration timeout) {
       requireNonNull(timeout, "timeout is null");
       if (timeout.compareTo(Duration.ofMillis(1)) < 0
           || timeout.compareTo(Duration.ofHours(1)) > 0) {
@@ -503,7 +545,7 @@ public final class GcsStorageConfig {
      * failures (429, 5xx, connection resets, timeouts) are retried with exponential backoff from 1
      * to 32 seconds. Default: 6.
      */
-    public Builder setMaxAttempts(int maxAttempts) {
+    public Builder maxAttempts(int maxAttempts) {
       if (maxAttempts < 1 || maxAttempts > MAX_MAX_ATTEMPTS) {
         throw new IllegalArgumentException(
             "invalid max attempts " + maxAttempts + ": expected 1 to " + MAX_MAX_ATTEMPTS);
@@ -519,7 +561,7 @@ public final class GcsStorageConfig {
      * {@code KiB}/{@code k}, {@code MiB}/{@code m}, {@code GiB}/{@code g} (binary units), see
      * {@link StorageOptions#parseSize}.
      */
-    public Builder setUploadChunkSize(int uploadChunkSize) {
+    public Builder uploadChunkSize(int uploadChunkSize) {
       if (uploadChunkSize < CHUNK_GRANULARITY
           || uploadChunkSize > MAX_UPLOAD_CHUNK_SIZE
           || uploadChunkSize % CHUNK_GRANULARITY != 0) {
@@ -530,6 +572,119 @@ public final class GcsStorageConfig {
       }
       this.uploadChunkSize = uploadChunkSize;
       return this;
+    }
+
+    /**
+     * Same as {@link #bucket}.
+     *
+     * @deprecated use {@link #bucket}, named like the setters of the other backends' builders
+     */
+    @Deprecated
+    public Builder setBucket(String bucket) {
+      return bucket(bucket);
+    }
+
+    /**
+     * Same as {@link #prefix}.
+     *
+     * @deprecated use {@link #prefix}, named like the setters of the other backends' builders
+     */
+    @Deprecated
+    public Builder setPrefix(String prefix) {
+      return prefix(prefix);
+    }
+
+    /**
+     * Same as {@link #projectId}.
+     *
+     * @deprecated use {@link #projectId}, named like the setters of the other backends' builders
+     */
+    @Deprecated
+    public Builder setProjectId(String projectId) {
+      return projectId(projectId);
+    }
+
+    /**
+     * Same as {@link #credentialsFile}.
+     *
+     * @deprecated use {@link #credentialsFile}, named like the setters of the other backends'
+     *     builders
+     */
+    @Deprecated
+    public Builder setCredentialsFile(Path credentialsFile) {
+      return credentialsFile(credentialsFile);
+    }
+
+    /**
+     * Same as {@link #noCredentials}.
+     *
+     * @deprecated use {@link #noCredentials}, named like the setters of the other backends'
+     *     builders
+     */
+    @Deprecated
+    public Builder setNoCredentials(boolean noCredentials) {
+      return noCredentials(noCredentials);
+    }
+
+    /**
+     * Same as {@link #endpoint}.
+     *
+     * @deprecated use {@link #endpoint}, named like the setters of the other backends' builders
+     */
+    @Deprecated
+    public Builder setEndpoint(URI endpoint) {
+      return endpoint(endpoint);
+    }
+
+    /**
+     * Same as {@link #kmsKeyName}.
+     *
+     * @deprecated use {@link #kmsKeyName}, named like the setters of the other backends' builders
+     */
+    @Deprecated
+    public Builder setKmsKeyName(String kmsKeyName) {
+      return kmsKeyName(kmsKeyName);
+    }
+
+    /**
+     * Same as {@link #storageClass}.
+     *
+     * @deprecated use {@link #storageClass}, named like the setters of the other backends' builders
+     */
+    @Deprecated
+    public Builder setStorageClass(String storageClass) {
+      return storageClass(storageClass);
+    }
+
+    /**
+     * Same as {@link #timeout}.
+     *
+     * @deprecated use {@link #timeout}, named like the setters of the other backends' builders
+     */
+    @Deprecated
+    public Builder setTimeout(Duration timeout) {
+      return timeout(timeout);
+    }
+
+    /**
+     * Same as {@link #maxAttempts}.
+     *
+     * @deprecated use {@link #maxAttempts}, named like the setters of the other backends' builders
+     */
+    @Deprecated
+    public Builder setMaxAttempts(int maxAttempts) {
+      return maxAttempts(maxAttempts);
+    }
+
+    /**
+     * Same as {@link #uploadChunkSize}.
+     *
+     * @deprecated use {@link #uploadChunkSize}, named like the setters of the other backends'
+     *     builders
+     */
+    @Deprecated
+    public Builder setUploadChunkSize(int uploadChunkSize) {
+      return uploadChunkSize(uploadChunkSize);
     }
 
     /**

@@ -2,9 +2,10 @@ package dev.walarchive.gcs;
 
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
+import dev.walarchive.core.storage.OptionSpec;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code gs://bucket/prefix} URLs: Google Cloud Storage, configured by the {@code gcs.*} options
@@ -26,7 +27,7 @@ public final class GcsStorageProvider implements ArchiveStorageProvider {
   }
 
   @Override
-  public Set<String> optionNames() {
-    return Set.copyOf(GcsStorageConfig.OPTION_NAMES);
+  public List<OptionSpec> options() {
+    return GcsStorageConfig.OPTIONS;
   }
 }

@@ -31,7 +31,7 @@ public final class GcsStorages {
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
-                        "GcsStorageConfig names no bucket; set one with setBucket or use a"
+                        "GcsStorageConfig names no bucket; set one with bucket(...) or use a"
                             + " gs://bucket/prefix URL"));
     return new GcsArchiveStorage(
         bucket, config.prefix(), config, () -> GcsClients.newClient(config), true);
@@ -53,7 +53,7 @@ public final class GcsStorages {
       Storage client, String bucket, String prefix, GcsStorageConfig config) {
     requireNonNull(client, "client is null");
     requireNonNull(config, "config is null");
-    GcsStorageConfig located = config.toBuilder().setBucket(bucket).setPrefix(prefix).build();
+    GcsStorageConfig located = config.toBuilder().bucket(bucket).prefix(prefix).build();
     if (config.bucket().isPresent()
         && (!config.bucket().equals(located.bucket())
             || !config.prefix().equals(located.prefix()))) {

@@ -311,7 +311,7 @@ class GcsStorageConfigTest {
         Map.of(
             "gcs.timeout", "10 s",
             "gcs.upload-chunk-size", "1.5MiB",
-            "gcs.no-credentials", "yes");
+            "gcs.no-credentials", "1");
     bad.forEach(
         (name, value) ->
             assertThatThrownBy(() -> parse("gs://bkt", Map.of(name, value)))

@@ -30,7 +30,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 final class S3Clients {
   private S3Clients() {}
 
-  /** A client and the credentials provider it uses, closed together. */
+  /** A client and the credentials provider it made (null if the caller's), closed together. */
   record Owned(S3Client client, AwsCredentialsProvider credentials) implements AutoCloseable {
     @Override
     public void close() {
@@ -78,10 +78,12 @@ final class S3Clients {
           .requestChecksumCalculation(RequestChecksumCalculation.WHEN_SUPPORTED)
           .responseChecksumValidation(ResponseChecksumValidation.WHEN_SUPPORTED);
     }
+    // an injected provider belongs to the caller: the storage never closes it
+    AwsCredentialsProvider toClose = config.credentialsProvider().isPresent() ? null : credentials;
     try {
-      return new Owned(builder.build(), credentials);
+      return new Owned(builder.build(), toClose);
     } catch (RuntimeException e) {
-      if (credentials instanceof SdkAutoCloseable closeable) {
+      if (toClose instanceof SdkAutoCloseable closeable) {
         closeable.close();
       }
       throw e;
@@ -117,7 +119,7 @@ final class S3Clients {
       return Region.US_EAST_1;
     }
     throw new StorageConfigurationException(
-        "no S3 region configured: set s3.region (WALARCHIVE_S3_REGION), the archive URL's"
+        "no S3 region configured: set the option s3.region, the archive URL's"
             + " ?region=, AWS_REGION, or a region in the AWS profile");
   }
 
@@ -131,6 +133,11 @@ final class S3Clients {
   }
 
   private static AwsCredentialsProvider credentials(S3StorageConfig config) {
+    if (config.credentialsProvider().isPresent()) {
+      // the caller's: hidden behind a lambda, since closing the SDK client closes its provider
+      AwsCredentialsProvider callers = config.credentialsProvider().get();
+      return callers::resolveCredentials;
+    }
     if (config.accessKeyId() != null) {
       return StaticCredentialsProvider.create(
           config.sessionToken() == null

@@ -2,6 +2,7 @@ package dev.walarchive.s3;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.OptionSpec;
 import dev.walarchive.core.storage.StorageOptions;
 import dev.walarchive.s3.S3StorageConfig.Checksum;
 import dev.walarchive.s3.S3StorageConfig.ConditionalWrites;
@@ -9,9 +10,9 @@ import dev.walarchive.s3.S3StorageConfig.ServerSideEncryption;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** Parses {@code s3://bucket/prefix?query} and {@code s3.*} options into an S3StorageConfig. */
 final class S3Options {
@@ -35,29 +36,100 @@ final class S3Options {
   static final String CONDITIONAL_WRITES = "s3.conditional-writes";
   static final String CHECKSUM = "s3.checksum";
 
-  /** Every option, in documentation order. */
-  static final List<String> ALL =
+  /** Every option, described once, in documentation order (the README's table is made from it). */
+  static final List<OptionSpec> SPECS =
       List.of(
-          REGION,
-          ENDPOINT,
-          PATH_STYLE,
-          PROFILE,
-          ACCESS_KEY_ID,
-          SECRET_ACCESS_KEY,
-          SESSION_TOKEN,
-          SSE,
-          SSE_KMS_KEY_ID,
-          STORAGE_CLASS,
-          API_TIMEOUT,
-          ATTEMPT_TIMEOUT,
-          MAX_ATTEMPTS,
-          MULTIPART_THRESHOLD,
-          PART_SIZE,
-          CONDITIONAL_WRITES,
-          CHECKSUM);
+          OptionSpec.of(
+              REGION,
+              OptionSpec.Type.STRING,
+              "`aws.region`, `AWS_REGION`, the profile's region; `us-east-1` with a custom endpoint",
+              "the bucket's region"),
+          OptionSpec.of(
+              ENDPOINT,
+              OptionSpec.Type.URL,
+              "AWS",
+              "`http(s)://host[:port]` of an S3-compatible store or a VPC endpoint"),
+          OptionSpec.of(
+              PATH_STYLE,
+              OptionSpec.Type.BOOLEAN,
+              "`false`",
+              "`https://host/bucket/key` instead of `https://bucket.host/key` (MinIO, Ceph and most self-hosted stores need `true`)"),
+          OptionSpec.of(
+              PROFILE,
+              OptionSpec.Type.STRING,
+              "none",
+              "named profile of `~/.aws/config` / `~/.aws/credentials`"),
+          OptionSpec.secret(
+              ACCESS_KEY_ID,
+              OptionSpec.Type.STRING,
+              "none",
+              "static credentials (with the next one)"),
+          OptionSpec.secret(SECRET_ACCESS_KEY, OptionSpec.Type.STRING, "none", "secret"),
+          OptionSpec.secret(
+              SESSION_TOKEN,
+              OptionSpec.Type.STRING,
+              "none",
+              "secret; for temporary static credentials"),
+          OptionSpec.of(
+              SSE,
+              OptionSpec.Type.CHOICE,
+              "none (bucket default)",
+              "server-side encryption: `AES256` (SSE-S3) or `aws:kms` (SSE-KMS)"),
+          OptionSpec.of(
+              SSE_KMS_KEY_ID,
+              OptionSpec.Type.STRING,
+              "bucket/account default key",
+              "KMS key id, alias or ARN for `aws:kms`"),
+          OptionSpec.of(
+              STORAGE_CLASS,
+              OptionSpec.Type.STRING,
+              "bucket default",
+              "e.g. `STANDARD_IA`, `INTELLIGENT_TIERING`, `GLACIER_IR`; `GLACIER` and `DEEP_ARCHIVE` are refused (objects must be restored before `restore_command` could read them)"),
+          OptionSpec.of(
+              API_TIMEOUT,
+              OptionSpec.Type.DURATION,
+              "`20m`",
+              "limit of one call, retries included (`500ms`, `30s`, `5m`, `1h`, `1d`, `PT2M30S`)"),
+          OptionSpec.of(
+              ATTEMPT_TIMEOUT,
+              OptionSpec.Type.DURATION,
+              "`5m`",
+              "limit of one HTTP attempt (one part or one small object)"),
+          OptionSpec.of(
+              MAX_ATTEMPTS,
+              OptionSpec.Type.INTEGER,
+              "`5`",
+              "attempts per call (1-20), SDK standard retry mode: backoff with jitter on throttling, 5xx, timeouts, resets; also how often a broken download is resumed"),
+          OptionSpec.of(
+              MULTIPART_THRESHOLD,
+              OptionSpec.Type.SIZE,
+              "`32MiB`",
+              "larger objects are uploaded in parts (`1MiB`-`5GiB`)"),
+          OptionSpec.of(
+              PART_SIZE,
+              OptionSpec.Type.SIZE,
+              "`16MiB`",
+              "part size (`5MiB`-`512MiB`); one buffer of this size per upload in progress"),
+          OptionSpec.of(
+              CONDITIONAL_WRITES,
+              OptionSpec.Type.CHOICE,
+              "`required`",
+              "`required` or `unsafe-allow-overwrite`, see below"),
+          OptionSpec.of(
+              CHECKSUM,
+              OptionSpec.Type.CHOICE,
+              "`crc32`",
+              "upload integrity: `crc32`, `crc32c`, `sha256` (an `x-amz-checksum-*` header the store verifies) or `md5` (`Content-MD5`, for stores that predate the checksum headers)"));
+
+  /** Every option's name, in documentation order. */
+  static final List<String> ALL = SPECS.stream().map(OptionSpec::name).toList();
 
   /** Options that are never accepted in a URL and whose values never appear in a message. */
-  static final Set<String> CREDENTIALS = Set.of(ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN);
+  static final Set<String> CREDENTIALS =
+      SPECS.stream()
+          .filter(OptionSpec::secret)
+          .map(OptionSpec::name)
+          .collect(Collectors.toUnmodifiableSet());
 
   private S3Options() {}
 
@@ -78,9 +150,8 @@ final class S3Options {
       throw new IllegalArgumentException(
           "S3 archive URL '"
               + shown
-              + "' must not contain credentials; set WALARCHIVE_S3_ACCESS_KEY_ID and"
-              + " WALARCHIVE_S3_SECRET_ACCESS_KEY (or s3.access-key-id and s3.secret-access-key"
-              + " in the properties file)");
+              + "' must not contain credentials; set the options s3.access-key-id and"
+              + " s3.secret-access-key");
     }
     if (url.getRawFragment() != null) {
       throw new IllegalArgumentException(
@@ -103,7 +174,7 @@ final class S3Options {
     }
     builder.prefix(path);
 
-    StorageOptions.collect(url, options, PREFIX, ALL, CREDENTIALS)
+    StorageOptions.collect(url, options, SPECS)
         .forEach((option, value) -> apply(builder, option, value));
     return builder.build();
   }
@@ -129,11 +200,6 @@ final class S3Options {
       case CHECKSUM -> b.checksum(checksum(value));
       default -> throw new AssertionError(option);
     }
-  }
-
-  /** {@code s3.path-style} as the CLI reads it from the environment: WALARCHIVE_S3_PATH_STYLE. */
-  static String envName(String option) {
-    return "WALARCHIVE_" + option.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
   }
 
   private static URI uri(String value) {

@@ -7,7 +7,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
  * How an S3 archive is reached: bucket and prefix, region and endpoint, credentials, server-side
@@ -145,6 +147,7 @@ public final class S3StorageConfig {
   private final long partSize;
   private final ConditionalWrites conditionalWrites;
   private final Checksum checksum;
+  private final AwsCredentialsProvider credentialsProvider;
 
   private S3StorageConfig(Builder b) {
     this.bucket = b.bucket;
@@ -166,6 +169,7 @@ public final class S3StorageConfig {
     this.partSize = b.partSize;
     this.conditionalWrites = b.conditionalWrites;
     this.checksum = b.checksum;
+    this.credentialsProvider = b.credentialsProvider;
   }
 
   /** A builder with every setting at its default and no bucket. */
@@ -190,6 +194,20 @@ public final class S3StorageConfig {
    */
   public static S3StorageConfig fromUrl(URI url, Map<String, String> options) {
     return S3Options.parse(url, options);
+  }
+
+  /** A builder that starts from this configuration (every setting, credentials included). */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * The credentials provider an embedder handed in ({@link Builder#credentialsProvider}), if any;
+   * the storage uses it instead of static keys, a profile or the SDK's default chain, and never
+   * closes it.
+   */
+  public Optional<AwsCredentialsProvider> credentialsProvider() {
+    return Optional.ofNullable(credentialsProvider);
   }
 
   /** The bucket, or {@code null} if none was set. */
@@ -310,7 +328,8 @@ public final class S3StorageConfig {
         && apiTimeout.equals(c.apiTimeout)
         && attemptTimeout.equals(c.attemptTimeout)
         && conditionalWrites == c.conditionalWrites
-        && checksum == c.checksum;
+        && checksum == c.checksum
+        && credentialsProvider == c.credentialsProvider;
   }
 
   @Override
@@ -338,6 +357,10 @@ public final class S3StorageConfig {
     field(sb, "access-key-id", accessKeyId == null ? null : maskedKeyId(accessKeyId));
     field(sb, "secret-access-key", secretAccessKey == null ? null : "***");
     field(sb, "session-token", sessionToken == null ? null : "***");
+    field(
+        sb,
+        "credentials-provider",
+        credentialsProvider == null ? null : credentialsProvider.getClass().getSimpleName());
     if (sse != ServerSideEncryption.NONE) {
       field(sb, "sse", sse.value());
     }
@@ -391,8 +414,44 @@ public final class S3StorageConfig {
     private long partSize = DEFAULT_PART_SIZE;
     private ConditionalWrites conditionalWrites = ConditionalWrites.REQUIRED;
     private Checksum checksum = Checksum.CRC32;
+    private AwsCredentialsProvider credentialsProvider;
 
     private Builder() {}
+
+    private Builder(S3StorageConfig c) {
+      bucket = c.bucket;
+      prefix = c.prefix;
+      region = c.region;
+      endpoint = c.endpoint;
+      pathStyle = c.pathStyle;
+      profile = c.profile;
+      accessKeyId = c.accessKeyId;
+      secretAccessKey = c.secretAccessKey;
+      sessionToken = c.sessionToken;
+      sse = c.sse;
+      sseKmsKeyId = c.sseKmsKeyId;
+      storageClass = c.storageClass;
+      apiTimeout = c.apiTimeout;
+      attemptTimeout = c.attemptTimeout;
+      maxAttempts = c.maxAttempts;
+      multipartThreshold = c.multipartThreshold;
+      partSize = c.partSize;
+      conditionalWrites = c.conditionalWrites;
+      checksum = c.checksum;
+      credentialsProvider = c.credentialsProvider;
+    }
+
+    /**
+     * Credentials from a provider of your own (web identity, SSO, a vault, a refreshing role), for
+     * the client the storage builds; everything else about the client (region, endpoint, timeouts,
+     * retries, HTTP client) still comes from this configuration. The caller owns the provider: the
+     * storage never closes it. Cannot be combined with static keys or a profile. Default: none
+     * (static keys, else the profile, else the SDK's default chain).
+     */
+    public Builder credentialsProvider(AwsCredentialsProvider credentialsProvider) {
+      this.credentialsProvider = requireNonNull(credentialsProvider, "credentialsProvider is null");
+      return this;
+    }
 
     /**
      * The bucket: 3 to 63 characters of {@code [a-z0-9.-_]}, starting and ending with a letter or
@@ -650,6 +709,11 @@ public final class S3StorageConfig {
       if (profile != null && accessKeyId != null) {
         throw new IllegalArgumentException(
             "set either s3.profile or s3.access-key-id/s3.secret-access-key, not both");
+      }
+      if (credentialsProvider != null && (profile != null || accessKeyId != null)) {
+        throw new IllegalArgumentException(
+            "a credentials provider cannot be combined with s3.profile or"
+                + " s3.access-key-id/s3.secret-access-key; use one source of credentials");
       }
       if (sseKmsKeyId != null && sse != ServerSideEncryption.AWS_KMS) {
         throw new IllegalArgumentException("s3.sse-kms-key-id needs s3.sse=aws:kms");

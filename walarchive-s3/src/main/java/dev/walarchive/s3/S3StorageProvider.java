@@ -2,9 +2,10 @@ package dev.walarchive.s3;
 
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
+import dev.walarchive.core.storage.OptionSpec;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code s3://bucket/prefix} URLs, with the {@code s3.*} options of {@link
@@ -25,7 +26,7 @@ public final class S3StorageProvider implements ArchiveStorageProvider {
   }
 
   @Override
-  public Set<String> optionNames() {
-    return Set.copyOf(S3Options.ALL);
+  public List<OptionSpec> options() {
+    return S3Options.SPECS;
   }
 }

@@ -28,11 +28,16 @@ public final class S3Storages {
    * A storage on an S3 client the caller built and closes (the storage never closes it). The
    * client's own region, endpoint, credentials, timeouts and retry policy apply; of {@code config}
    * only the per-request settings are used (server-side encryption, storage class, multipart
-   * threshold and part size, conditional-write mode, checksum), and its bucket and prefix are
-   * ignored in favour of the arguments.
+   * threshold and part size, conditional-write mode, checksum).
+   *
+   * <p>The location is {@code bucket} and {@code prefix}, the same rule for every backend's {@code
+   * create(client, ...)}: a {@code config} without a bucket (such as {@code
+   * S3StorageConfig.builder().build()}) is the usual argument; one that names a bucket must name
+   * the same bucket and prefix, since two different locations mean a mistake.
    *
    * @param prefix the key prefix of the archive inside the bucket; may be empty
-   * @throws IllegalArgumentException if the bucket name or prefix is invalid
+   * @throws IllegalArgumentException if the bucket name or prefix is invalid, or {@code config}
+   *     names another location
    */
   public static ArchiveStorage create(
       S3Client client, String bucket, String prefix, S3StorageConfig config) {
@@ -40,6 +45,20 @@ public final class S3Storages {
     requireNonNull(config, "config is null");
     S3StorageConfig.Builder checked = S3StorageConfig.builder().bucket(bucket).prefix(prefix);
     S3StorageConfig location = checked.build();
+    if (config.bucket() != null
+        && (!config.bucket().equals(location.bucket())
+            || !config.prefix().equals(location.prefix()))) {
+      throw new IllegalArgumentException(
+          "config is for s3://"
+              + config.bucket()
+              + "/"
+              + config.prefix()
+              + " but s3://"
+              + location.bucket()
+              + "/"
+              + location.prefix()
+              + " was given; pass one location (a config without a bucket is enough)");
+    }
     return new S3ArchiveStorage(client, location.bucket(), location.prefix(), config);
   }
 }

@@ -2,16 +2,14 @@ package dev.walarchive.core.retention;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.wal.WalFileName;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Which base backups a retention run keeps. A backup is kept if any rule keeps it (the rules
@@ -35,8 +33,6 @@ import java.util.regex.Pattern;
  * keep=2,window=7d,pin=000000010000000000000002.00000028.backup}.
  */
 public final class RetentionPolicy {
-  private static final Pattern SHORT_DURATION = Pattern.compile("([0-9]{1,12})([smhdw])");
-
   private final int keepBackups; // 0: no count rule
   private final Duration recoveryWindow; // null: no window
   private final Set<WalFileName> pinned;
@@ -121,66 +117,22 @@ public final class RetentionPolicy {
   }
 
   /**
-   * Parses a window length: a whole number followed by {@code s}, {@code m}, {@code h}, {@code d}
-   * or {@code w} (seconds, minutes, hours, days of 24 hours, weeks), such as {@code 7d} or {@code
-   * 36h}, or an ISO-8601 duration such as {@code P7D} or {@code PT36H}. It must be positive.
+   * Parses a window length as every duration in walarchive is written ({@link
+   * OptionValues#parseDuration}): a whole number followed by {@code ms}, {@code s}, {@code m},
+   * {@code h}, {@code d} or {@code w} (milliseconds, seconds, minutes, hours, days of 24 hours,
+   * weeks), such as {@code 7d}, {@code 1w} or {@code 36h}, or an ISO-8601 duration such as {@code
+   * P7D} or {@code PT36H}. It must be positive.
    *
    * @throws IllegalArgumentException naming the text if it is not such a duration
    */
   public static Duration parseDuration(String text) {
     requireNonNull(text, "text is null");
-    Duration duration;
-    Matcher m = SHORT_DURATION.matcher(text);
-    try {
-      if (m.matches()) {
-        long amount = Long.parseLong(m.group(1));
-        duration =
-            switch (m.group(2)) {
-              case "s" -> Duration.ofSeconds(amount);
-              case "m" -> Duration.ofMinutes(amount);
-              case "h" -> Duration.ofHours(amount);
-              case "d" -> Duration.ofDays(amount);
-              default -> Duration.ofDays(Math.multiplyExact(amount, 7));
-            };
-      } else if (text.startsWith("P") || text.startsWith("p")) {
-        duration = Duration.parse(text);
-      } else {
-        throw invalidDuration(text);
-      }
-    } catch (ArithmeticException | DateTimeParseException e) {
-      throw invalidDuration(text);
-    }
-    if (duration.isNegative() || duration.isZero()) {
-      throw new IllegalArgumentException(
-          "invalid recovery window " + quote(text) + ": it must be longer than zero");
-    }
-    return duration;
-  }
-
-  private static IllegalArgumentException invalidDuration(String text) {
-    return new IllegalArgumentException(
-        "invalid recovery window "
-            + quote(text)
-            + ": expected a whole number followed by s, m, h, d or w (such as 7d or 36h),"
-            + " or an ISO-8601 duration (such as P7D)");
+    return OptionValues.parseDuration("recovery window", text);
   }
 
   /** Formats a duration the way {@link #parseDuration} reads it, in the largest exact unit. */
   static String formatDuration(Duration duration) {
-    if (duration.getNano() == 0) {
-      long seconds = duration.getSeconds();
-      if (seconds % 86_400 == 0) {
-        return seconds / 86_400 + "d";
-      }
-      if (seconds % 3_600 == 0) {
-        return seconds / 3_600 + "h";
-      }
-      if (seconds % 60 == 0) {
-        return seconds / 60 + "m";
-      }
-      return seconds + "s";
-    }
-    return duration.toString();
+    return OptionValues.formatDuration(duration);
   }
 
   /** Returns how many of the newest backups are kept, if the policy counts backups. */

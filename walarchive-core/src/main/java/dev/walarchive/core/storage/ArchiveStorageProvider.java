@@ -2,6 +2,9 @@ package dev.walarchive.core.storage;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,13 +30,27 @@ public interface ArchiveStorageProvider {
   ArchiveStorage open(URI url, Map<String, String> options) throws IOException;
 
   /**
-   * Every option this provider accepts, prefix included (e.g. {@code s3.region}). {@link
-   * ArchiveStorages#open} refuses an option that no provider on the class path names here, so a
-   * misspelt option, or one of a backend that is not installed, is an error rather than a setting
-   * that silently does not apply. The default is none: a provider that takes options must list
-   * them.
+   * Every option this provider accepts, described as data, in documentation order: names (prefix
+   * included, e.g. {@code s3.region}), types, defaults, meanings and which are secret. From this
+   * list come the names {@link ArchiveStorages#open} accepts (a misspelt option, or one of a
+   * backend that is not installed, is an error rather than a setting that silently does not apply),
+   * the environment variables the CLI reads ({@link OptionSpec#environmentVariable()}, see {@link
+   * ArchiveStorages#optionsFromEnvironment}) and the option tables of the documentation. The
+   * default is none: a provider that takes options must list them here.
+   */
+  default List<OptionSpec> options() {
+    return List.of();
+  }
+
+  /**
+   * The names of {@link #options()}. Providers written before {@link #options()} existed override
+   * this instead; their options are then treated as secret text (their values are never shown).
    */
   default Set<String> optionNames() {
-    return Set.of();
+    Set<String> names = new LinkedHashSet<>();
+    for (OptionSpec spec : options()) {
+      names.add(spec.name());
+    }
+    return Collections.unmodifiableSet(names);
   }
 }

@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -88,6 +91,46 @@ public final class ArchiveStorages {
       names.addAll(provider.optionNames());
     }
     return Collections.unmodifiableSortedSet(names);
+  }
+
+  /**
+   * The descriptions of every storage option the providers on the class path accept, provider by
+   * provider in documentation order, each option once. An option of a provider that only names it
+   * ({@link ArchiveStorageProvider#optionNames()}) is described as secret text.
+   */
+  public static List<OptionSpec> options() {
+    Map<String, OptionSpec> specs = new LinkedHashMap<>();
+    for (ArchiveStorageProvider provider : providers()) {
+      for (OptionSpec spec : provider.options()) {
+        specs.putIfAbsent(spec.name(), spec);
+      }
+      for (String name : provider.optionNames()) {
+        if (!specs.containsKey(name)) {
+          try {
+            specs.put(name, OptionSpec.secret(name, OptionSpec.Type.STRING, "", ""));
+          } catch (IllegalArgumentException e) {
+            // a name no environment variable can carry: accepted by open, not read from the env
+          }
+        }
+      }
+    }
+    return List.copyOf(specs.values());
+  }
+
+  /**
+   * The storage options set in {@code environment} ({@code WALARCHIVE_S3_REGION=eu-west-1} as
+   * {@code s3.region=eu-west-1}) for every provider on the class path, as {@link
+   * StorageOptions#fromEnvironment} reads them.
+   *
+   * @param environment variable names to values (such as {@link System#getenv()}); values may be
+   *     secrets and are never shown
+   * @return option names to values, sorted by name
+   * @throws IllegalArgumentException naming a variable that starts like a backend's variables
+   *     ({@code WALARCHIVE_S3_}) but is none of its options, and the closest one
+   */
+  public static SortedMap<String, String> optionsFromEnvironment(Map<String, String> environment) {
+    requireNonNull(environment, "environment is null");
+    return StorageOptions.fromEnvironment(environment, options());
   }
 
   private static ServiceLoader<ArchiveStorageProvider> providers() {

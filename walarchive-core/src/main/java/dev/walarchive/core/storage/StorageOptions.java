@@ -6,41 +6,32 @@ import static java.util.Objects.requireNonNull;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The option syntax every storage backend shares, for {@link ArchiveStorageProvider}
  * implementations: how an archive URL's query and the {@code <backend>.*} options are collected,
  * and how durations, sizes, booleans and key prefixes are written.
  *
- * <ul>
- *   <li>Durations: a positive whole number with a unit, {@code ms}, {@code s}, {@code m}, {@code h}
- *       or {@code d} (any case, no space), such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code
- *       2h}, {@code 1d}; or an ISO-8601 duration such as {@code PT30S} or {@code PT2M30S}.
- *   <li>Sizes: a whole number of bytes, optionally with a binary unit (any case, no space): {@code
- *       B}, {@code k} or {@code KiB} (1024), {@code m} or {@code MiB} (1024²), {@code g} or {@code
- *       GiB} (1024³), such as {@code 1048576}, {@code 512k}, {@code 16MiB}. Decimal units ({@code
- *       MB}) and fractions ({@code 1.5GiB}) are refused.
- *   <li>Booleans: {@code true} or {@code false}, any case.
- * </ul>
+ * <p>Durations, sizes and booleans are written as {@link OptionValues} describes (one grammar for
+ * every backend, the CLI and retention policies).
  *
  * <p>The parsers throw an {@link IllegalArgumentException} that names the option, shows the value
  * and says what would be valid. Because the value is shown, never pass a secret to them.
  */
 public final class StorageOptions {
-  private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h|d)");
-  private static final Pattern SIZE = Pattern.compile("([0-9]+)(|b|k|kib|m|mib|g|gib)");
-
   private StorageOptions() {}
 
   /**
@@ -107,9 +98,7 @@ public final class StorageOptions {
                   + name
                   + "' (value not shown); URLs end up in logs, so set it as option "
                   + option
-                  + " (environment "
-                  + envName(option)
-                  + ") instead");
+                  + " instead");
         }
         if (!known.contains(option)) {
           List<String> parameters = urlParameters(optionPrefix, known, secrets);
@@ -187,6 +176,95 @@ public final class StorageOptions {
   }
 
   /**
+   * Like {@link #collect(URI, Map, String, List, Set)}, with the backend's options described as
+   * data: the prefix, the names in documentation order and the secrets come from {@code specs}.
+   * Values of the types {@link OptionSpec.Type#DURATION DURATION}, {@link OptionSpec.Type#SIZE
+   * SIZE} and {@link OptionSpec.Type#BOOLEAN BOOLEAN} are checked against {@link OptionValues}'
+   * grammar here, so a backend's own range checks only see well-formed values.
+   *
+   * @param specs every option of one backend; all with the same prefix
+   * @throws IllegalArgumentException naming the bad parameter or option, or if {@code specs} is
+   *     empty or mixes prefixes
+   */
+  public static Map<String, String> collect(
+      URI url, Map<String, String> options, List<OptionSpec> specs) {
+    requireNonNull(specs, "specs is null");
+    if (specs.isEmpty()) {
+      throw new IllegalArgumentException("no option specs given");
+    }
+    String prefix = specs.get(0).prefix();
+    List<String> known = new ArrayList<>();
+    Set<String> secrets = new HashSet<>();
+    for (OptionSpec spec : specs) {
+      if (!spec.prefix().equals(prefix)) {
+        throw new IllegalArgumentException(
+            "option " + spec.name() + " does not start with " + prefix + " as the others do");
+      }
+      known.add(spec.name());
+      if (spec.secret()) {
+        secrets.add(spec.name());
+      }
+    }
+    Map<String, String> settings = collect(url, options, prefix, known, secrets);
+    for (OptionSpec spec : specs) {
+      String value = settings.get(spec.name());
+      if (value != null && !spec.secret()) {
+        switch (spec.type()) {
+          case DURATION -> OptionValues.parseDuration(spec.name(), value);
+          case SIZE -> OptionValues.parseSize(spec.name(), value);
+          case BOOLEAN -> OptionValues.parseBoolean(spec.name(), value);
+          default -> {
+            // the backend checks it
+          }
+        }
+      }
+    }
+    return settings;
+  }
+
+  /**
+   * The options set in {@code environment}: each option's {@link OptionSpec#environmentVariable()
+   * variable} ({@code WALARCHIVE_S3_PATH_STYLE=true} is {@code s3.path-style=true}). A variable
+   * that starts like those of a backend in {@code specs} ({@code WALARCHIVE_S3_} for the {@code
+   * s3.*} options) but is none of them is an error, most likely a typo; other variables are ignored
+   * (they belong to other parts of walarchive or to other programs). Values are passed on as they
+   * are, an empty one included ({@link #collect} refuses it).
+   *
+   * @param environment variable names to values; values may be secrets and are never shown
+   * @param specs the options of every backend that may be used
+   * @return option names to values, sorted by name
+   * @throws IllegalArgumentException naming the unknown variable and the closest known one
+   */
+  public static SortedMap<String, String> fromEnvironment(
+      Map<String, String> environment, Collection<OptionSpec> specs) {
+    requireNonNull(environment, "environment is null");
+    requireNonNull(specs, "specs is null");
+    Map<String, String> byVariable = new HashMap<>();
+    Set<String> variablePrefixes = new TreeSet<>();
+    for (OptionSpec spec : specs) {
+      byVariable.put(spec.environmentVariable(), spec.name());
+      String p = spec.prefix();
+      variablePrefixes.add(OptionSpec.environmentVariable(p.substring(0, p.length() - 1)) + "_");
+    }
+    SortedMap<String, String> result = new TreeMap<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
+      String option = byVariable.get(e.getKey());
+      if (option != null) {
+        result.put(option, e.getValue());
+      } else if (variablePrefixes.stream().anyMatch(p -> e.getKey().startsWith(p))) {
+        Optional<String> closest = closest(e.getKey(), byVariable.keySet());
+        throw new IllegalArgumentException(
+            "environment variable "
+                + e.getKey()
+                + " is not a storage option"
+                + closest.map(c -> "; did you mean " + c + "?").orElse("")
+                + " (unset it, or see the backend's options)");
+      }
+    }
+    return result;
+  }
+
+  /**
    * The name among {@code candidates} closest to {@code name}, for a "did you mean" hint: the one
    * with the fewest single-character edits (insertions, deletions, substitutions, transpositions of
    * neighbours; case is ignored), if that is small for the length of {@code name} (1 for up to 4
@@ -249,10 +327,7 @@ public final class StorageOptions {
   }
 
   /**
-   * Parses a positive duration: a whole number with {@code ms}, {@code s}, {@code m} (minutes),
-   * {@code h} or {@code d} (days of 24 hours), any case and without a space, such as {@code 500ms},
-   * {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}; or an ISO-8601 duration such as {@code PT30S}
-   * (what {@link Duration#toString()} prints).
+   * Parses a positive duration as {@link OptionValues#parseDuration} does.
    *
    * @param option the option's name, for the message
    * @param value the text; shown in the message, so never a secret
@@ -260,43 +335,11 @@ public final class StorageOptions {
    *     is not positive, or is too large
    */
   public static Duration parseDuration(String option, String value) {
-    requireNonNull(option, "option is null");
-    requireNonNull(value, () -> option + " is null");
-    Duration d;
-    try {
-      Matcher m = DURATION.matcher(value.toLowerCase(Locale.ROOT));
-      if (m.matches()) {
-        long n = Long.parseLong(m.group(1));
-        d =
-            switch (m.group(2)) {
-              case "ms" -> Duration.ofMillis(n);
-              case "s" -> Duration.ofSeconds(n);
-              case "m" -> Duration.ofMinutes(n);
-              case "h" -> Duration.ofHours(n);
-              default -> Duration.ofDays(n);
-            };
-      } else if (value.startsWith("P") || value.startsWith("p")) {
-        d = Duration.parse(value);
-      } else {
-        throw invalid(option, value, DURATION_EXPECTED);
-      }
-    } catch (NumberFormatException | ArithmeticException | DateTimeParseException e) {
-      throw invalid(option, value, "too large or not a duration; " + DURATION_EXPECTED);
-    }
-    if (d.isNegative() || d.isZero()) {
-      throw invalid(option, value, "must be longer than zero");
-    }
-    return d;
+    return OptionValues.parseDuration(option, value);
   }
 
-  private static final String DURATION_EXPECTED =
-      "expected a whole number with ms, s, m, h or d (such as 500ms, 30s, 5m, 2h, 1d)"
-          + " or an ISO-8601 duration (such as PT30S)";
-
   /**
-   * Parses a size in bytes: a whole number, optionally followed without a space by a binary unit
-   * (any case): {@code B}; {@code k} or {@code KiB} (1024 bytes); {@code m} or {@code MiB}; {@code
-   * g} or {@code GiB}. For example {@code 1048576}, {@code 512k}, {@code 16MiB}, {@code 1GiB}.
+   * Parses a size in bytes as {@link OptionValues#parseSize} does.
    *
    * @param option the option's name, for the message
    * @param value the text; shown in the message, so never a secret
@@ -305,52 +348,18 @@ public final class StorageOptions {
    *     does not fit in a {@code long}
    */
   public static long parseSize(String option, String value) {
-    requireNonNull(option, "option is null");
-    requireNonNull(value, () -> option + " is null");
-    Matcher m = SIZE.matcher(value.toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
-      throw invalid(
-          option,
-          value,
-          "expected a whole number of bytes, optionally with a binary unit k/KiB, m/MiB or g/GiB"
-              + " (such as 512k or 16MiB)");
-    }
-    int shift =
-        switch (m.group(2)) {
-          case "k", "kib" -> 10;
-          case "m", "mib" -> 20;
-          case "g", "gib" -> 30;
-          default -> 0;
-        };
-    try {
-      long n = Long.parseLong(m.group(1));
-      if (n <= Long.MAX_VALUE >> shift) {
-        return n << shift;
-      }
-    } catch (NumberFormatException e) {
-      // too large: reported below
-    }
-    throw invalid(option, value, "too large");
+    return OptionValues.parseSize(option, value);
   }
 
   /**
-   * Parses {@code true} or {@code false}, in any case. Nothing else ({@code yes}, {@code 1}, {@code
-   * on}, surrounding spaces) is a boolean here.
+   * Parses a boolean as {@link OptionValues#parseBoolean} does.
    *
    * @param option the option's name, for the message
    * @param value the text; shown in the message, so never a secret
    * @throws IllegalArgumentException naming the option and the value otherwise
    */
   public static boolean parseBoolean(String option, String value) {
-    requireNonNull(option, "option is null");
-    requireNonNull(value, () -> option + " is null");
-    if (value.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (value.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw invalid(option, value, "expected true or false");
+    return OptionValues.parseBoolean(option, value);
   }
 
   /**
@@ -388,14 +397,6 @@ public final class StorageOptions {
     return p;
   }
 
-  /**
-   * The environment variable the CLI reads an option from: {@code s3.path-style} is {@code
-   * WALARCHIVE_S3_PATH_STYLE}.
-   */
-  static String envName(String option) {
-    return "WALARCHIVE_" + option.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
-  }
-
   private static List<String> urlParameters(
       String optionPrefix, List<String> known, Set<String> secrets) {
     return known.stream()
@@ -411,9 +412,5 @@ public final class StorageOptions {
       throw new IllegalArgumentException(
           "archive URL '" + shown + "' has a badly %-encoded query parameter", e);
     }
-  }
-
-  private static IllegalArgumentException invalid(String option, String value, String expected) {
-    return new IllegalArgumentException("invalid " + option + " '" + value + "': " + expected);
   }
 }

@@ -86,7 +86,7 @@ class StorageOptionsTest {
 
   static Gen<String> durationNearMisses() {
     return Properties.oneOf(
-        "N s", "N", "-Nm", "+Nm", " Ns", "Ns ", "N.5s", "Nsec", "Nmin", "Nw", "Nus", "0x10s",
+        "N s", "N", "-Nm", "+Nm", " Ns", "Ns ", "N.5s", "Nsec", "Nmin", "Nwk", "Nus", "0x10s",
         "PT-Ns", "-PTNS", "PT", "P", "", "s", "N ms", "NmS0");
   }
 
@@ -237,7 +237,7 @@ class StorageOptionsTest {
                   return word.substring(0, i) + bad + word.substring(i);
                 });
     return Generate.oneOf(
-        anyString(8), nearMisses, Properties.oneOf("tru", "fals", "t", "f", "yes", "0", "1", ""));
+        anyString(8), nearMisses, Properties.oneOf("tru", "fals", "t", "f", "y", "0", "1", ""));
   }
 
   @Test
@@ -246,7 +246,8 @@ class StorageOptionsTest {
         .forAll(notBooleans())
         .checkAssert(
             value -> {
-              if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+              if (List.of("true", "false", "yes", "no", "on", "off")
+                  .contains(value.toLowerCase(java.util.Locale.ROOT))) {
                 return;
               }
               assertThatThrownBy(() -> StorageOptions.parseBoolean("x.path-style", value))
@@ -259,7 +260,7 @@ class StorageOptionsTest {
 
   @Test
   void commonNearMissBooleansAreRejected() {
-    for (String v : List.of("yes", "no", "1", "0", "on", "off", " true", "true ", "t", "")) {
+    for (String v : List.of("y", "n", "1", "0", "onn", "of", " true", "true ", "t", "")) {
       assertThatThrownBy(() -> StorageOptions.parseBoolean("x.b", v))
           .as(v)
           .isInstanceOf(IllegalArgumentException.class);
@@ -354,7 +355,7 @@ class StorageOptionsTest {
               assertThatThrownBy(() -> collect("x://b/p?secret-key=" + secret, Map.of()))
                   .isInstanceOf(IllegalArgumentException.class)
                   .hasMessageContaining("x.secret-key")
-                  .hasMessageContaining("WALARCHIVE_X_SECRET_KEY")
+                  .hasMessageNotContaining("WALARCHIVE_")
                   .hasMessageNotContaining(secret);
               assertThatThrownBy(() -> collect("x://b/p", Map.of("x.secret-key", "")))
                   .hasMessageContaining("x.secret-key is empty");

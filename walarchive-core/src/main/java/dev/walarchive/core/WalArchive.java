@@ -1747,8 +1747,8 @@ public final class WalArchive implements AutoCloseable {
 
     /**
      * The archive's name in {@link ArchiveEvent#archive()}, e.g. a cluster name for a metrics
-     * label; default the storage's {@code toString()} (its location, such as {@code
-     * s3://bucket/prefix}).
+     * label; default the storage's {@code toString()} when the archive is built (for {@code file:},
+     * {@code s3://}, {@code gs://} and {@code az://} storage its location).
      */
     public Builder name(String name) {
       requireNonNull(name, "name is null");

@@ -114,8 +114,8 @@ public final class WalArchive implements AutoCloseable {
   private final int spoolMemoryLimit;
   private final Clock clock;
   private final Manifests manifests;
-  private final WalArchiveListener listener;
-  private final String name;
+  private final WalArchiveListener archiveListener;
+  private final String archiveName;
   private volatile ArchiveManifest checkedForReading;
 
   private WalArchive(Builder b) {
@@ -126,8 +126,8 @@ public final class WalArchive implements AutoCloseable {
     this.spoolMemoryLimit = b.spoolMemoryLimit;
     this.clock = b.clock;
     this.manifests = new Manifests(b.storage);
-    this.listener = b.listener;
-    this.name = b.name != null ? b.name : String.valueOf(b.storage);
+    this.archiveListener = b.listener;
+    this.archiveName = b.name != null ? b.name : String.valueOf(b.storage);
   }
 
   /** Starts configuring an archive on {@code storage}. */
@@ -1280,16 +1280,16 @@ public final class WalArchive implements AutoCloseable {
       long bytes,
       long startedNanos,
       PushResult pushed) {
-    if (listener == WalArchiveListener.NONE) {
+    if (archiveListener == WalArchiveListener.NONE) {
       return;
     }
-    ArchiveEvent event = new ArchiveEvent(name, operation, file, bytes, since(startedNanos));
+    ArchiveEvent event = new ArchiveEvent(archiveName, operation, file, bytes, since(startedNanos));
     try {
       switch (operation) {
-        case PUSH -> listener.pushed(event, pushed);
-        case FETCH -> listener.fetched(event);
-        case DELETE -> listener.deleted(event);
-        case VERIFY -> listener.verified(event);
+        case PUSH -> archiveListener.pushed(event, pushed);
+        case FETCH -> archiveListener.fetched(event);
+        case DELETE -> archiveListener.deleted(event);
+        case VERIFY -> archiveListener.verified(event);
       }
     } catch (RuntimeException e) {
       log.warn("archive listener failed on {} of {}: {}", operation, file, oneLine(e));
@@ -1299,7 +1299,7 @@ public final class WalArchive implements AutoCloseable {
   /** A failure event, for a file whose name parses (others are no event). */
   private void notifyFailed(
       ArchiveEvent.Operation operation, Object file, long startedNanos, Exception cause) {
-    if (listener == WalArchiveListener.NONE || file == null) {
+    if (archiveListener == WalArchiveListener.NONE || file == null) {
       return;
     }
     WalFileName parsed;
@@ -1313,7 +1313,8 @@ public final class WalArchive implements AutoCloseable {
       }
     }
     try {
-      listener.failed(new ArchiveEvent(name, operation, parsed, 0, since(startedNanos)), cause);
+      archiveListener.failed(
+          new ArchiveEvent(archiveName, operation, parsed, 0, since(startedNanos)), cause);
     } catch (RuntimeException e) {
       log.warn("archive listener failed on {} of {}: {}", operation, parsed, oneLine(e));
     }
@@ -1325,7 +1326,7 @@ public final class WalArchive implements AutoCloseable {
       List<RetentionPlan.Deletion> failed,
       long startedNanos,
       IOException cause) {
-    if (listener == WalArchiveListener.NONE) {
+    if (archiveListener == WalArchiveListener.NONE) {
       return;
     }
     Set<RetentionPlan.Deletion> notDeleted = new java.util.HashSet<>(failed);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.walarchive.core.archive.ArchiveConfigurationException;
+import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.core.archive.VerifyOptions;
 import dev.walarchive.core.archive.VerifyReport;
 import dev.walarchive.core.archive.VerifyReport.Finding;
@@ -12,6 +13,7 @@ import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
+import dev.walarchive.core.testing.Properties;
 import dev.walarchive.core.testing.SyntheticWal;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.TimelineHistory;
@@ -249,6 +251,28 @@ class WalArchiveVerifyTest {
     } catch (IOException e) {
       throw new AssertionError(e);
     }
+  }
+
+  /** Floyd's sampling: n distinct objects (all if there are fewer), in listing order. */
+  @Test
+  void aSampleIsDistinctObjectsInListingOrder() {
+    Properties.qt()
+        .forAll(
+            Properties.intsBetween(0, 60),
+            Properties.intsBetween(1, 80),
+            Properties.longsBetween(0, Long.MAX_VALUE))
+        .checkAssert(
+            (size, n, seed) -> {
+              List<ArchiveInventory.Entry> all = new java.util.ArrayList<>();
+              for (int i = 0; i < size; i++) {
+                all.add(new ArchiveInventory.Entry(WalFileName.segment(1, i, SIZE), 1, T0));
+              }
+              List<ArchiveInventory.Entry> chosen =
+                  Verifier.sample(all, n, new java.util.Random(seed));
+              assertThat(chosen).hasSize(Math.min(n, size));
+              assertThat(all).containsSubsequence(chosen);
+              assertThat(chosen).doesNotHaveDuplicates();
+            });
   }
 
   @Test

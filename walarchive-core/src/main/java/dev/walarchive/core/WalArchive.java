@@ -4,12 +4,16 @@ import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.archive.ArchiveConfigurationException;
 import dev.walarchive.core.archive.ArchiveConflictException;
+import dev.walarchive.core.archive.ArchiveEvent;
 import dev.walarchive.core.archive.ArchiveHistories;
 import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.archive.ArchiveMismatchException;
 import dev.walarchive.core.archive.InvalidWalFileException;
 import dev.walarchive.core.archive.PushResult;
+import dev.walarchive.core.archive.VerifyOptions;
+import dev.walarchive.core.archive.VerifyReport;
+import dev.walarchive.core.archive.WalArchiveListener;
 import dev.walarchive.core.archive.WalFileNotFoundException;
 import dev.walarchive.core.format.Compression;
 import dev.walarchive.core.format.Digest;
@@ -110,6 +114,8 @@ public final class WalArchive implements AutoCloseable {
   private final int spoolMemoryLimit;
   private final Clock clock;
   private final Manifests manifests;
+  private final WalArchiveListener archiveListener;
+  private final String archiveName;
   private volatile ArchiveManifest checkedForReading;
 
   private WalArchive(Builder b) {
@@ -120,6 +126,8 @@ public final class WalArchive implements AutoCloseable {
     this.spoolMemoryLimit = b.spoolMemoryLimit;
     this.clock = b.clock;
     this.manifests = new Manifests(b.storage);
+    this.archiveListener = b.listener;
+    this.archiveName = b.name != null ? b.name : String.valueOf(b.storage);
   }
 
   /** Starts configuring an archive on {@code storage}. */
@@ -170,6 +178,24 @@ public final class WalArchive implements AutoCloseable {
    * @throws ArchiveConflictException if different content is archived under that name
    */
   public PushResult push(Path file) throws IOException {
+    long started = System.nanoTime();
+    try {
+      PushResult result = pushFile(file);
+      notify(
+          ArchiveEvent.Operation.PUSH,
+          result.fileName(),
+          result.plaintextLength(),
+          started,
+          result);
+      return result;
+    } catch (IOException | RuntimeException e) {
+      notifyFailed(
+          ArchiveEvent.Operation.PUSH, file == null ? null : file.getFileName(), started, e);
+      throw e;
+    }
+  }
+
+  private PushResult pushFile(Path file) throws IOException {
     requireNonNull(file, "file is null");
     Path fileName = file.getFileName();
     if (fileName == null) {
@@ -219,7 +245,7 @@ public final class WalArchive implements AutoCloseable {
       metadata.put(META_FORMAT, "1");
       try {
         storage.create(key, source, metadata);
-        log.info(
+        log.debug(
             "archived {} ({} bytes, {} stored)",
             name,
             encoded.plaintextLength(),
@@ -251,7 +277,7 @@ public final class WalArchive implements AutoCloseable {
     if (existing != null) {
       Digest ours = digestLike(local, name, encoded, existing);
       if (ours.equals(existing)) {
-        log.info("{} was already archived with identical content", name);
+        log.debug("{} was already archived with identical content", name);
         return new PushResult(
             name,
             PushResult.Outcome.ALREADY_ARCHIVED,
@@ -998,6 +1024,18 @@ public final class WalArchive implements AutoCloseable {
    * @throws ObjectFormatException if the object fails verification
    */
   public long fetch(String fileName, Path destination) throws IOException {
+    long started = System.nanoTime();
+    try {
+      long written = fetchFile(fileName, destination);
+      notify(ArchiveEvent.Operation.FETCH, WalFileName.parse(fileName), written, started, null);
+      return written;
+    } catch (IOException | RuntimeException e) {
+      notifyFailed(ArchiveEvent.Operation.FETCH, fileName, started, e);
+      throw e;
+    }
+  }
+
+  private long fetchFile(String fileName, Path destination) throws IOException {
     WalFileName name = WalFileName.parse(requireNonNull(fileName, "fileName is null"));
     requireNonNull(destination, "destination is null");
     checkedManifest(true);
@@ -1047,7 +1085,7 @@ public final class WalArchive implements AutoCloseable {
     } finally {
       Files.deleteIfExists(temp);
     }
-    log.info("restored {} ({} bytes)", name, written);
+    log.debug("restored {} ({} bytes)", name, written);
     return written;
   }
 
@@ -1181,12 +1219,128 @@ public final class WalArchive implements AutoCloseable {
    * @throws ObjectFormatException if verification fails
    */
   public long verifyObject(WalFileName name) throws IOException {
+    long started = System.nanoTime();
+    try {
+      long length = verifyFile(name);
+      notify(ArchiveEvent.Operation.VERIFY, name, length, started, null);
+      return length;
+    } catch (IOException | RuntimeException e) {
+      notifyFailed(ArchiveEvent.Operation.VERIFY, name, started, e);
+      throw e;
+    }
+  }
+
+  private long verifyFile(WalFileName name) throws IOException {
     checkedManifest(false);
     try (OpenedObject stored = storage.openWithStat(keyOf(name))) {
       return decodeVerified(name, stored, OutputStream.nullOutputStream());
     } catch (NoSuchFileException e) {
       throw new WalFileNotFoundException(name.name());
     }
+  }
+
+  /** Verifies the archive with {@link VerifyOptions#defaults()}: {@link #verify(VerifyOptions)}. */
+  public VerifyReport verify() throws IOException {
+    return verify(VerifyOptions.defaults());
+  }
+
+  /**
+   * Verifies the archive from one listing, as a monitoring job needs it, and reports every problem
+   * and warning as data rather than failing on the first:
+   *
+   * <ul>
+   *   <li>continuity ({@link dev.walarchive.core.archive.ContinuityCheck}): every backup can be
+   *       recovered to the end of the archived WAL of every timeline it can reach; a missing
+   *       segment is a {@link VerifyReport.Kind#GAP}, no readable backup at all is {@link
+   *       VerifyReport.Kind#NO_BACKUP}. Backup and timeline history files are read {@linkplain
+   *       #histories tolerantly}: one that cannot be read is an {@link
+   *       VerifyReport.Kind#UNREADABLE_HISTORY} problem;
+   *   <li>timelines growing side by side (two servers archiving into one archive) are a {@link
+   *       VerifyReport.Kind#DIVERGENCE} warning;
+   *   <li>integrity ({@link VerifyOptions#integrity()}): every object, or a random sample, is
+   *       decoded and checked as {@link #verifyObject} does, {@link VerifyOptions#parallelism()} at
+   *       a time; a damaged one (or one whose key the keyring lacks) is {@link
+   *       VerifyReport.Kind#CORRUPT};
+   *   <li>freshness ({@link VerifyOptions#maxAge()}): the newest segment, by the storage's time, is
+   *       at most that old as of this archive's clock, otherwise {@link VerifyReport.Kind#STALE}.
+   * </ul>
+   *
+   * @throws ArchiveConfigurationException if the location holds no archive or the keyring does not
+   *     match it
+   * @throws IOException if the storage fails, or an object vanishes during the check
+   */
+  public VerifyReport verify(VerifyOptions options) throws IOException {
+    requireNonNull(options, "options is null");
+    return new Verifier(this, options, clock.instant()).run();
+  }
+
+  private void notify(
+      ArchiveEvent.Operation operation,
+      WalFileName file,
+      long bytes,
+      long startedNanos,
+      PushResult pushed) {
+    if (archiveListener == WalArchiveListener.NONE) {
+      return;
+    }
+    ArchiveEvent event = new ArchiveEvent(archiveName, operation, file, bytes, since(startedNanos));
+    try {
+      switch (operation) {
+        case PUSH -> archiveListener.pushed(event, pushed);
+        case FETCH -> archiveListener.fetched(event);
+        case DELETE -> archiveListener.deleted(event);
+        case VERIFY -> archiveListener.verified(event);
+      }
+    } catch (RuntimeException e) {
+      log.warn("archive listener failed on {} of {}: {}", operation, file, oneLine(e));
+    }
+  }
+
+  /** A failure event, for a file whose name parses (others are no event). */
+  private void notifyFailed(
+      ArchiveEvent.Operation operation, Object file, long startedNanos, Exception cause) {
+    if (archiveListener == WalArchiveListener.NONE || file == null) {
+      return;
+    }
+    WalFileName parsed;
+    if (file instanceof WalFileName n) {
+      parsed = n;
+    } else {
+      try {
+        parsed = WalFileName.parse(file.toString());
+      } catch (IllegalArgumentException e) {
+        return;
+      }
+    }
+    try {
+      archiveListener.failed(
+          new ArchiveEvent(archiveName, operation, parsed, 0, since(startedNanos)), cause);
+    } catch (RuntimeException e) {
+      log.warn("archive listener failed on {} of {}: {}", operation, parsed, oneLine(e));
+    }
+  }
+
+  /** Events for a delete batch: a failure for each of {@code failed}, a delete for the rest. */
+  private void notifyDeleted(
+      List<RetentionPlan.Deletion> batch,
+      List<RetentionPlan.Deletion> failed,
+      long startedNanos,
+      IOException cause) {
+    if (archiveListener == WalArchiveListener.NONE) {
+      return;
+    }
+    Set<RetentionPlan.Deletion> notDeleted = new java.util.HashSet<>(failed);
+    for (RetentionPlan.Deletion d : batch) {
+      if (notDeleted.contains(d)) {
+        notifyFailed(ArchiveEvent.Operation.DELETE, d.name(), startedNanos, cause);
+      } else {
+        notify(ArchiveEvent.Operation.DELETE, d.name(), d.storedSize(), startedNanos, null);
+      }
+    }
+  }
+
+  private static java.time.Duration since(long startedNanos) {
+    return java.time.Duration.ofNanos(Math.max(0, System.nanoTime() - startedNanos));
   }
 
   /**
@@ -1400,6 +1554,7 @@ public final class WalArchive implements AutoCloseable {
         byKey.put(keyOf(d.name()), d);
         batchBytes += d.storedSize();
       }
+      long started = System.nanoTime();
       try {
         storage.delete(List.copyOf(byKey.keySet()));
       } catch (BatchDeleteException e) {
@@ -1411,11 +1566,14 @@ public final class WalArchive implements AutoCloseable {
             listener.failed(d, f.getValue());
           }
         }
+        notifyDeleted(batch, failed, started, e);
         throw new RetentionApplyException(
             e, files + batch.size() - failed.size(), deletions.size(), failed);
       } catch (IOException e) {
+        notifyDeleted(batch, batch, started, e);
         throw new RetentionApplyException(e, files, deletions.size(), List.of());
       }
+      notifyDeleted(batch, List.of(), started, null);
       files += batch.size();
       bytes += batchBytes;
       log.debug("deleted {} of {} files", files, deletions.size());
@@ -1530,6 +1688,8 @@ public final class WalArchive implements AutoCloseable {
     private Path tempDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     private int spoolMemoryLimit = 8 * 1024 * 1024;
     private Clock clock = Clock.systemUTC();
+    private WalArchiveListener listener = WalArchiveListener.NONE;
+    private String name;
 
     private Builder(ArchiveStorage storage) {
       this.storage = requireNonNull(storage, "storage is null");
@@ -1574,6 +1734,29 @@ public final class WalArchive implements AutoCloseable {
      */
     public Builder clock(Clock clock) {
       this.clock = requireNonNull(clock, "clock is null");
+      return this;
+    }
+
+    /**
+     * Hears of every file pushed, fetched, deleted or verified, for metrics; default {@link
+     * WalArchiveListener#NONE}.
+     */
+    public Builder listener(WalArchiveListener listener) {
+      this.listener = requireNonNull(listener, "listener is null");
+      return this;
+    }
+
+    /**
+     * The archive's name in {@link ArchiveEvent#archive()}, e.g. a cluster name for a metrics
+     * label; default the storage's {@code toString()} when the archive is built (for {@code file:},
+     * {@code s3://}, {@code gs://} and {@code az://} storage its location).
+     */
+    public Builder name(String name) {
+      requireNonNull(name, "name is null");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("name is blank");
+      }
+      this.name = name;
       return this;
     }
 

@@ -17,6 +17,10 @@ final class Logging {
     verbose = args.contains("-v") || args.contains("--verbose");
     String level = verbose ? "info" : envLevel == null ? "warn" : envLevel.toLowerCase();
     setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
+    if ("info".equals(level)) {
+      // the library logs each file pushed or fetched at DEBUG; -v means one line per action
+      setIfAbsent("org.slf4j.simpleLogger.log.dev.walarchive.core.WalArchive", "debug");
+    }
     setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
     setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
     setIfAbsent("org.slf4j.simpleLogger.showLogName", "false");

@@ -1,29 +1,22 @@
 package dev.walarchive.cli;
 
 import dev.walarchive.core.WalArchive;
-import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.core.archive.ContinuityCheck;
-import dev.walarchive.core.format.ObjectFormatException;
-import dev.walarchive.core.wal.BackupHistory;
-import dev.walarchive.core.wal.TimelineHistory;
-import java.io.IOException;
+import dev.walarchive.core.archive.VerifyOptions;
+import dev.walarchive.core.archive.VerifyReport;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Checks continuity, integrity and freshness of the archive. */
+/**
+ * Checks continuity, integrity and freshness of the archive: a printer over {@link
+ * WalArchive#verify}.
+ */
 @Command(
     name = "verify",
     mixinStandardHelpOptions = true,
@@ -66,178 +59,96 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Duration freshness = maxAge == null ? null : Durations.parse(maxAge, "--max-age");
-    if (parallel < 1 || parallel > 64) {
-      throw new CliException("--parallel must be from 1 to 64, not " + parallel);
-    }
-    int problems = 0;
-    int warnings = 0;
+    VerifyOptions options = options();
+    VerifyReport report;
     try (WalArchive archive = config.openArchive()) {
-      ArchiveInventory inventory = archive.inventory();
-      Map<Long, TimelineHistory> histories = archive.timelineHistories(inventory);
-      List<BackupHistory> backups = archive.backups(inventory);
-      if (backups.isEmpty()) {
-        out.println("PROBLEM no base backup found in the archive (no .backup file)");
-        problems++;
-      }
-      for (ContinuityCheck.Result r : ContinuityCheck.check(inventory, backups, histories)) {
-        String what = "backup " + r.backup().fileName() + " to the end of timeline " + r.timeline();
-        for (ContinuityCheck.Missing m : r.missing()) {
-          out.println("GAP " + what + ": missing " + m);
-          problems++;
-        }
-        for (String p : r.problems()) {
-          out.println("PROBLEM " + what + ": " + p);
-          problems++;
-        }
-        if (r.isComplete()) {
-          out.println("ok " + what + " (" + r.end() + "): " + r.required() + " segments present");
-        }
-      }
-      for (ContinuityCheck.Divergence d : ContinuityCheck.divergences(inventory, histories)) {
-        out.println(warning(d));
-        warnings++;
-      }
-      if (!noIntegrity) {
-        problems += checkIntegrity(archive, inventory, out);
-      }
-      if (freshness != null) {
-        var newest = inventory.newestSegment();
-        if (newest.isEmpty()) {
-          out.println("STALE no segment archived");
-          problems++;
-        } else {
-          Duration age = Duration.between(newest.get().lastModified(), Instant.now());
-          if (age.compareTo(freshness) > 0) {
-            out.println(
-                "STALE newest segment "
-                    + newest.get().name()
-                    + " is "
-                    + Durations.format(age)
-                    + " old (limit "
-                    + Durations.format(freshness)
-                    + ")");
-            problems++;
-          }
-        }
-      }
+      report = archive.verify(options);
     }
-    String warned = warnings == 0 ? "" : ", " + warnings + " warning(s)";
-    out.println(
-        problems == 0 ? "verify: ok" + warned : "verify: " + problems + " problem(s)" + warned);
-    return problems == 0 ? 0 : 1;
+    print(report, out);
+    return report.isOk() ? 0 : 1;
   }
 
-  /** One line: which timelines grow side by side, since when, and what to do about it. */
-  static String warning(ContinuityCheck.Divergence d) {
-    String newest = d.newest().name() + " at " + d.newest().lastModified();
-    String branchNewest =
-        d.branchNewest()
-            .map(e -> "its newest is " + e.name() + " at " + e.lastModified())
-            .orElse("it has no segment yet");
-    return "WARNING timelines "
-        + d.timeline()
-        + " and "
-        + d.branch()
-        + " grow side by side: timeline "
-        + d.branch()
-        + " branched off timeline "
-        + d.timeline()
-        + " at "
-        + d.branchPoint()
-        + " (first archived "
-        + d.branchArchived()
-        + "; "
-        + branchNewest
-        + "), and timeline "
-        + d.timeline()
-        + " went on archiving after that ("
-        + d.segmentsAfterBranch()
-        + " segments past the branch point, newest "
-        + newest
-        + "). Two servers archive into this archive, such as a test restore promoted while the"
-        + " primary runs: give test restores archive_mode=off or an archive of their own;"
-        + " restores and standbys that must follow timeline "
-        + d.timeline()
-        + " need recovery_target_timeline='current' (or '"
-        + d.timeline()
-        + "'), as the default 'latest' follows timeline "
-        + d.branch();
-  }
-
-  private int checkIntegrity(WalArchive archive, ArchiveInventory inventory, PrintWriter out)
-      throws Exception {
-    // a view over the listing, and a bounded window of checks in flight: memory stays small
-    List<ArchiveInventory.Entry> objects = inventory.entries();
-    if (sample != null) {
+  private VerifyOptions options() throws CliException {
+    VerifyOptions.Builder options = VerifyOptions.builder();
+    if (maxAge != null) {
+      Duration freshness = Durations.parse(maxAge, "--max-age");
+      if (freshness.isNegative() || freshness.isZero()) {
+        throw new CliException("--max-age must be positive, not '" + maxAge + "'");
+      }
+      options.maxAge(freshness);
+    }
+    if (parallel < 1 || parallel > VerifyOptions.MAX_PARALLELISM) {
+      throw new CliException(
+          "--parallel must be from 1 to " + VerifyOptions.MAX_PARALLELISM + ", not " + parallel);
+    }
+    options.parallelism(parallel);
+    if (noIntegrity) {
+      options.noIntegrity();
+    } else if (sample != null) {
       if (sample < 1) {
         throw new CliException("--sample must be at least 1");
       }
-      objects = sample(objects, sample, new Random());
+      options.sample(sample);
     }
-    ExecutorService pool = Executors.newFixedThreadPool(parallel);
-    int failures = 0;
-    try {
-      java.util.ArrayDeque<Future<String>> results = new java.util.ArrayDeque<>();
-      for (int i = 0; i <= objects.size(); i++) {
-        if (i < objects.size()) {
-          ArchiveInventory.Entry e = objects.get(i);
-          results.add(
-              pool.submit(
-                  () -> {
-                    try {
-                      archive.verifyObject(e.name());
-                      return null;
-                    } catch (ObjectFormatException ex) {
-                      return "CORRUPT " + e.name() + ": " + Errors.oneLine(ex);
-                    }
-                  }));
-          if (results.size() < 4 * parallel) {
-            continue;
-          }
-        }
-        while (!results.isEmpty() && (i == objects.size() || results.size() >= 4 * parallel)) {
-          String problem;
-          try {
-            problem = results.poll().get();
-          } catch (java.util.concurrent.ExecutionException ex) {
-            if (ex.getCause() instanceof IOException io) {
-              throw io;
-            }
-            throw ex;
-          }
-          if (problem != null) {
-            out.println(problem);
-            failures++;
-          }
-        }
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    out.println(
-        "integrity: "
-            + (objects.size() - failures)
-            + " of "
-            + objects.size()
-            + " objects verified");
-    return failures;
+    return options.build();
   }
 
-  /** {@code n} entries chosen at random (all if there are fewer), in name order. */
-  private static List<ArchiveInventory.Entry> sample(
-      List<ArchiveInventory.Entry> all, int n, Random random) {
-    if (n >= all.size()) {
-      return all;
+  /**
+   * One line per finding, with the continuity results' "ok" lines among them and the integrity
+   * count after the integrity findings, then the summary.
+   */
+  static void print(VerifyReport report, PrintWriter out) {
+    List<VerifyReport.Finding> findings = report.findings();
+    int next = 0;
+    while (next < findings.size() && isBeforeContinuity(findings.get(next).kind())) {
+      out.println(line(findings.get(next++)));
     }
-    java.util.TreeSet<Integer> chosen = new java.util.TreeSet<>();
-    for (int j = all.size() - n; j < all.size(); j++) { // Floyd's algorithm
-      int candidate = random.nextInt(j + 1);
-      chosen.add(chosen.contains(candidate) ? j : candidate);
+    for (ContinuityCheck.Result r : report.continuity()) {
+      for (int k = r.missing().size() + r.problems().size(); k > 0; k--) {
+        out.println(line(findings.get(next++)));
+      }
+      if (r.isComplete()) {
+        out.println(
+            "ok backup "
+                + r.backup().fileName()
+                + " to the end of timeline "
+                + r.timeline()
+                + " ("
+                + r.end()
+                + "): "
+                + r.required()
+                + " segments present");
+      }
     }
-    List<ArchiveInventory.Entry> result = new ArrayList<>(n);
-    chosen.forEach(i -> result.add(all.get(i)));
-    return result;
+    while (next < findings.size() && findings.get(next).kind() != VerifyReport.Kind.STALE) {
+      out.println(line(findings.get(next++)));
+    }
+    report
+        .integrity()
+        .ifPresent(
+            i ->
+                out.println(
+                    "integrity: " + i.verified() + " of " + i.checked() + " objects verified"));
+    while (next < findings.size()) {
+      out.println(line(findings.get(next++)));
+    }
+    out.println(report.summary());
+  }
+
+  private static boolean isBeforeContinuity(VerifyReport.Kind kind) {
+    return kind == VerifyReport.Kind.UNREADABLE_HISTORY || kind == VerifyReport.Kind.NO_BACKUP;
+  }
+
+  private static String line(VerifyReport.Finding f) {
+    String label =
+        switch (f.kind()) {
+          case GAP -> "GAP";
+          case CORRUPT -> "CORRUPT";
+          case STALE -> "STALE";
+          case DIVERGENCE -> "WARNING";
+          case NO_BACKUP, UNREADABLE_HISTORY, CONTINUITY -> "PROBLEM";
+        };
+    return label + " " + f.message();
   }
 
   @Override

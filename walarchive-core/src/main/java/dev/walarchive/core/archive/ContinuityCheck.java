@@ -22,11 +22,14 @@ import java.util.TreeSet;
  * recovery reads from the backup's start to the end of that timeline's archived WAL must be in the
  * archive. A pure function of one listing, the backup history files and the timeline history files.
  *
- * <p>The ends checked for a backup are the leaves of the timeline graph reachable from the backup's
- * timeline, and also every timeline that kept archiving after all its reachable descendants
- * branched off it (its WAL past the branch points is on no descendant's path). That is the case of
- * a primary that goes on while a test restore, promoted to a new timeline, archives into the same
- * archive: both timelines are checked, and {@link #divergences} names the pair.
+ * <p>A timeline is reachable from a backup if it is the backup's timeline or, as PostgreSQL decides
+ * it, the backup's checkpoint lies on the backup's timeline in that timeline's history ({@link
+ * TimelineHistory#timelineOf}): it branched off strictly after the checkpoint record. The ends
+ * checked for a backup are the leaves of the timeline graph reachable from the backup's timeline,
+ * and also every timeline that kept archiving after all its reachable descendants branched off it
+ * (its WAL past the branch points is on no descendant's path). That is the case of a primary that
+ * goes on while a test restore, promoted to a new timeline, archives into the same archive: both
+ * timelines are checked, and {@link #divergences} names the pair.
  *
  * <p>Time grows with the size of the listing (building the inventory) plus, per backup and
  * timeline, with the number of timeline switches and gaps, not with the number of segments.
@@ -158,8 +161,10 @@ public final class ContinuityCheck {
       TreeSet<Long> timelines,
       Map<Long, long[]> partials) {
     long origin = backup.startTimeline();
-    // timelines a recovery from this backup can reach: the backup's own, and those branching
-    // from it at or after the backup's start
+    // timelines a recovery from this backup can reach: the backup's own, and those in whose
+    // history the backup's checkpoint lies on the backup's timeline (PostgreSQL's test in
+    // xlogrecovery.c: tliOfPointInHistory(checkpoint, target's history) == the checkpoint's
+    // timeline, else "requested timeline is not a child of this server's history")
     Map<Long, TimelineHistory> reachable = new TreeMap<>();
     List<String> unknown = new ArrayList<>();
     for (long t : timelines) {
@@ -177,11 +182,8 @@ public final class ContinuityCheck {
       }
       if (t == origin) {
         reachable.put(t, h);
-      } else if (t > origin && h.includes(origin)) {
-        Lsn branch = h.endOf(origin).orElseThrow();
-        if (branch.compareTo(backup.startLsn()) >= 0) {
-          reachable.put(t, h);
-        }
+      } else if (t > origin && h.timelineOf(backup.checkpointLsn()) == origin) {
+        reachable.put(t, h);
       }
     }
     List<Result> results = new ArrayList<>();

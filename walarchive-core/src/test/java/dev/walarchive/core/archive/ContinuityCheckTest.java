@@ -298,6 +298,74 @@ class ContinuityCheckTest {
   }
 
   /**
+   * PostgreSQL follows a timeline from a backup only if the backup's checkpoint lies on the
+   * backup's timeline in that timeline's history; a branch between the backup's start (its redo
+   * point) and its checkpoint record is not reachable, although the branch is after the start.
+   */
+  @Test
+  void aTimelineThatBranchedBetweenTheBackupsStartAndItsCheckpointIsNotReachable() {
+    BackupHistory b = backup(1, 3, 4);
+    assertThat(b.startLsn()).isLessThan(b.checkpointLsn());
+    Lsn branch = b.startLsn().plus(0x10); // after the start, before the checkpoint record
+    segments(1, 2, 9);
+    TimelineHistory tl2 = TimelineHistory.ofFirstTimeline().branch(2, branch, "promoted");
+    add(WalFileName.timelineHistory(2));
+    segments(2, 3, 6);
+    List<ContinuityCheck.Result> results =
+        ContinuityCheck.check(inventory(), List.of(b), Map.of(2L, tl2));
+    assertThat(results).extracting(ContinuityCheck.Result::timeline).containsExactly(1L);
+  }
+
+  @Test
+  void aTimelineThatBeginsAtTheBackupsCheckpointIsNotReachableOneAfterItIs() {
+    BackupHistory b = backup(1, 3, 4);
+    segments(1, 2, 9);
+    add(WalFileName.timelineHistory(2));
+    add(WalFileName.timelineHistory(3));
+    segments(2, 3, 6);
+    segments(3, 3, 6);
+    // a switch point belongs to the timeline that begins there: timeline 2 begins at the
+    // checkpoint record itself, timeline 3 one byte after it
+    TimelineHistory tl2 =
+        TimelineHistory.ofFirstTimeline().branch(2, b.checkpointLsn(), "promoted");
+    TimelineHistory tl3 =
+        TimelineHistory.ofFirstTimeline().branch(3, b.checkpointLsn().plus(1), "promoted");
+    List<ContinuityCheck.Result> results =
+        ContinuityCheck.check(inventory(), List.of(b), Map.of(2L, tl2, 3L, tl3));
+    assertThat(results).extracting(ContinuityCheck.Result::timeline).containsExactly(1L, 3L);
+  }
+
+  /**
+   * For a backup on timeline 1 and a timeline 2 branching off anywhere around it, timeline 2 is
+   * checked exactly when it branched strictly after the backup's checkpoint record.
+   */
+  @Test
+  void aBranchIsFollowedExactlyWhenItIsAfterTheCheckpoint() {
+    qt().withExamples(200)
+        .forAll(integers().between(1, 6), integers().between(-0x200, 0x200))
+        .checkAssert(
+            (segment, delta) -> {
+              entries.clear();
+              BackupHistory b = backup(1, 3, 4);
+              Lsn base = Lsn.ofSegment(segment, 0, SIZE);
+              Lsn branch =
+                  Lsn.of(
+                      Math.max(0x28, base.value() + b.checkpointLsn().value() % 0x100000 + delta));
+              segments(1, 2, 12);
+              add(WalFileName.timelineHistory(2));
+              segments(2, branch.segmentNumber(SIZE), 8);
+              TimelineHistory tl2 = TimelineHistory.ofFirstTimeline().branch(2, branch, "x");
+              List<Long> checked =
+                  ContinuityCheck.check(inventory(), List.of(b), Map.of(2L, tl2)).stream()
+                      .map(ContinuityCheck.Result::timeline)
+                      .toList();
+              boolean after = branch.compareTo(b.checkpointLsn()) > 0;
+              assertThat(checked.contains(2L)).as("branch at %s, %s", branch, b).isEqualTo(after);
+              assertThat(checked).as("timeline 1 went on past segment 8").contains(1L);
+            });
+  }
+
+  /**
    * The check agrees with a plain walk over every segment a recovery reads, for archives with
    * random holes, .partial files and up to three timelines.
    */

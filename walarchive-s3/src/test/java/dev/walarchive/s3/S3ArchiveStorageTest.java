@@ -10,23 +10,49 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The storage contract against s3proxy, opened by URL. Multipart uploads start at 5 MiB here, so
- * {@link #largeObjectRoundTrips()} writes three parts.
+ * The storage contract against s3proxy, opened by URL, through a {@link TestProxy} (which can
+ * refuse a delete request) in front of an unauthenticated s3proxy. Multipart uploads start at 5 MiB
+ * here, so {@link #largeObjectRoundTrips()} writes three parts.
  */
 class S3ArchiveStorageTest extends AbstractArchiveStorageTest {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
   static S3TestServer server;
+  static TestProxy proxy;
 
   @BeforeAll
   static void startServer() throws Exception {
-    server = S3TestServer.start();
+    server = S3TestServer.startUnauthenticated();
+    proxy = new TestProxy(server.endpoint());
   }
 
   @AfterAll
   static void stopServer() throws Exception {
+    if (proxy != null) {
+      proxy.close();
+    }
     if (server != null) {
       server.close();
     }
+  }
+
+  @Override
+  protected boolean translatesStoreErrors() {
+    return true;
+  }
+
+  @Override
+  protected int deleteBatchSize() {
+    return S3ArchiveStorage.DELETE_BATCH;
+  }
+
+  @Override
+  protected boolean refuseNextDeleteRequest() {
+    proxy.respond(
+        r -> r.method().equals("POST") && S3ArchiveStorageBehaviourTest.has(r.query(), "delete"),
+        1,
+        403,
+        S3ArchiveStorageBehaviourTest.error("AccessDenied"));
+    return true;
   }
 
   /** Options of this variant on top of the server's. */
@@ -37,6 +63,7 @@ class S3ArchiveStorageTest extends AbstractArchiveStorageTest {
   @Override
   protected ArchiveStorage createStorage() throws Exception {
     Map<String, String> options = new HashMap<>(server.options());
+    options.put("s3.endpoint", proxy.endpoint().toString());
     options.putAll(extraOptions());
     return ArchiveStorages.open(
         server.url("contract/" + PREFIXES.incrementAndGet() + "/archive"), options);

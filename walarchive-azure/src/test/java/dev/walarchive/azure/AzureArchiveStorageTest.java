@@ -26,12 +26,42 @@ class AzureArchiveStorageTest extends AbstractArchiveStorageTest {
     }
   }
 
-  /** Each storage gets a fresh prefix; small listing pages so that listings span several. */
+  private final RefusingPolicy refusing = new RefusingPolicy();
+
+  @Override
+  protected boolean translatesStoreErrors() {
+    return true;
+  }
+
+  @Override
+  protected int deleteBatchSize() {
+    return AzureArchiveStorage.BATCH_SIZE;
+  }
+
+  @Override
+  protected boolean refuseNextDeleteRequest() {
+    refusing.refuseBatches(1);
+    return true;
+  }
+
+  /**
+   * Each storage gets a fresh prefix; small listing pages so that listings span several. The client
+   * is the one {@link AzureStorages} builds, plus a policy that can refuse batch requests.
+   */
   @Override
   protected ArchiveStorage createStorage() {
     AzureStorageConfig config = azurite.config("t/" + UUID.randomUUID());
     return new AzureArchiveStorage(
-        () -> AzureStorages.buildClient(config),
+        () ->
+            new com.azure.storage.blob.BlobContainerClientBuilder()
+                .endpoint(azurite.endpoint())
+                .credential(
+                    new com.azure.storage.common.StorageSharedKeyCredential(
+                        AzuriteServer.ACCOUNT, AzuriteServer.ACCOUNT_KEY))
+                .httpClient(new com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder().build())
+                .addPolicy(refusing)
+                .containerName(AzuriteServer.CONTAINER)
+                .buildClient(),
         config.prefix(),
         config,
         250,

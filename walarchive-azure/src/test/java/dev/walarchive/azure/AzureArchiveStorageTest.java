@@ -1,6 +1,7 @@
 package dev.walarchive.azure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.walarchive.core.storage.AbstractArchiveStorageTest;
 import dev.walarchive.core.storage.ArchiveStorage;
@@ -66,6 +67,22 @@ class AzureArchiveStorageTest extends AbstractArchiveStorageTest {
         config,
         250,
         new AzureExceptions(config.location(), AzureExceptions.secretsOf(config)));
+  }
+
+  @Test
+  void aRefusedBatchKeepsTheServicesStatusAndRequestId() throws Exception {
+    storage.create("r/1", bytes("1"), Map.of());
+    refusing.refuseBatches(1);
+    assertThatThrownBy(() -> storage.delete(java.util.List.of("r/1")))
+        .isInstanceOfSatisfying(
+            dev.walarchive.core.storage.BatchDeleteException.class,
+            e -> {
+              assertThat(e.statusCode()).hasValue(403);
+              assertThat(e.requestId()).hasValue(RefusingPolicy.REQUEST_ID);
+              assertThat(e.getCause()).hasMessageContaining(RefusingPolicy.REQUEST_ID);
+            });
+    storage.delete(java.util.List.of("r/1"));
+    assertThat(listKeys("r/")).isEmpty();
   }
 
   @Test

@@ -33,6 +33,7 @@ import dev.walarchive.core.storage.spi.ContentLengthException;
 import dev.walarchive.core.storage.spi.DeleteBatches;
 import dev.walarchive.core.storage.spi.ExactLength;
 import dev.walarchive.core.storage.spi.LazyClient;
+import dev.walarchive.core.storage.spi.LookaheadIterator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -43,7 +44,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -261,37 +261,24 @@ final class AzureArchiveStorage implements ArchiveStorage {
     } catch (RuntimeException e) {
       throw errors.translate("list", listPrefix.isEmpty() ? null : listPrefix + "*", e);
     }
-    return new ObjectIterator() {
-      private ObjectEntry next;
-
+    return new LookaheadIterator() {
       @Override
-      public boolean hasNext() throws IOException {
+      protected ObjectEntry advance() throws IOException {
         try {
-          while (next == null && items.hasNext()) {
+          while (items.hasNext()) {
             BlobItem item = items.next();
             if (Boolean.TRUE.equals(item.isPrefix()) || !item.getName().startsWith(prefix)) {
               continue;
             }
-            next =
-                new ObjectEntry(
-                    item.getName().substring(prefix.length()),
-                    item.getProperties().getContentLength(),
-                    item.getProperties().getLastModified().toInstant());
+            return new ObjectEntry(
+                item.getName().substring(prefix.length()),
+                item.getProperties().getContentLength(),
+                item.getProperties().getLastModified().toInstant());
           }
+          return null;
         } catch (RuntimeException e) {
           throw errors.translate("list", listPrefix.isEmpty() ? null : listPrefix + "*", e);
         }
-        return next != null;
-      }
-
-      @Override
-      public ObjectEntry next() throws IOException {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        ObjectEntry entry = next;
-        next = null;
-        return entry;
       }
     };
   }

@@ -26,6 +26,7 @@ import dev.walarchive.core.storage.StorageKeys;
 import dev.walarchive.core.storage.spi.DeleteBatches;
 import dev.walarchive.core.storage.spi.ExactLength;
 import dev.walarchive.core.storage.spi.LazyClient;
+import dev.walarchive.core.storage.spi.LookaheadIterator;
 import dev.walarchive.core.storage.spi.StorageErrors;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -41,7 +42,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 
 /**
  * {@link ArchiveStorage} on a Cloud Storage bucket through the JSON API client. Objects are named
@@ -373,13 +373,12 @@ final class GcsArchiveStorage implements ArchiveStorage {
   }
 
   /** Streams a listing page by page; each page is one request. */
-  private final class GcsObjectIterator implements ObjectIterator {
+  private final class GcsObjectIterator extends LookaheadIterator {
     private final Storage storage;
     private final String listPrefix;
     private final String keyPrefix;
     private Page<Blob> page;
     private Iterator<Blob> current;
-    private ObjectEntry next;
     private boolean started;
 
     GcsObjectIterator(Storage storage, String listPrefix, String keyPrefix) {
@@ -389,32 +388,20 @@ final class GcsArchiveStorage implements ArchiveStorage {
     }
 
     @Override
-    public boolean hasNext() throws IOException {
-      while (next == null) {
+    protected ObjectEntry advance() throws IOException {
+      while (true) {
         if (current != null && current.hasNext()) {
           Blob blob = current.next();
           String name = blob.getName();
           if (name.startsWith(namePrefix)) {
-            String key = name.substring(namePrefix.length());
-            next = new ObjectEntry(key, size(blob), created(blob));
+            return new ObjectEntry(name.substring(namePrefix.length()), size(blob), created(blob));
           }
           continue;
         }
         if (!fetchPage()) {
-          return false;
+          return null;
         }
       }
-      return true;
-    }
-
-    @Override
-    public ObjectEntry next() throws IOException {
-      if (!hasNext()) {
-        throw new NoSuchElementException("no more objects under " + keyPrefix);
-      }
-      ObjectEntry entry = next;
-      next = null;
-      return entry;
     }
 
     private boolean fetchPage() throws IOException {

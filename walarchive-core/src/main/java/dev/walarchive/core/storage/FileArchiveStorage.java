@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import dev.walarchive.core.storage.spi.DeleteBatches;
 import dev.walarchive.core.storage.spi.ExactLength;
 import dev.walarchive.core.storage.spi.LazyClient;
+import dev.walarchive.core.storage.spi.LookaheadIterator;
 import dev.walarchive.core.storage.spi.StorageErrors;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -32,7 +33,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.TreeMap;
 
 /**
@@ -320,11 +320,10 @@ final class FileArchiveStorage implements ArchiveStorage {
   }
 
   /** Depth-first walk in key order: children sorted by name, directories as "name/". */
-  private final class Walker implements ObjectIterator {
+  private final class Walker extends LookaheadIterator {
     private final String prefix;
     private final Deque<Iterator<String>> stack = new ArrayDeque<>();
     private final Deque<String> dirKeys = new ArrayDeque<>();
-    private ObjectEntry next;
 
     Walker(String prefix) throws IOException {
       this.prefix = prefix;
@@ -353,8 +352,8 @@ final class FileArchiveStorage implements ArchiveStorage {
     }
 
     @Override
-    public boolean hasNext() throws IOException {
-      while (next == null && !stack.isEmpty()) {
+    protected ObjectEntry advance() throws IOException {
+      while (!stack.isEmpty()) {
         Iterator<String> it = stack.peek();
         if (!it.hasNext()) {
           stack.pop();
@@ -376,27 +375,14 @@ final class FileArchiveStorage implements ArchiveStorage {
             try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 4096)) {
               headerLength = readHeader(key, in).length();
             }
-            next =
-                new ObjectEntry(
-                    key,
-                    attributes.size() - headerLength,
-                    attributes.lastModifiedTime().toInstant());
+            return new ObjectEntry(
+                key, attributes.size() - headerLength, attributes.lastModifiedTime().toInstant());
           } catch (NoSuchFileException e) {
             // deleted while listing
           }
         }
       }
-      return next != null;
-    }
-
-    @Override
-    public ObjectEntry next() throws IOException {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      ObjectEntry entry = next;
-      next = null;
-      return entry;
+      return null;
     }
   }
 }

@@ -16,6 +16,8 @@
  *       in the reason, the SDK's exception as cause).
  *   <li>{@link dev.walarchive.core.storage.spi.SecretScrubber}: removes credentials from messages
  *       and cause chains before they leave the backend.
+ *   <li>{@link dev.walarchive.core.storage.spi.LookaheadIterator}: a streaming listing written as
+ *       one method.
  * </ul>
  *
  * <p>The contract suite {@code AbstractArchiveStorageTest} (in core's test jar) checks each of

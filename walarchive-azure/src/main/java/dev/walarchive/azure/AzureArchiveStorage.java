@@ -24,12 +24,16 @@ import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.options.BlockBlobStageBlockOptions;
 import com.azure.storage.blob.specialized.BlockBlobClient;
 import dev.walarchive.core.storage.ArchiveStorage;
-import dev.walarchive.core.storage.BatchDeleteException;
 import dev.walarchive.core.storage.ObjectEntry;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
 import dev.walarchive.core.storage.StorageKeys;
+import dev.walarchive.core.storage.spi.ContentLengthException;
+import dev.walarchive.core.storage.spi.DeleteBatches;
+import dev.walarchive.core.storage.spi.ExactLength;
+import dev.walarchive.core.storage.spi.LazyClient;
+import dev.walarchive.core.storage.spi.LookaheadIterator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -38,10 +42,8 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -64,7 +66,7 @@ final class AzureArchiveStorage implements ArchiveStorage {
   /** Blocks per blob: the service's limit. */
   static final int MAX_BLOCKS = 50_000;
 
-  private final Supplier<BlobContainerClient> clientFactory;
+  private final LazyClient<BlobContainerClient> client;
   private final String prefix;
   private final AccessTier accessTier;
   private final String encryptionScope;
@@ -74,9 +76,7 @@ final class AzureArchiveStorage implements ArchiveStorage {
   private final AzureExceptions errors;
 
   private final Object lock = new Object();
-  private volatile BlobContainerClient container;
   private volatile BlobBatchClient batch;
-  private volatile boolean closed;
 
   /**
    * @param clientFactory builds the container client on first use
@@ -91,7 +91,7 @@ final class AzureArchiveStorage implements ArchiveStorage {
       AzureStorageConfig config,
       int listPageSize,
       AzureExceptions errors) {
-    this.clientFactory = requireNonNull(clientFactory, "clientFactory is null");
+    requireNonNull(clientFactory, "clientFactory is null");
     this.prefix = requireNonNull(prefix, "prefix is null");
     this.accessTier = config.accessTier().map(AccessTier::fromString).orElse(null);
     this.encryptionScope = config.encryptionScope().orElse(null);
@@ -99,6 +99,12 @@ final class AzureArchiveStorage implements ArchiveStorage {
     this.singleUploadThreshold = config.singleUploadThreshold();
     this.listPageSize = listPageSize;
     this.errors = requireNonNull(errors, "errors is null");
+    this.client =
+        LazyClient.building(
+            errors.location(),
+            clientFactory::get,
+            c -> {},
+            e -> errors.translate("client setup", null, e));
   }
 
   @Override
@@ -122,11 +128,7 @@ final class AzureArchiveStorage implements ArchiveStorage {
   private void putBlob(
       String key, BlockBlobClient blob, ObjectSource content, long length, Map<String, String> meta)
       throws IOException {
-    byte[] data = new byte[Math.toIntExact(length)];
-    try (InputStream in = content.openStream()) {
-      int read = in.readNBytes(data, 0, data.length);
-      checkLength(key, in, read, length);
-    }
+    byte[] data = ExactLength.readAll(key, content);
     BlockBlobSimpleUploadOptions options =
         new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(data))
             .setHeaders(headers())
@@ -171,14 +173,14 @@ final class AzureArchiveStorage implements ArchiveStorage {
     }
     String upload = UUID.randomUUID().toString().replace("-", "");
     List<String> ids = new ArrayList<>((int) blocks);
-    try (InputStream in = content.openStream()) {
+    try (InputStream in = ExactLength.open(key, content)) {
       long done = 0;
       while (done < length) {
         int size = (int) Math.min(blockSize, length - done);
         byte[] block = new byte[size];
         int read = in.readNBytes(block, 0, size);
         if (read < size) {
-          checkLength(key, in, done + read, length);
+          throw new ContentLengthException(key, length, false, done + read);
         }
         String id = blockId(upload, ids.size());
         try {
@@ -190,7 +192,6 @@ final class AzureArchiveStorage implements ArchiveStorage {
         ids.add(id);
         done += size;
       }
-      checkLength(key, in, done, length);
     }
     try {
       blob.commitBlockListWithResponse(
@@ -203,18 +204,6 @@ final class AzureArchiveStorage implements ArchiveStorage {
           Context.NONE);
     } catch (RuntimeException e) {
       throw errors.translate("create", key, e);
-    }
-  }
-
-  /** Fails unless exactly {@code length} bytes were read and the stream is at its end. */
-  private static void checkLength(String key, InputStream in, long read, long length)
-      throws IOException {
-    if (read < length) {
-      throw new IOException(
-          "content of " + key + " ended after " + read + " bytes, expected " + length);
-    }
-    if (in.read() >= 0) {
-      throw new IOException("content of " + key + " is longer than its declared " + length);
     }
   }
 
@@ -258,7 +247,7 @@ final class AzureArchiveStorage implements ArchiveStorage {
   @Override
   public ObjectIterator list(String listPrefix) throws IOException {
     StorageKeys.checkPrefix(listPrefix);
-    BlobContainerClient container = container();
+    BlobContainerClient container = client.get();
     Iterator<BlobItem> items;
     try {
       items =
@@ -272,91 +261,69 @@ final class AzureArchiveStorage implements ArchiveStorage {
     } catch (RuntimeException e) {
       throw errors.translate("list", listPrefix.isEmpty() ? null : listPrefix + "*", e);
     }
-    return new ObjectIterator() {
-      private ObjectEntry next;
-
+    return new LookaheadIterator() {
       @Override
-      public boolean hasNext() throws IOException {
+      protected ObjectEntry advance() throws IOException {
         try {
-          while (next == null && items.hasNext()) {
+          while (items.hasNext()) {
             BlobItem item = items.next();
             if (Boolean.TRUE.equals(item.isPrefix()) || !item.getName().startsWith(prefix)) {
               continue;
             }
-            next =
-                new ObjectEntry(
-                    item.getName().substring(prefix.length()),
-                    item.getProperties().getContentLength(),
-                    item.getProperties().getLastModified().toInstant());
+            return new ObjectEntry(
+                item.getName().substring(prefix.length()),
+                item.getProperties().getContentLength(),
+                item.getProperties().getLastModified().toInstant());
           }
+          return null;
         } catch (RuntimeException e) {
           throw errors.translate("list", listPrefix.isEmpty() ? null : listPrefix + "*", e);
         }
-        return next != null;
-      }
-
-      @Override
-      public ObjectEntry next() throws IOException {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        ObjectEntry entry = next;
-        next = null;
-        return entry;
       }
     };
   }
 
   /**
-   * Deletes with Blob Batch requests of up to {@value #BATCH_SIZE} keys each. A key that is missing
-   * (404) counts as deleted; any other per-key failure is collected into a {@link
-   * BatchDeleteException} after all batches ran. A failure of a whole batch request (network,
-   * authorisation) is thrown at once, since the following batches would fail alike.
+   * Deletes with Blob Batch requests of up to {@value #BATCH_SIZE} keys each ({@link
+   * DeleteBatches}). A key that is missing (404) counts as deleted; any other per-key failure, and
+   * every key of a batch request that failed as a whole, is collected into a {@link
+   * dev.walarchive.core.storage.BatchDeleteException} after all batches ran.
    */
   @Override
   public void delete(Collection<String> keys) throws IOException {
-    requireNonNull(keys, "keys is null");
-    LinkedHashSet<String> unique = new LinkedHashSet<>();
-    for (String key : keys) {
-      unique.add(StorageKeys.checkKey(key));
-    }
-    if (unique.isEmpty()) {
-      return;
-    }
-    BlobContainerClient container = container();
+    client.checkOpen();
+    DeleteBatches.delete(keys, BATCH_SIZE, this::deleteBatch);
+  }
+
+  private Map<String, String> deleteBatch(List<String> chunk) throws IOException {
+    BlobContainerClient container = client.get();
     BlobBatchClient batchClient = batchClient(container);
+    BlobBatch batch = batchClient.getBlobBatch();
+    Map<String, Response<Void>> responses = new LinkedHashMap<>();
+    for (String key : chunk) {
+      // by URL: the (container, name) form yields a relative path that Azurite rejects
+      String url = container.getBlobClient(prefix + key).getBlobUrl();
+      responses.put(key, batch.deleteBlob(url, DeleteSnapshotsOptionType.INCLUDE, null));
+    }
+    try {
+      batchClient.submitBatchWithResponse(batch, false, null, Context.NONE);
+    } catch (RuntimeException e) {
+      throw errors.translate(
+          "delete of " + chunk.size() + " objects (from '" + chunk.get(0) + "')", null, e);
+    }
     Map<String, String> failures = new TreeMap<>();
-    List<String> all = new ArrayList<>(unique);
-    for (int from = 0; from < all.size(); from += BATCH_SIZE) {
-      List<String> chunk = all.subList(from, Math.min(all.size(), from + BATCH_SIZE));
-      BlobBatch batch = batchClient.getBlobBatch();
-      Map<String, Response<Void>> responses = new LinkedHashMap<>();
-      for (String key : chunk) {
-        // by URL: the (container, name) form yields a relative path that Azurite rejects
-        String url = container.getBlobClient(prefix + key).getBlobUrl();
-        responses.put(key, batch.deleteBlob(url, DeleteSnapshotsOptionType.INCLUDE, null));
-      }
+    for (Map.Entry<String, Response<Void>> r : responses.entrySet()) {
       try {
-        batchClient.submitBatchWithResponse(batch, false, null, Context.NONE);
-      } catch (RuntimeException e) {
-        throw errors.translate(
-            "delete of " + chunk.size() + " objects (from '" + chunk.get(0) + "')", null, e);
-      }
-      for (Map.Entry<String, Response<Void>> r : responses.entrySet()) {
-        try {
-          r.getValue().getStatusCode();
-        } catch (BlobStorageException e) {
-          if (e.getStatusCode() != 404) {
-            failures.put(r.getKey(), errors.reason(e));
-          }
-        } catch (RuntimeException e) {
+        r.getValue().getStatusCode();
+      } catch (BlobStorageException e) {
+        if (e.getStatusCode() != 404) {
           failures.put(r.getKey(), errors.reason(e));
         }
+      } catch (RuntimeException e) {
+        failures.put(r.getKey(), errors.reason(e));
       }
     }
-    if (!failures.isEmpty()) {
-      throw new BatchDeleteException(failures);
-    }
+    return failures;
   }
 
   /**
@@ -388,8 +355,8 @@ final class AzureArchiveStorage implements ArchiveStorage {
   }
 
   @Override
-  public void close() {
-    closed = true;
+  public void close() throws IOException {
+    client.close();
   }
 
   @Override
@@ -404,31 +371,11 @@ final class AzureArchiveStorage implements ArchiveStorage {
 
   private BlockBlobClient blob(String key) throws IOException {
     String name = blobName(key);
-    BlobClient blob = container().getBlobClient(name);
+    BlobClient blob = client.get().getBlobClient(name);
     if (encryptionScope != null) {
       blob = blob.getEncryptionScopeClient(encryptionScope);
     }
     return blob.getBlockBlobClient();
-  }
-
-  private BlobContainerClient container() throws IOException {
-    BlobContainerClient c = container;
-    if (c == null) {
-      synchronized (lock) {
-        checkOpen();
-        c = container;
-        if (c == null) {
-          try {
-            c = requireNonNull(clientFactory.get(), "client factory returned null");
-          } catch (RuntimeException e) {
-            throw errors.translate("client setup", null, e);
-          }
-          container = c;
-        }
-      }
-    }
-    checkOpen();
-    return c;
   }
 
   private BlobBatchClient batchClient(BlobContainerClient container) {
@@ -443,11 +390,5 @@ final class AzureArchiveStorage implements ArchiveStorage {
       }
     }
     return b;
-  }
-
-  private void checkOpen() throws IOException {
-    if (closed) {
-      throw new IOException("Azure storage " + errors.location() + " is closed");
-    }
   }
 }

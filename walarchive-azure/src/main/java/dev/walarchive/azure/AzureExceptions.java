@@ -3,24 +3,23 @@ package dev.walarchive.azure;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobStorageException;
+import dev.walarchive.core.WalArchiveException;
+import dev.walarchive.core.WalArchiveException.Kind;
+import dev.walarchive.core.storage.ArchiveStorageException;
+import dev.walarchive.core.storage.spi.SecretScrubber;
+import dev.walarchive.core.storage.spi.StorageErrors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.NoSuchFileException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.regex.Pattern;
 
 /**
  * The one place where Azure SDK errors become the {@link IOException}s of the storage SPI: a
- * missing blob is {@link NoSuchFileException}, an existing one on create (409 {@code
- * BlobAlreadyExists} or 412) is {@link FileAlreadyExistsException}; everything else is an {@link
- * IOException} naming the operation, the key, the HTTP status and the service's error code.
+ * missing blob is {@link java.nio.file.NoSuchFileException}, an existing one on create (409 {@code
+ * BlobAlreadyExists} or 412) is {@link java.nio.file.FileAlreadyExistsException}, both with the
+ * SDK's exception as cause; everything else is an {@link ArchiveStorageException} naming the
+ * operation, the key, the HTTP status, the service's error code and request id.
  *
  * <p>No credential ever leaves through here: SDK messages can quote request URLs, and a SAS token
  * travels in the URL. Every message is scrubbed of the configured secrets and of anything that
@@ -28,15 +27,10 @@ import java.util.regex.Pattern;
  * scrubbed copy.
  */
 final class AzureExceptions {
-  private static final Pattern SIGNATURE = Pattern.compile("(?i)\\b(sig|signature)=[^&\\s\"'<>;]+");
-  private static final Pattern CONNECTION_STRING_SECRET =
-      Pattern.compile("(?i)\\b(AccountKey|SharedAccessSignature)=[^;\\s\"'<>]+");
-  private static final Pattern SHARED_KEY_HEADER =
-      Pattern.compile("(?i)\\b(SharedKey(?:Lite)?\\s+[^:\\s]+:)[A-Za-z0-9+/=]+");
-  private static final String REDACTED = "REDACTED";
+  private static final String REQUEST_ID = "x-ms-request-id";
 
   private final String location;
-  private final List<String> secrets;
+  private final SecretScrubber scrubber;
 
   /**
    * @param location the storage location for messages, e.g. {@code az://acct/container/prefix}
@@ -44,15 +38,7 @@ final class AzureExceptions {
    */
   AzureExceptions(String location, Set<String> secrets) {
     this.location = location;
-    List<String> s = new ArrayList<>();
-    for (String secret : secrets) {
-      if (secret != null && secret.length() >= 4) {
-        s.add(secret);
-      }
-    }
-    // longest first, so that a secret containing another is removed whole
-    s.sort((a, b) -> Integer.compare(b.length(), a.length()));
-    this.secrets = List.copyOf(s);
+    this.scrubber = SecretScrubber.of(secrets);
   }
 
   /** Secrets of a configuration to scrub: the credential and its parts. */
@@ -105,16 +91,17 @@ final class AzureExceptions {
     if (cause instanceof BlobStorageException bse) {
       int status = bse.getStatusCode();
       BlobErrorCode code = bse.getErrorCode();
+      String requestId = requestId(bse);
       if (key != null && status == 404 && BlobErrorCode.BLOB_NOT_FOUND.equals(code)) {
-        return new NoSuchFileException(key, null, "no such object in " + location);
+        return StorageErrors.notFound(key, location + "/" + key, safeCause);
       }
       if (key != null
           && (status == 412 || (status == 409 && BlobErrorCode.BLOB_ALREADY_EXISTS.equals(code)))) {
-        return new FileAlreadyExistsException(key, null, "object already exists in " + location);
+        return StorageErrors.alreadyExists(key, location + "/" + key, safeCause);
       }
       String what = describe(bse);
       if (status == 404 && BlobErrorCode.CONTAINER_NOT_FOUND.equals(code)) {
-        return new IOException(
+        return new ArchiveStorageException(
             "Azure "
                 + operation
                 + subject(key)
@@ -124,10 +111,13 @@ final class AzureExceptions {
                 + " archive URL ("
                 + what
                 + ")",
+            Kind.CONFIGURATION,
+            status,
+            requestId,
             safeCause);
       }
       if (status == 401 || status == 403) {
-        return new IOException(
+        return new ArchiveStorageException(
             "Azure "
                 + operation
                 + subject(key)
@@ -136,31 +126,56 @@ final class AzureExceptions {
                 + "); check the credential (azure.account-key, azure.sas-token or"
                 + " azure.connection-string), its expiry and its permissions on "
                 + location,
+            Kind.PERMISSION,
+            status,
+            requestId,
             safeCause);
       }
-      return new IOException("Azure " + operation + subject(key) + " failed: " + what, safeCause);
+      return new ArchiveStorageException(
+          "Azure " + operation + subject(key) + " failed: " + what,
+          ArchiveStorageException.kindOfStatus(status),
+          status,
+          requestId,
+          safeCause);
     }
     if (cause instanceof HttpResponseException hre) {
-      return new IOException(
+      int status = hre.getResponse() == null ? 0 : hre.getResponse().getStatusCode();
+      return new ArchiveStorageException(
           "Azure "
               + operation
               + subject(key)
               + " failed: HTTP "
-              + (hre.getResponse() == null ? "?" : hre.getResponse().getStatusCode())
+              + (status == 0 ? "?" : String.valueOf(status))
               + ": "
-              + firstLine(scrub(hre.getMessage())),
+              + scrubber.oneLine(hre.getMessage()),
+          ArchiveStorageException.kindOfStatus(status),
+          status,
+          hre.getResponse() == null ? null : hre.getResponse().getHeaderValue(REQUEST_ID),
           safeCause);
     }
-    return new IOException(
+    if (cause instanceof IOException own && !(cause instanceof UncheckedIOException)) {
+      Kind kind = WalArchiveException.kindOf(own);
+      if (kind == Kind.INTERRUPTED || own instanceof WalArchiveException) {
+        return own;
+      }
+    }
+    return new ArchiveStorageException(
         "Azure "
             + operation
             + subject(key)
             + " failed: "
-            + firstLine(scrub(String.valueOf(cause)))
+            + scrubber.oneLine(String.valueOf(cause))
             + "; check the endpoint ("
             + location
             + ") and the network",
+        cause instanceof RuntimeException && !(cause.getCause() instanceof IOException)
+            ? WalArchiveException.kindOf(cause)
+            : Kind.TRANSIENT,
         safeCause);
+  }
+
+  private static String requestId(BlobStorageException e) {
+    return e.getResponse() == null ? null : e.getResponse().getHeaderValue(REQUEST_ID);
   }
 
   /** A short reason for one key's failure in a batch, e.g. "HTTP 409 LeaseIdMissing: ...". */
@@ -169,15 +184,17 @@ final class AzureExceptions {
     if (cause instanceof BlobStorageException bse) {
       return describe(bse);
     }
-    return firstLine(scrub(String.valueOf(cause)));
+    return scrubber.oneLine(String.valueOf(cause));
   }
 
   private String describe(BlobStorageException e) {
     String message = e.getServiceMessage();
+    String requestId = requestId(e);
     return "HTTP "
         + e.getStatusCode()
         + (e.getErrorCode() == null ? "" : " " + e.getErrorCode())
-        + (message == null || message.isBlank() ? "" : ": " + firstLine(scrub(message)));
+        + (message == null || message.isBlank() ? "" : ": " + scrubber.oneLine(message))
+        + (requestId == null ? "" : " (request id " + requestId + ")");
   }
 
   private String subject(String key) {
@@ -197,29 +214,9 @@ final class AzureExceptions {
     return t;
   }
 
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    String t = s.strip();
-    int nl = t.indexOf('\n');
-    String line = nl < 0 ? t : t.substring(0, nl).strip();
-    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
-  }
-
   /** {@code text} with every secret and anything that looks like one replaced. */
   String scrub(String text) {
-    if (text == null) {
-      return null;
-    }
-    String s = text;
-    for (String secret : secrets) {
-      s = s.replace(secret, REDACTED);
-    }
-    s = SIGNATURE.matcher(s).replaceAll("$1=" + REDACTED);
-    s = CONNECTION_STRING_SECRET.matcher(s).replaceAll("$1=" + REDACTED);
-    s = SHARED_KEY_HEADER.matcher(s).replaceAll("$1" + REDACTED);
-    return s;
+    return scrubber.scrub(text);
   }
 
   /**
@@ -227,48 +224,6 @@ final class AzureExceptions {
    * a copy of the chain with scrubbed messages and the original stack traces.
    */
   Throwable sanitize(Throwable e) {
-    if (e == null || isClean(e, Collections.newSetFromMap(new IdentityHashMap<>()))) {
-      return e;
-    }
-    return copy(e, Collections.newSetFromMap(new IdentityHashMap<>()));
-  }
-
-  private boolean isClean(Throwable t, Set<Throwable> seen) {
-    if (t == null || !seen.add(t)) {
-      return true;
-    }
-    String m = t.getMessage();
-    if (m != null && !m.equals(scrub(m))) {
-      return false;
-    }
-    for (Throwable s : t.getSuppressed()) {
-      if (!isClean(s, seen)) {
-        return false;
-      }
-    }
-    return isClean(t.getCause(), seen);
-  }
-
-  private Throwable copy(Throwable t, Set<Throwable> seen) {
-    if (t == null || !seen.add(t)) {
-      return null;
-    }
-    ScrubbedException copy =
-        new ScrubbedException(t.getClass().getName() + ": " + scrub(t.getMessage()));
-    copy.setStackTrace(t.getStackTrace());
-    Throwable cause = copy(t.getCause(), seen);
-    if (cause != null) {
-      copy.initCause(cause);
-    }
-    return copy;
-  }
-
-  /** Stands in for an SDK exception whose message held a secret; names the original class. */
-  static final class ScrubbedException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    ScrubbedException(String message) {
-      super(message);
-    }
+    return scrubber.scrubbed(e);
   }
 }

@@ -1,6 +1,7 @@
 package dev.walarchive.azure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.walarchive.core.storage.AbstractArchiveStorageTest;
 import dev.walarchive.core.storage.ArchiveStorage;
@@ -26,16 +27,62 @@ class AzureArchiveStorageTest extends AbstractArchiveStorageTest {
     }
   }
 
-  /** Each storage gets a fresh prefix; small listing pages so that listings span several. */
+  private final RefusingPolicy refusing = new RefusingPolicy();
+
+  @Override
+  protected boolean translatesStoreErrors() {
+    return true;
+  }
+
+  @Override
+  protected int deleteBatchSize() {
+    return AzureArchiveStorage.BATCH_SIZE;
+  }
+
+  @Override
+  protected boolean refuseNextDeleteRequest() {
+    refusing.refuseBatches(1);
+    return true;
+  }
+
+  /**
+   * Each storage gets a fresh prefix; small listing pages so that listings span several. The client
+   * is the one {@link AzureStorages} builds, plus a policy that can refuse batch requests.
+   */
   @Override
   protected ArchiveStorage createStorage() {
     AzureStorageConfig config = azurite.config("t/" + UUID.randomUUID());
     return new AzureArchiveStorage(
-        () -> AzureStorages.buildClient(config),
+        () ->
+            new com.azure.storage.blob.BlobContainerClientBuilder()
+                .endpoint(azurite.endpoint())
+                .credential(
+                    new com.azure.storage.common.StorageSharedKeyCredential(
+                        AzuriteServer.ACCOUNT, AzuriteServer.ACCOUNT_KEY))
+                .httpClient(new com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder().build())
+                .addPolicy(refusing)
+                .containerName(AzuriteServer.CONTAINER)
+                .buildClient(),
         config.prefix(),
         config,
         250,
         new AzureExceptions(config.location(), AzureExceptions.secretsOf(config)));
+  }
+
+  @Test
+  void aRefusedBatchKeepsTheServicesStatusAndRequestId() throws Exception {
+    storage.create("r/1", bytes("1"), Map.of());
+    refusing.refuseBatches(1);
+    assertThatThrownBy(() -> storage.delete(java.util.List.of("r/1")))
+        .isInstanceOfSatisfying(
+            dev.walarchive.core.storage.BatchDeleteException.class,
+            e -> {
+              assertThat(e.statusCode()).hasValue(403);
+              assertThat(e.requestId()).hasValue(RefusingPolicy.REQUEST_ID);
+              assertThat(e.getCause()).hasMessageContaining(RefusingPolicy.REQUEST_ID);
+            });
+    storage.delete(java.util.List.of("r/1"));
+    assertThat(listKeys("r/")).isEmpty();
   }
 
   @Test

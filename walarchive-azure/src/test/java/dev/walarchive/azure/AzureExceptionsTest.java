@@ -137,7 +137,8 @@ class AzureExceptionsTest {
         new UncheckedIOException(new IOException("connection reset while sending " + url));
     IOException e = errors.translate("create", "k", wrapped);
     assertThat(everything(e)).doesNotContain(SIG).contains("sig=REDACTED").contains("k");
-    assertThat(e.getCause()).isInstanceOf(AzureExceptions.ScrubbedException.class);
+    assertThat(e.getCause())
+        .isInstanceOf(dev.walarchive.core.storage.spi.SecretScrubber.ScrubbedException.class);
     assertThat(e.getCause().getMessage()).startsWith("java.io.IOException: ");
     assertThat(e.getCause().getStackTrace()).isNotEmpty();
 

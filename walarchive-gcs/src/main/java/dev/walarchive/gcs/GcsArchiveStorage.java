@@ -18,12 +18,16 @@ import com.google.cloud.storage.StorageBatchResult;
 import com.google.cloud.storage.StorageClass;
 import com.google.cloud.storage.StorageException;
 import dev.walarchive.core.storage.ArchiveStorage;
-import dev.walarchive.core.storage.BatchDeleteException;
 import dev.walarchive.core.storage.ObjectEntry;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
 import dev.walarchive.core.storage.StorageKeys;
+import dev.walarchive.core.storage.spi.DeleteBatches;
+import dev.walarchive.core.storage.spi.ExactLength;
+import dev.walarchive.core.storage.spi.LazyClient;
+import dev.walarchive.core.storage.spi.LookaheadIterator;
+import dev.walarchive.core.storage.spi.StorageErrors;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,10 +40,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 
 /**
  * {@link ArchiveStorage} on a Cloud Storage bucket through the JSON API client. Objects are named
@@ -62,11 +64,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
   private final String bucket;
   private final String namePrefix;
   private final GcsStorageConfig config;
-  private final ClientFactory factory;
-  private final boolean ownsClient;
-  private final Object lock = new Object();
-  private volatile Storage client;
-  private boolean closed;
+  private final LazyClient<Storage> client;
 
   GcsArchiveStorage(
       String bucket,
@@ -77,8 +75,12 @@ final class GcsArchiveStorage implements ArchiveStorage {
     this.bucket = requireNonNull(bucket, "bucket is null");
     this.namePrefix = requireNonNull(prefix, "prefix is null").isEmpty() ? "" : prefix + "/";
     this.config = requireNonNull(config, "config is null");
-    this.factory = requireNonNull(factory, "factory is null");
-    this.ownsClient = ownsClient;
+    requireNonNull(factory, "factory is null");
+    this.client =
+        LazyClient.building(
+            "gs://" + bucket + "/" + namePrefix,
+            factory::create,
+            ownsClient ? GcsArchiveStorage::closeClient : c -> {});
   }
 
   @Override
@@ -89,7 +91,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
     Map<String, String> checked = StorageKeys.checkMetadata(metadata);
     long length = content.length();
     if (length < 0) {
-      throw new IllegalArgumentException("content length is negative: " + length);
+      throw new IllegalArgumentException("content of " + key + " has negative length " + length);
     }
     BlobInfo.Builder info =
         BlobInfo.newBuilder(BlobId.of(bucket, name(key)))
@@ -98,7 +100,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
     config.storageClass().ifPresent(c -> info.setStorageClass(StorageClass.valueOf(c)));
     Storage storage = client();
     if (length <= config.uploadChunkSize()) {
-      byte[] bytes = readExactly(key, content, (int) length);
+      byte[] bytes = ExactLength.readAll(key, content);
       List<BlobTargetOption> options = new ArrayList<>();
       options.add(BlobTargetOption.doesNotExist());
       options.add(BlobTargetOption.disableGzipContent());
@@ -106,7 +108,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
       try {
         storage.create(info.build(), bytes, options.toArray(BlobTargetOption[]::new));
       } catch (StorageException e) {
-        throw GcsExceptions.translate("create", location(key), e);
+        throw GcsExceptions.translate("create", key, location(key), e);
       }
     } else {
       createResumable(storage, key, info.build(), content, length);
@@ -124,30 +126,21 @@ final class GcsArchiveStorage implements ArchiveStorage {
     try {
       writer = storage.writer(info, options.toArray(BlobWriteOption[]::new));
     } catch (StorageException e) {
-      throw GcsExceptions.translate("create", location(key), e);
+      throw GcsExceptions.translate("create", key, location(key), e);
     }
     writer.setChunkSize(config.uploadChunkSize());
     // The upload is committed by close(); on any failure before that the writer is dropped
     // unclosed, so no object appears (the service discards the unfinished session).
-    try (InputStream in = content.openStream()) {
+    try (InputStream in = ExactLength.open(key, content)) {
       byte[] buffer = new byte[COPY_BUFFER_SIZE];
-      long written = 0;
-      while (written < length) {
-        int n = in.read(buffer, 0, (int) Math.min(buffer.length, length - written));
-        if (n < 0) {
-          throw lengthMismatch(key, length, "only " + written);
-        }
+      for (int n; (n = in.read(buffer)) >= 0; ) {
         write(writer, ByteBuffer.wrap(buffer, 0, n), key);
-        written += n;
-      }
-      if (in.read() >= 0) {
-        throw lengthMismatch(key, length, "more than " + length);
       }
     }
     try {
       writer.close();
     } catch (IOException | StorageException e) {
-      throw GcsExceptions.translate("create", location(key), e);
+      throw GcsExceptions.translate("create", key, location(key), e);
     }
   }
 
@@ -157,7 +150,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
         writer.write(chunk);
       }
     } catch (IOException | StorageException e) {
-      throw GcsExceptions.translate("create", location(key), e);
+      throw GcsExceptions.translate("create", key, location(key), e);
     }
   }
 
@@ -170,9 +163,9 @@ final class GcsArchiveStorage implements ArchiveStorage {
     try {
       channel = storage.reader(BlobId.of(bucket, name(key)));
     } catch (StorageException e) {
-      throw GcsExceptions.translate("open", location, e);
+      throw GcsExceptions.translate("open", key, location, e);
     }
-    InputStream in = new TranslatingInputStream(Channels.newInputStream(channel), location);
+    InputStream in = new TranslatingInputStream(Channels.newInputStream(channel), key, location);
     // The first read sends the request; do it now so that a missing object fails here.
     PushbackInputStream pushback = new PushbackInputStream(in, 1);
     boolean ok = false;
@@ -198,10 +191,10 @@ final class GcsArchiveStorage implements ArchiveStorage {
     try {
       blob = storage.get(BlobId.of(bucket, name(key)));
     } catch (StorageException e) {
-      throw GcsExceptions.translate("stat", location(key), e);
+      throw GcsExceptions.translate("stat", key, location(key), e);
     }
     if (blob == null) {
-      throw GcsExceptions.noSuchObject(location(key));
+      throw StorageErrors.notFound(key, location(key), null);
     }
     Map<String, String> metadata = new LinkedHashMap<>();
     if (blob.getMetadata() != null) {
@@ -224,27 +217,18 @@ final class GcsArchiveStorage implements ArchiveStorage {
 
   @Override
   public void delete(Collection<String> keys) throws IOException {
-    requireNonNull(keys, "keys is null");
-    LinkedHashSet<String> unique = new LinkedHashSet<>();
-    for (String key : keys) {
-      unique.add(StorageKeys.checkKey(key));
-    }
-    if (unique.isEmpty()) {
-      return;
-    }
-    Storage storage = client();
-    Map<String, String> failures = new LinkedHashMap<>();
-    List<String> all = new ArrayList<>(unique);
-    for (int from = 0; from < all.size(); from += DELETE_BATCH_SIZE) {
-      deleteBatch(
-          storage, all.subList(from, Math.min(all.size(), from + DELETE_BATCH_SIZE)), failures);
-    }
-    if (!failures.isEmpty()) {
-      throw new BatchDeleteException(failures);
-    }
+    client.checkOpen();
+    DeleteBatches.delete(keys, DELETE_BATCH_SIZE, this::deleteBatch);
   }
 
-  private void deleteBatch(Storage storage, List<String> keys, Map<String, String> failures) {
+  /**
+   * One batch request. Keys whose delete failed transiently, and all keys if the batch request
+   * failed transiently (or the transport has no batches, like gRPC), are deleted again one by one,
+   * which the client retries; a batch request refused for good fails all its keys.
+   */
+  private Map<String, String> deleteBatch(List<String> keys) throws IOException {
+    Storage storage = client.get();
+    Map<String, String> failures = new LinkedHashMap<>();
     Map<String, StorageBatchResult<Boolean>> results = new LinkedHashMap<>();
     List<String> retry = new ArrayList<>();
     try {
@@ -253,9 +237,14 @@ final class GcsArchiveStorage implements ArchiveStorage {
         results.put(key, batch.delete(BlobId.of(bucket, name(key))));
       }
       batch.submit();
-    } catch (StorageException | UnsupportedOperationException e) {
-      // the batch request failed (or the client's transport has no batches, like gRPC): fall back
-      // to single deletes, which the client retries
+    } catch (UnsupportedOperationException e) {
+      retry.addAll(keys);
+      results.clear();
+    } catch (StorageException e) {
+      if (!GcsExceptions.isTransient(e)) {
+        throw GcsExceptions.translate(
+            "delete of " + keys.size() + " objects", keys.get(0), location(keys.get(0)), e);
+      }
       retry.addAll(keys);
       results.clear();
     }
@@ -281,25 +270,19 @@ final class GcsArchiveStorage implements ArchiveStorage {
         }
       }
     }
+    return failures;
   }
 
   @Override
   public void close() throws IOException {
-    Storage toClose;
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      toClose = client;
-      client = null;
-    }
-    if (toClose != null && ownsClient) {
-      try {
-        toClose.close();
-      } catch (Exception e) {
-        throw new IOException("cannot close the GCS client: " + GcsExceptions.describe(e), e);
-      }
+    client.close();
+  }
+
+  private static void closeClient(Storage storage) throws IOException {
+    try {
+      storage.close();
+    } catch (Exception e) {
+      throw new IOException("cannot close the GCS client: " + GcsExceptions.describe(e), e);
     }
   }
 
@@ -309,19 +292,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
   }
 
   Storage client() throws IOException {
-    Storage c = client;
-    if (c != null) {
-      return c;
-    }
-    synchronized (lock) {
-      if (closed) {
-        throw new IOException("GCS storage gs://" + bucket + "/" + namePrefix + " is closed");
-      }
-      if (client == null) {
-        client = factory.create();
-      }
-      return client;
-    }
+    return client.get();
   }
 
   private String name(String key) {
@@ -345,30 +316,6 @@ final class GcsArchiveStorage implements ArchiveStorage {
     return created == null ? Instant.EPOCH : created.toInstant();
   }
 
-  private byte[] readExactly(String key, ObjectSource content, int length) throws IOException {
-    try (InputStream in = content.openStream()) {
-      byte[] bytes = in.readNBytes(length);
-      if (bytes.length < length) {
-        throw lengthMismatch(key, length, "only " + bytes.length);
-      }
-      if (in.read() >= 0) {
-        throw lengthMismatch(key, length, "more than " + length);
-      }
-      return bytes;
-    }
-  }
-
-  private IOException lengthMismatch(String key, long declared, String actual) {
-    return new IOException(
-        "content for "
-            + location(key)
-            + " has "
-            + actual
-            + " bytes but declares "
-            + declared
-            + "; nothing was stored");
-  }
-
   private static void closeQuietly(InputStream in) {
     try {
       in.close();
@@ -379,10 +326,12 @@ final class GcsArchiveStorage implements ArchiveStorage {
 
   /** Translates client failures while reading. */
   private static final class TranslatingInputStream extends FilterInputStream {
+    private final String key;
     private final String location;
 
-    TranslatingInputStream(InputStream in, String location) {
+    TranslatingInputStream(InputStream in, String key, String location) {
       super(in);
+      this.key = key;
       this.location = location;
     }
 
@@ -391,7 +340,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
       try {
         return super.read();
       } catch (IOException | StorageException e) {
-        throw GcsExceptions.translate("open", location, e);
+        throw GcsExceptions.translate("open", key, location, e);
       }
     }
 
@@ -400,7 +349,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
       try {
         return super.read(b, off, len);
       } catch (IOException | StorageException e) {
-        throw GcsExceptions.translate("open", location, e);
+        throw GcsExceptions.translate("open", key, location, e);
       }
     }
 
@@ -409,7 +358,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
       try {
         return super.skip(n);
       } catch (IOException | StorageException e) {
-        throw GcsExceptions.translate("open", location, e);
+        throw GcsExceptions.translate("open", key, location, e);
       }
     }
 
@@ -418,19 +367,18 @@ final class GcsArchiveStorage implements ArchiveStorage {
       try {
         super.close();
       } catch (IOException | StorageException e) {
-        throw GcsExceptions.translate("open", location, e);
+        throw GcsExceptions.translate("open", key, location, e);
       }
     }
   }
 
   /** Streams a listing page by page; each page is one request. */
-  private final class GcsObjectIterator implements ObjectIterator {
+  private final class GcsObjectIterator extends LookaheadIterator {
     private final Storage storage;
     private final String listPrefix;
     private final String keyPrefix;
     private Page<Blob> page;
     private Iterator<Blob> current;
-    private ObjectEntry next;
     private boolean started;
 
     GcsObjectIterator(Storage storage, String listPrefix, String keyPrefix) {
@@ -440,32 +388,20 @@ final class GcsArchiveStorage implements ArchiveStorage {
     }
 
     @Override
-    public boolean hasNext() throws IOException {
-      while (next == null) {
+    protected ObjectEntry advance() throws IOException {
+      while (true) {
         if (current != null && current.hasNext()) {
           Blob blob = current.next();
           String name = blob.getName();
           if (name.startsWith(namePrefix)) {
-            String key = name.substring(namePrefix.length());
-            next = new ObjectEntry(key, size(blob), created(blob));
+            return new ObjectEntry(name.substring(namePrefix.length()), size(blob), created(blob));
           }
           continue;
         }
         if (!fetchPage()) {
-          return false;
+          return null;
         }
       }
-      return true;
-    }
-
-    @Override
-    public ObjectEntry next() throws IOException {
-      if (!hasNext()) {
-        throw new NoSuchElementException("no more objects under " + keyPrefix);
-      }
-      ObjectEntry entry = next;
-      next = null;
-      return entry;
     }
 
     private boolean fetchPage() throws IOException {
@@ -484,7 +420,7 @@ final class GcsArchiveStorage implements ArchiveStorage {
           page = null;
         }
       } catch (StorageException e) {
-        throw GcsExceptions.translate("list", "gs://" + bucket + "/" + listPrefix, e);
+        throw GcsExceptions.translate("list", keyPrefix, "gs://" + bucket + "/" + listPrefix, e);
       }
       if (page == null) {
         current = null;

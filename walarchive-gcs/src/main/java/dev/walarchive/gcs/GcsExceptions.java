@@ -1,54 +1,57 @@
 package dev.walarchive.gcs;
 
 import com.google.cloud.storage.StorageException;
+import dev.walarchive.core.WalArchiveException;
+import dev.walarchive.core.WalArchiveException.Kind;
+import dev.walarchive.core.storage.ArchiveStorageException;
+import dev.walarchive.core.storage.spi.SecretScrubber;
+import dev.walarchive.core.storage.spi.StorageErrors;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.NoSuchFileException;
-import java.util.regex.Pattern;
 
 /**
  * The one place where Cloud Storage client errors become the {@link IOException}s of the storage
- * SPI. Messages name the operation and the object ({@code gs://bucket/key}) and keep the service's
- * reason, but never a credential or a resumable upload URL.
+ * SPI: {@link java.nio.file.NoSuchFileException}, {@link java.nio.file.FileAlreadyExistsException}
+ * and {@link ArchiveStorageException}. Messages name the operation and the object ({@code
+ * gs://bucket/key}) and keep the service's reason, but never a credential or a resumable upload
+ * URL.
  */
 final class GcsExceptions {
   static final int NOT_FOUND = 404;
   static final int PRECONDITION_FAILED = 412;
 
-  private static final Pattern UPLOAD_ID = Pattern.compile("upload_id=[^&\\s\"]+");
-  private static final Pattern BEARER = Pattern.compile("(?i)bearer\\s+[A-Za-z0-9._~+/=-]+");
-  private static final int MAX_DETAIL = 300;
+  private static final SecretScrubber SCRUBBER = SecretScrubber.patternsOnly();
 
   private GcsExceptions() {}
 
-  /** The object is missing: the SPI's {@link NoSuchFileException}. */
-  static NoSuchFileException noSuchObject(String location) {
-    return new NoSuchFileException(location, null, "no such object");
-  }
-
   /**
-   * Translates a failure of {@code operation} on {@code location}.
+   * Translates a failure of {@code operation} on {@code key} (relative to the storage root; a
+   * prefix for listings) at {@code location}. The client's exception is kept as the cause, with any
+   * credential or upload URL removed from its messages; a failure the service answered keeps its
+   * HTTP status ({@link ArchiveStorageException#statusCode()}).
    *
    * @param operation what was attempted, e.g. {@code create}, {@code open}
    * @param location the object or prefix, as {@code gs://bucket/name}
    * @param failure a {@link StorageException} or an {@link IOException} from the client
    */
-  static IOException translate(String operation, String location, Exception failure) {
+  static IOException translate(String operation, String key, String location, Exception failure) {
     StorageException se = storageException(failure);
+    Throwable cause = SCRUBBER.scrubbed(failure);
     if (se == null) {
       if (failure instanceof InterruptedIOException e) {
         return e;
       }
-      IOException e =
-          new IOException(
-              "GCS " + operation + " of " + location + " failed: " + describe(failure),
-              safeCause(failure));
-      return e;
+      if (failure instanceof ArchiveStorageException e) {
+        return e;
+      }
+      return new ArchiveStorageException(
+          "GCS " + operation + " of " + location + " failed: " + describe(failure),
+          failure instanceof IOException ? Kind.TRANSIENT : WalArchiveException.kindOf(failure),
+          cause);
     }
     int code = se.getCode();
     if (code == NOT_FOUND && isMissingBucket(se)) {
-      return new IOException(
+      return new ArchiveStorageException(
           "GCS "
               + operation
               + " of "
@@ -56,25 +59,24 @@ final class GcsExceptions {
               + " failed: the bucket does not exist; check the archive URL ("
               + detail(se)
               + ")",
-          safeCause(failure));
+          Kind.CONFIGURATION,
+          code,
+          null,
+          cause);
     }
     if (code == NOT_FOUND) {
-      NoSuchFileException e =
-          new NoSuchFileException(location, null, "no such object (" + detail(se) + ")");
-      e.initCause(safeCause(failure));
-      return e;
+      return StorageErrors.notFound(key, location, cause);
     }
     if (code == PRECONDITION_FAILED && operation.equals("create")) {
-      FileAlreadyExistsException e =
-          new FileAlreadyExistsException(
-              location,
-              null,
-              "object already exists (ifGenerationMatch=0 failed: " + detail(se) + ")");
-      e.initCause(safeCause(failure));
-      return e;
+      return StorageErrors.alreadyExists(
+          key, location + " (ifGenerationMatch=0 failed: " + detail(se) + ")", cause);
     }
-    return new IOException(
-        "GCS " + operation + " of " + location + " failed: " + detail(se), safeCause(failure));
+    return new ArchiveStorageException(
+        "GCS " + operation + " of " + location + " failed: " + detail(se),
+        isTransient(se) ? Kind.TRANSIENT : ArchiveStorageException.kindOfStatus(code),
+        code,
+        null,
+        cause);
   }
 
   /**
@@ -131,45 +133,9 @@ final class GcsExceptions {
     return sb.toString();
   }
 
+  /** The first line of {@code message}, without credentials or upload URLs. */
   static String sanitize(String message) {
-    if (message == null) {
-      return "";
-    }
-    String s = message.strip();
-    int newline = s.indexOf('\n');
-    if (newline >= 0) {
-      s = s.substring(0, newline).strip();
-    }
-    s = UPLOAD_ID.matcher(s).replaceAll("upload_id=***");
-    s = BEARER.matcher(s).replaceAll("Bearer ***");
-    if (s.length() > MAX_DETAIL) {
-      s = s.substring(0, MAX_DETAIL) + "...";
-    }
-    return s;
-  }
-
-  /**
-   * The failure itself, or, if a message in its cause chain holds a resumable upload URL (which
-   * works like a bearer token for that upload), a copy of the chain with the upload ids masked.
-   */
-  static Throwable safeCause(Throwable failure) {
-    boolean leaks = false;
-    for (Throwable t = failure; t != null && !leaks; t = t.getCause()) {
-      leaks = t.getMessage() != null && UPLOAD_ID.matcher(t.getMessage()).find();
-    }
-    return leaks ? maskedCopy(failure, 0) : failure;
-  }
-
-  private static Throwable maskedCopy(Throwable t, int depth) {
-    String text = t.getMessage() == null ? "" : ": " + t.getMessage();
-    IOException copy =
-        new IOException(
-            t.getClass().getName() + UPLOAD_ID.matcher(text).replaceAll("upload_id=***"));
-    copy.setStackTrace(t.getStackTrace());
-    if (t.getCause() != null && t.getCause() != t && depth < 10) {
-      copy.initCause(maskedCopy(t.getCause(), depth + 1));
-    }
-    return copy;
+    return SCRUBBER.oneLine(message);
   }
 
   private static StorageException storageException(Throwable t) {

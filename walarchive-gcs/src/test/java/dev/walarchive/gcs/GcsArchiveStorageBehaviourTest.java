@@ -274,7 +274,7 @@ class GcsArchiveStorageBehaviourTest {
     try (ArchiveStorage storage = smallChunks()) {
       assertThatThrownBy(() -> storage.create("short", liar, Map.of()))
           .isInstanceOf(IOException.class)
-          .hasMessageContaining("declares " + 3 * CHUNK);
+          .hasMessageContaining("expected " + 3 * CHUNK);
       assertThatThrownBy(() -> storage.stat("short")).isInstanceOf(NoSuchFileException.class);
     }
   }
@@ -285,7 +285,7 @@ class GcsArchiveStorageBehaviourTest {
     try (ArchiveStorage storage = smallChunks()) {
       assertThatThrownBy(() -> storage.create("long", liar, Map.of()))
           .isInstanceOf(IOException.class)
-          .hasMessageContaining("declares " + (2 * CHUNK + 1));
+          .hasMessageContaining("expected " + (2 * CHUNK + 1));
       assertThatThrownBy(() -> storage.open("long")).isInstanceOf(NoSuchFileException.class);
     }
   }

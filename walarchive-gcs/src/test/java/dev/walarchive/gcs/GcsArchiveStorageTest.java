@@ -25,6 +25,22 @@ class GcsArchiveStorageTest extends AbstractArchiveStorageTest {
   }
 
   @Override
+  protected boolean translatesStoreErrors() {
+    return true;
+  }
+
+  @Override
+  protected int deleteBatchSize() {
+    return GcsArchiveStorage.DELETE_BATCH_SIZE;
+  }
+
+  @Override
+  protected boolean refuseNextDeleteRequest() {
+    server.failNext("POST", "/batch", 403, 1);
+    return true;
+  }
+
+  @Override
   protected ArchiveStorage createStorage() throws Exception {
     return ArchiveStorages.open(
         server.url("contract-" + PREFIXES.incrementAndGet()), server.options());

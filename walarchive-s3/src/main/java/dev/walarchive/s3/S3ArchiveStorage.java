@@ -3,13 +3,18 @@ package dev.walarchive.s3;
 import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.storage.ArchiveStorage;
-import dev.walarchive.core.storage.BatchDeleteException;
 import dev.walarchive.core.storage.ObjectEntry;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
 import dev.walarchive.core.storage.OpenedObject;
 import dev.walarchive.core.storage.StorageKeys;
+import dev.walarchive.core.storage.spi.ContentLengthException;
+import dev.walarchive.core.storage.spi.DeleteBatches;
+import dev.walarchive.core.storage.spi.ExactLength;
+import dev.walarchive.core.storage.spi.LazyClient;
+import dev.walarchive.core.storage.spi.SecretScrubber;
+import dev.walarchive.core.storage.spi.StorageErrors;
 import dev.walarchive.s3.S3StorageConfig.Checksum;
 import dev.walarchive.s3.S3StorageConfig.ConditionalWrites;
 import dev.walarchive.s3.S3StorageConfig.ServerSideEncryption;
@@ -31,7 +36,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -109,11 +113,8 @@ final class S3ArchiveStorage implements ArchiveStorage {
   private final String bucket;
   private final String root;
   private final S3StorageConfig config;
-  private final ClientFactory factory;
-  private final Object lock = new Object();
-  private volatile S3Client client;
-  private S3Clients.Owned owned;
-  private volatile boolean closed;
+  private final LazyClient<S3Clients.Owned> clients;
+  private final SecretScrubber scrubber;
 
   /** A storage that builds its own client from {@code config} on first use. */
   S3ArchiveStorage(S3StorageConfig config) {
@@ -139,8 +140,24 @@ final class S3ArchiveStorage implements ArchiveStorage {
     this.bucket = requireNonNull(bucket, "bucket is null");
     this.root = prefix.isEmpty() ? "" : prefix + "/";
     this.config = requireNonNull(config, "config is null");
-    this.factory = factory;
-    this.client = injected;
+    this.scrubber =
+        SecretScrubber.of(
+            java.util.Arrays.asList(
+                config.accessKeyId(), config.secretAccessKey(), config.sessionToken()));
+    this.clients =
+        injected != null
+            ? LazyClient.injected(toString(), new S3Clients.Owned(injected, null))
+            : LazyClient.building(
+                toString(),
+                factory::create,
+                S3Clients.Owned::close,
+                e ->
+                    new IOException(
+                        "could not set up the S3 client for "
+                            + this
+                            + ": "
+                            + scrubber.oneLine(e.getMessage()),
+                        scrubber.scrubbed(e)));
   }
 
   // ---- create ----
@@ -154,8 +171,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
     if (config.conditionalWrites() == ConditionalWrites.UNSAFE_ALLOW_OVERWRITE) {
       // the store may ignore If-None-Match: catch at least the sequential re-push
       if (exists(key, objectKey)) {
-        throw new FileAlreadyExistsException(
-            key, null, "object already exists: " + location(objectKey));
+        throw StorageErrors.alreadyExists(key, location(objectKey), null);
       }
     }
     putIfAbsent(key, objectKey, content, meta);
@@ -193,9 +209,9 @@ final class S3ArchiveStorage implements ArchiveStorage {
           LOG.debug("{} was written by an earlier attempt of this create", location(objectKey));
           return;
         }
-        throw S3Exceptions.translate("create", key, location(objectKey), e);
+        throw translate("create", key, location(objectKey), e);
       } catch (ContentMismatchException e) {
-        throw new IOException(e.getMessage(), e);
+        throw e.exception();
       }
     }
   }
@@ -221,6 +237,10 @@ final class S3ArchiveStorage implements ArchiveStorage {
       S3Client s3, String key, String objectKey, ObjectSource content, Map<String, String> meta)
       throws IOException {
     long length = content.length();
+    if (length == 0) {
+      // the SDK reads nothing of an empty body: check here that the content is empty too
+      ExactLength.readAll(key, content);
+    }
     PutObjectRequest.Builder request =
         PutObjectRequest.builder()
             .bucket(bucket)
@@ -271,7 +291,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
     }
     String uploadId = s3.createMultipartUpload(create.build()).uploadId();
     boolean completed = false;
-    try (InputStream in = content.openStream()) {
+    try (InputStream in = ExactLength.open(key, content)) {
       byte[] buffer = new byte[(int) Math.min(partSize, length)];
       List<CompletedPart> parts = new ArrayList<>();
       long remaining = length;
@@ -279,7 +299,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
         int n = (int) Math.min(buffer.length, remaining);
         int read = in.readNBytes(buffer, 0, n);
         if (read < n) {
-          throw new ContentMismatchException(key, length - remaining + read, length);
+          throw new ContentLengthException(key, length, false, length - remaining + read);
         }
         UploadPartRequest.Builder part =
             UploadPartRequest.builder()
@@ -307,9 +327,6 @@ final class S3ArchiveStorage implements ArchiveStorage {
                 .checksumSHA256(response.checksumSHA256())
                 .build());
         remaining -= n;
-      }
-      if (in.read() >= 0) {
-        throw new ContentMismatchException(key, length + 1, length);
       }
       s3.completeMultipartUpload(
           CompleteMultipartUploadRequest.builder()
@@ -353,7 +370,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
       if (S3Exceptions.isNoSuchKey(e)) {
         return false;
       }
-      throw S3Exceptions.translate("create", key, location(objectKey), e);
+      throw translate("create", key, location(objectKey), e);
     }
   }
 
@@ -384,7 +401,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
     try {
       first = client().getObject(request.build());
     } catch (SdkException e) {
-      throw S3Exceptions.translate("open", key, location(objectKey), e);
+      throw translate("open", key, location(objectKey), e);
     }
     return new ResumingInputStream(key, objectKey, first);
   }
@@ -396,7 +413,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
     try {
       head = client().headObject(HeadObjectRequest.builder().bucket(bucket).key(objectKey).build());
     } catch (SdkException e) {
-      throw S3Exceptions.translate("stat", key, location(objectKey), e);
+      throw translate("stat", key, location(objectKey), e);
     }
     Map<String, String> metadata = new HashMap<>(head.metadata());
     metadata.remove(WRITE_ID);
@@ -406,6 +423,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
   @Override
   public ObjectIterator list(String prefix) throws IOException {
     StorageKeys.checkPrefix(prefix);
+    clients.checkOpen();
     return new Listing(prefix);
   }
 
@@ -413,50 +431,38 @@ final class S3ArchiveStorage implements ArchiveStorage {
 
   @Override
   public void delete(Collection<String> keys) throws IOException {
-    List<String> unique = new ArrayList<>(new LinkedHashSet<>(keys));
-    for (String key : unique) {
-      objectKey(key);
+    clients.checkOpen();
+    DeleteBatches.delete(keys, DELETE_BATCH, this::deleteBatch);
+  }
+
+  private Map<String, String> deleteBatch(List<String> batch) throws IOException {
+    List<ObjectIdentifier> ids = new ArrayList<>(batch.size());
+    for (String key : batch) {
+      ids.add(ObjectIdentifier.builder().key(root + key).build());
     }
-    if (unique.isEmpty()) {
-      return;
+    DeleteObjectsResponse response;
+    try {
+      response =
+          client()
+              .deleteObjects(
+                  DeleteObjectsRequest.builder()
+                      .bucket(bucket)
+                      .delete(Delete.builder().objects(ids).quiet(true).build())
+                      .build());
+    } catch (SdkException e) {
+      throw translate(
+          "delete of " + batch.size() + " objects from", batch.get(0), location(root), e);
     }
-    S3Client s3 = client();
     Map<String, String> failures = new TreeMap<>();
-    for (int from = 0; from < unique.size(); from += DELETE_BATCH) {
-      List<String> batch = unique.subList(from, Math.min(unique.size(), from + DELETE_BATCH));
-      List<ObjectIdentifier> ids = new ArrayList<>(batch.size());
-      for (String key : batch) {
-        ids.add(ObjectIdentifier.builder().key(root + key).build());
-      }
-      DeleteObjectsResponse response;
-      try {
-        response =
-            s3.deleteObjects(
-                DeleteObjectsRequest.builder()
-                    .bucket(bucket)
-                    .delete(Delete.builder().objects(ids).quiet(true).build())
-                    .build());
-      } catch (SdkException e) {
-        String reason =
-            S3Exceptions.translate("delete", batch.get(0), location(root + batch.get(0)), e)
-                .getMessage();
-        for (String key : batch) {
-          failures.put(key, reason);
-        }
+    for (S3Error error : response.errors()) {
+      if ("NoSuchKey".equals(error.code()) || error.key() == null) {
         continue;
       }
-      for (S3Error error : response.errors()) {
-        if ("NoSuchKey".equals(error.code()) || error.key() == null) {
-          continue;
-        }
-        String key =
-            error.key().startsWith(root) ? error.key().substring(root.length()) : error.key();
-        failures.put(key, S3Exceptions.deleteError(error.code(), error.message()));
-      }
+      String key =
+          error.key().startsWith(root) ? error.key().substring(root.length()) : error.key();
+      failures.put(key, scrubber.oneLine(S3Exceptions.deleteError(error.code(), error.message())));
     }
-    if (!failures.isEmpty()) {
-      throw new BatchDeleteException(failures);
-    }
+    return failures;
   }
 
   // ---- archive hooks ----
@@ -548,18 +554,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
 
   @Override
   public void close() throws IOException {
-    S3Clients.Owned toClose;
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      toClose = owned;
-      owned = null;
-    }
-    if (toClose != null) {
-      toClose.close();
-    }
+    clients.close();
   }
 
   @Override
@@ -568,25 +563,11 @@ final class S3ArchiveStorage implements ArchiveStorage {
   }
 
   S3Client client() throws IOException {
-    S3Client c = client;
-    if (c != null && !closed) {
-      return c;
-    }
-    synchronized (lock) {
-      if (closed) {
-        throw new IllegalStateException("S3 storage " + this + " is closed");
-      }
-      if (client == null) {
-        try {
-          owned = factory.create();
-        } catch (RuntimeException e) {
-          throw new IOException(
-              "could not set up the S3 client for " + this + ": " + e.getMessage(), e);
-        }
-        client = owned.client();
-      }
-      return client;
-    }
+    return clients.get().client();
+  }
+
+  private IOException translate(String operation, String key, String location, SdkException e) {
+    return S3Exceptions.translate(operation, key, location, e, scrubber);
   }
 
   // ---- helpers ----
@@ -620,15 +601,10 @@ final class S3ArchiveStorage implements ArchiveStorage {
   private static String md5(String key, ObjectSource content) throws IOException {
     MessageDigest md5 = md5();
     byte[] buffer = new byte[64 * 1024];
-    long total = 0;
-    try (InputStream in = content.openStream()) {
+    try (InputStream in = ExactLength.open(key, content)) {
       for (int n; (n = in.read(buffer)) >= 0; ) {
         md5.update(buffer, 0, n);
-        total += n;
       }
-    }
-    if (total != content.length()) {
-      throw new ContentMismatchException(key, total, content.length());
     }
     return Base64.getEncoder().encodeToString(md5.digest());
   }
@@ -648,24 +624,29 @@ final class S3ArchiveStorage implements ArchiveStorage {
   }
 
   /**
-   * The content does not have the length it declared. Unchecked so that the SDK does not retry it;
-   * {@link S3Exceptions} turns it into an {@link IOException}.
+   * The content does not have the length it declared, thrown through the SDK. Unchecked and without
+   * an {@link IOException} cause so that the SDK does not retry it; {@link S3Exceptions} hands on
+   * the {@link ContentLengthException} it carries.
    */
   static final class ContentMismatchException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    ContentMismatchException(String key, long actual, long expected) {
-      super(
-          "content of "
-              + key
-              + " has "
-              + (actual > expected ? "more than " + expected : String.valueOf(actual))
-              + " bytes, expected "
-              + expected);
+    private final ContentLengthException exception;
+
+    ContentMismatchException(ContentLengthException exception) {
+      super(exception.getMessage());
+      this.exception = exception;
+    }
+
+    ContentLengthException exception() {
+      return exception;
     }
   }
 
-  /** Opens the source again for each attempt of the SDK, closing the previous stream. */
+  /**
+   * Opens the source again for each attempt of the SDK, closing the previous stream; reads exactly
+   * the declared length ({@link ExactLength}).
+   */
   private static final class ReopeningContent implements ContentStreamProvider, AutoCloseable {
     private final String key;
     private final ObjectSource source;
@@ -680,7 +661,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
     public synchronized InputStream newStream() {
       closeCurrent();
       try {
-        current = new ExactLengthInputStream(key, source.openStream(), source.length());
+        current = new Unchecked(ExactLength.open(key, source));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read content of " + key, e);
       }
@@ -704,60 +685,37 @@ final class S3ArchiveStorage implements ArchiveStorage {
     }
   }
 
-  /** Yields exactly {@code length} bytes or fails: a short or long source is never uploaded. */
-  static final class ExactLengthInputStream extends FilterInputStream {
-    private final String key;
-    private final long length;
-    private long remaining;
-
-    ExactLengthInputStream(String key, InputStream in, long length) {
+  /** Turns a {@link ContentLengthException} into a {@link ContentMismatchException}. */
+  private static final class Unchecked extends FilterInputStream {
+    Unchecked(InputStream in) {
       super(in);
-      this.key = key;
-      this.length = length;
-      this.remaining = length;
     }
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
+      try {
+        return in.read();
+      } catch (ContentLengthException e) {
+        throw new ContentMismatchException(e);
+      }
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      if (remaining == 0) {
-        checkEnd();
-        return -1;
-      }
-      int n = in.read(b, off, (int) Math.min(len, remaining));
-      if (n < 0) {
-        throw new ContentMismatchException(key, length - remaining, length);
-      }
-      remaining -= n;
-      if (remaining == 0) {
-        checkEnd();
-      }
-      return n;
-    }
-
-    private void checkEnd() throws IOException {
-      if (in.read() >= 0) {
-        throw new ContentMismatchException(key, length + 1, length);
+      try {
+        return in.read(b, off, len);
+      } catch (ContentLengthException e) {
+        throw new ContentMismatchException(e);
       }
     }
 
     @Override
     public long skip(long n) throws IOException {
-      return super.skip(Math.min(n, remaining));
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
+      try {
+        return in.skip(n);
+      } catch (ContentLengthException e) {
+        throw new ContentMismatchException(e);
+      }
     }
   }
 
@@ -819,7 +777,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
         } catch (SdkException e) {
           if (position >= length) {
             // all bytes arrived but fail the store's checksum
-            throw S3Exceptions.translate("read", key, location(objectKey), e);
+            throw translate("read", key, location(objectKey), e);
           }
           // a stream cut short fails the checksum at its early end
           failure = new IOException(e.getMessage(), e);
@@ -861,7 +819,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
           throw new IOException(
               "read " + key + " (" + location(objectKey) + ") failed: the object changed", e);
         }
-        throw S3Exceptions.translate("read", key, location(objectKey), e);
+        throw translate("read", key, location(objectKey), e);
       }
     }
 
@@ -909,7 +867,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
         try {
           response = client().listObjectsV2(request.build());
         } catch (SdkException e) {
-          throw S3Exceptions.translate("list", prefix, location(root + prefix), e);
+          throw translate("list", prefix, location(root + prefix), e);
         }
         page = response.contents().iterator();
         continuationToken = response.nextContinuationToken();

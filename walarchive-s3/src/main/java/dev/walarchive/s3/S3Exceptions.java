@@ -1,9 +1,12 @@
 package dev.walarchive.s3;
 
+import dev.walarchive.core.WalArchiveException.Kind;
+import dev.walarchive.core.storage.ArchiveStorageException;
+import dev.walarchive.core.storage.spi.ContentLengthException;
+import dev.walarchive.core.storage.spi.SecretScrubber;
+import dev.walarchive.core.storage.spi.StorageErrors;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
@@ -16,9 +19,10 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * The one place where AWS SDK exceptions become the {@link IOException}s of the storage SPI. Each
- * message names the operation, the key and the location, and the store's answer; never a
- * credential.
+ * The one place where AWS SDK exceptions become the {@link IOException}s of the storage SPI: {@link
+ * java.nio.file.NoSuchFileException}, {@link java.nio.file.FileAlreadyExistsException} and {@link
+ * ArchiveStorageException}. Each message names the operation, the key and the location, and the
+ * store's answer; never a credential.
  */
 final class S3Exceptions {
   static final int PRECONDITION_FAILED = 412;
@@ -28,51 +32,72 @@ final class S3Exceptions {
 
   /**
    * Translates a failure of {@code operation} on {@code key} (relative to the storage root) whose
-   * full location is {@code location} ({@code s3://bucket/objectKey}).
+   * full location is {@code location} ({@code s3://bucket/objectKey}). The SDK's exception is kept
+   * as the cause ({@code scrubber} removes any credential from its messages); a failure the store
+   * answered keeps its HTTP status and request id ({@link ArchiveStorageException}).
    */
-  static IOException translate(String operation, String key, String location, SdkException e) {
+  static IOException translate(
+      String operation, String key, String location, SdkException e, SecretScrubber scrubber) {
     IOException own = ownCause(e);
     if (own != null) {
       return own;
     }
+    Throwable cause = scrubber.scrubbed(e);
     if (e instanceof S3Exception s3) {
       String code = errorCode(s3);
       int status = s3.statusCode();
       if (e instanceof NoSuchBucketException || "NoSuchBucket".equals(code)) {
-        return withCause(
-            new IOException(
-                operation
-                    + " "
-                    + key
-                    + " failed: the bucket of "
-                    + location
-                    + " does not exist (check the archive URL, s3.endpoint and s3.region)"),
-            e);
+        return new ArchiveStorageException(
+            operation
+                + " "
+                + key
+                + " failed: the bucket of "
+                + location
+                + " does not exist (check the archive URL, s3.endpoint and s3.region)",
+            Kind.CONFIGURATION,
+            status,
+            s3.requestId(),
+            cause);
       }
       if (e instanceof NoSuchKeyException || "NoSuchKey".equals(code) || status == 404) {
-        return withCause(new NoSuchFileException(key, null, "no such object: " + location), e);
+        return StorageErrors.notFound(key, location, cause);
       }
       if (status == PRECONDITION_FAILED) {
-        return withCause(
-            new FileAlreadyExistsException(key, null, "object already exists: " + location), e);
+        return StorageErrors.alreadyExists(key, location, cause);
       }
-      return withCause(
-          new IOException(operation + " " + key + " (" + location + ") failed: " + describe(s3)),
-          e);
+      return new ArchiveStorageException(
+          operation + " " + key + " (" + location + ") failed: " + describe(s3, scrubber),
+          kind(status, code),
+          status,
+          s3.requestId(),
+          cause);
     }
     String reason;
     if (e instanceof ApiCallTimeoutException) {
-      reason = "timed out (s3.api-timeout): " + e.getMessage();
+      reason = "timed out (s3.api-timeout): " + scrubber.oneLine(e.getMessage());
     } else if (e instanceof ApiCallAttemptTimeoutException) {
-      reason = "an attempt timed out (s3.attempt-timeout): " + e.getMessage();
+      reason = "an attempt timed out (s3.attempt-timeout): " + scrubber.oneLine(e.getMessage());
     } else if (e instanceof AbortedException) {
-      return withCause(
-          new InterruptedIOException(operation + " " + key + " (" + location + ") interrupted"), e);
+      InterruptedIOException interrupted =
+          new InterruptedIOException(operation + " " + key + " (" + location + ") interrupted");
+      interrupted.initCause(cause);
+      return interrupted;
     } else {
-      reason = e.getMessage();
+      reason = scrubber.oneLine(e.getMessage());
     }
-    return withCause(
-        new IOException(operation + " " + key + " (" + location + ") failed: " + reason), e);
+    // no answer from the store (connection refused or reset, timeouts) after the SDK's retries
+    return new ArchiveStorageException(
+        operation + " " + key + " (" + location + ") failed: " + reason, Kind.TRANSIENT, cause);
+  }
+
+  private static Kind kind(int status, String code) {
+    if (status == 301
+        || "PermanentRedirect".equals(code)
+        || "AuthorizationHeaderMalformed".equals(code)
+        || "IllegalLocationConstraintException".equals(code)) {
+      return Kind.CONFIGURATION;
+    }
+    return ArchiveStorageException.kindOfStatus(status);
   }
 
   /** The store's reason for a per-key failure of DeleteObjects. */
@@ -108,10 +133,13 @@ final class S3Exceptions {
         || (s3.statusCode() == 404 && !"NoSuchBucket".equals(code));
   }
 
-  private static String describe(S3Exception e) {
+  private static String describe(S3Exception e, SecretScrubber scrubber) {
     String code = errorCode(e);
     String message =
-        Optional.ofNullable(e.awsErrorDetails()).map(AwsErrorDetails::errorMessage).orElse(null);
+        Optional.ofNullable(e.awsErrorDetails())
+            .map(AwsErrorDetails::errorMessage)
+            .map(scrubber::oneLine)
+            .orElse(null);
     StringBuilder sb = new StringBuilder("HTTP ").append(e.statusCode());
     if (code != null) {
       sb.append(' ').append(code);
@@ -160,18 +188,16 @@ final class S3Exceptions {
     return details == null ? null : details.errorCode();
   }
 
-  /** An IOException of ours (content length mismatch, interrupted read) carried through the SDK. */
-  private static IOException ownCause(Throwable e) {
+  /** An IOException of ours (content length mismatch) carried through the SDK. */
+  static IOException ownCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof S3ArchiveStorage.ContentMismatchException mismatch) {
-        return new IOException(mismatch.getMessage(), e);
+        return mismatch.exception();
+      }
+      if (t instanceof ContentLengthException own) {
+        return own;
       }
     }
     return null;
-  }
-
-  private static <T extends IOException> T withCause(T exception, Throwable cause) {
-    exception.initCause(cause);
-    return exception;
   }
 }

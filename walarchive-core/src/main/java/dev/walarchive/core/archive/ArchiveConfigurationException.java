@@ -1,6 +1,6 @@
 package dev.walarchive.core.archive;
 
-import java.io.IOException;
+import dev.walarchive.core.WalArchiveException;
 
 /**
  * The configuration does not fit the archive, or the location is not a usable archive: no archive
@@ -9,14 +9,14 @@ import java.io.IOException;
  * key that is not the one the archive records under its id. Nothing was written. The message names
  * the location and says what to do; it never contains key material.
  */
-public final class ArchiveConfigurationException extends IOException {
+public final class ArchiveConfigurationException extends WalArchiveException {
   private static final long serialVersionUID = 1L;
 
   /**
    * @param message what is wrong, naming the location, and what to do
    */
   public ArchiveConfigurationException(String message) {
-    super(message);
+    super(message, Kind.CONFIGURATION);
   }
 
   /**
@@ -24,6 +24,6 @@ public final class ArchiveConfigurationException extends IOException {
    * @param cause the underlying failure
    */
   public ArchiveConfigurationException(String message, Throwable cause) {
-    super(message, cause);
+    super(message, Kind.CONFIGURATION, cause);
   }
 }

@@ -17,4 +17,9 @@ public class ObjectIntegrityException extends ObjectFormatException {
   public ObjectIntegrityException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /** For subclasses whose failure is of another kind. */
+  protected ObjectIntegrityException(String message, Kind kind) {
+    super(message, kind, null);
+  }
 }

@@ -11,7 +11,7 @@ public final class UnknownKeyException extends ObjectFormatException {
 
   /** Creates an exception for the missing key id with a message saying what needs it. */
   public UnknownKeyException(String keyId, String message) {
-    super(message);
+    super(message, Kind.CONFIGURATION, null);
     this.keyId = keyId;
   }
 

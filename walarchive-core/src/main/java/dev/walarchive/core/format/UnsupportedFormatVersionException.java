@@ -15,7 +15,9 @@ public final class UnsupportedFormatVersionException extends ObjectFormatExcepti
             + formatVersion
             + "; this version reads format "
             + ObjectCodec.FORMAT_VERSION
-            + "); upgrade walarchive to read it");
+            + "); upgrade walarchive to read it",
+        Kind.CONFIGURATION,
+        null);
     this.formatVersion = formatVersion;
   }
 

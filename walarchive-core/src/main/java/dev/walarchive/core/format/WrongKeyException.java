@@ -12,7 +12,7 @@ public final class WrongKeyException extends ObjectIntegrityException {
 
   /** Creates an exception for the given key id; the message names the id, never the key. */
   public WrongKeyException(String keyId, String message) {
-    super(message);
+    super(message, Kind.CONFIGURATION);
     this.keyId = keyId;
   }
 

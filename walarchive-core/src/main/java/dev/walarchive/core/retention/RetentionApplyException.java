@@ -1,14 +1,16 @@
 package dev.walarchive.core.retention;
 
+import dev.walarchive.core.WalArchiveException;
 import java.io.IOException;
 import java.util.List;
 
 /**
  * Applying a retention plan stopped part way: a delete batch failed, in whole or for some files.
  * What was deleted is never needed by what the plan keeps (deletions run in the plan's safe order),
- * so the archive stays consistent; planning and applying again finishes the job.
+ * so the archive stays consistent; planning and applying again finishes the job. Its {@link
+ * #kind()} is that of the storage's failure.
  */
-public final class RetentionApplyException extends IOException {
+public final class RetentionApplyException extends WalArchiveException {
   private static final long serialVersionUID = 1L;
 
   private final long deletedFiles;
@@ -33,6 +35,7 @@ public final class RetentionApplyException extends IOException {
             + " of "
             + plannedFiles
             + " files were deleted; plan and apply again to finish",
+        WalArchiveException.kindOf(cause),
         cause);
     this.deletedFiles = deletedFiles;
     this.plannedFiles = plannedFiles;

@@ -18,11 +18,27 @@ import java.util.Map;
  * [a-z][a-z0-9]{0,31}} (the intersection of what S3, GCS and Azure accept), values are printable
  * ASCII.
  *
- * <p>Errors: every method throws {@link IOException}; a missing object is {@link
- * NoSuchFileException}, an existing one on create is {@link FileAlreadyExistsException}. Each
- * implementation translates its SDK's errors in one place and keeps the key and the cause in the
- * message, never a credential. Transient failures (throttling, 5xx, connection resets) are retried
- * with backoff inside the implementation; what is finally thrown is honest.
+ * <p>Errors, the same in every backend (the contract suite {@code AbstractArchiveStorageTest}
+ * checks each; backends share the code in {@link dev.walarchive.core.storage.spi}):
+ *
+ * <ul>
+ *   <li>Every method throws {@link IOException}. A missing object is {@link NoSuchFileException}
+ *       and an existing one on create {@link FileAlreadyExistsException}; for both, {@code
+ *       getFile()} is the key as the caller passed it (relative to the storage root), the reason
+ *       names the full location, and the store's own exception, if it raised one, is the cause.
+ *   <li>Every other failure is an {@link ArchiveStorageException}, whose {@link
+ *       ArchiveStorageException#kind() kind} says what to do (for example {@code TRANSIENT}: {@link
+ *       ArchiveStorageException#isRetryable() retryable}) and which carries the store's HTTP status
+ *       and request id when it answered; {@link StorageConfigurationException} when the storage
+ *       cannot work as configured. Causes are never dropped; messages, causes and {@code
+ *       toString()} never hold a credential.
+ *   <li>Transient failures (throttling, 5xx, connection resets) are retried with backoff inside the
+ *       implementation; what is finally thrown is honest.
+ *   <li>After {@link #close()}, every method throws {@link ClosedStorageException}, whether the
+ *       client was ever built or not (file and memory storages included).
+ *   <li>Invalid keys, prefixes or metadata are {@link IllegalArgumentException}s, thrown before
+ *       anything is read or written.
+ * </ul>
  *
  * <p>Implementations are thread safe. Implementations that hold SDK clients build them lazily, on
  * first use, so that opening a storage is cheap.
@@ -34,6 +50,10 @@ public interface ArchiveStorage extends AutoCloseable {
    * write"): of many concurrent creators of one key exactly one succeeds. When this method returns,
    * the object is durable and visible in full; if it throws, no partial object is ever visible
    * under {@code key}.
+   *
+   * <p>Exactly {@link ObjectSource#length()} bytes are stored: content that turns out shorter or
+   * longer fails with an exception of kind {@code INVALID_INPUT} ({@link
+   * dev.walarchive.core.storage.spi.ContentLengthException}) and nothing is stored.
    *
    * @throws FileAlreadyExistsException if an object with that key already exists; the existing
    *     object is left untouched
@@ -78,9 +98,13 @@ public interface ArchiveStorage extends AutoCloseable {
   ObjectIterator list(String prefix) throws IOException;
 
   /**
-   * Deletes the objects with the given keys, in batches as large as the store allows. Keys that do
-   * not exist are ignored. If some keys could not be deleted, the others are still attempted and a
-   * {@link BatchDeleteException} names each failed key with its reason.
+   * Deletes the objects with the given keys, in batches as large as the store allows. Every key is
+   * checked before anything is deleted; duplicates are deleted once; an empty collection sends
+   * nothing. Keys that do not exist are ignored. If some keys could not be deleted (refused one by
+   * one, or because the whole request of their batch failed), every other batch is still sent and
+   * one {@link BatchDeleteException} at the end names each failed key with its reason; when a whole
+   * request failed, its exception is the cause. Only an interruption, a closed storage or a {@link
+   * StorageConfigurationException} stops at once.
    */
   void delete(Collection<String> keys) throws IOException;
 
@@ -105,7 +129,10 @@ public interface ArchiveStorage extends AutoCloseable {
    */
   default void checkArchive(Map<String, String> recordedFacts) throws IOException {}
 
-  /** Releases the clients this storage holds. Idempotent. */
+  /**
+   * Releases the clients this storage holds (never a client the caller injected). Idempotent; every
+   * later call of another method throws {@link ClosedStorageException}.
+   */
   @Override
   void close() throws IOException;
 }

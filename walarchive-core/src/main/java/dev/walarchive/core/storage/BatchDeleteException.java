@@ -1,11 +1,16 @@
 package dev.walarchive.core.storage;
 
-import java.io.IOException;
+import dev.walarchive.core.WalArchiveException;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Some keys of a {@link ArchiveStorage#delete} could not be deleted; the rest were. */
-public final class BatchDeleteException extends IOException {
+/**
+ * Some keys of a {@link ArchiveStorage#delete} could not be deleted; every other key of the call
+ * was. {@link #failures()} names each failed key with the store's reason. When a whole request of
+ * the store failed (so that each key it carried is named), the first such failure is the cause and
+ * gives the {@link #kind()}; otherwise the kind is {@link Kind#OTHER}.
+ */
+public final class BatchDeleteException extends ArchiveStorageException {
   private static final long serialVersionUID = 1L;
 
   private final Map<String, String> failures;
@@ -14,7 +19,20 @@ public final class BatchDeleteException extends IOException {
    * @param failures each key that could not be deleted, with the store's reason
    */
   public BatchDeleteException(Map<String, String> failures) {
-    super(message(failures));
+    this(failures, null);
+  }
+
+  /**
+   * @param failures each key that could not be deleted, with the store's reason
+   * @param cause the first failure of a whole request, or null if only single keys failed
+   */
+  public BatchDeleteException(Map<String, String> failures, Throwable cause) {
+    super(
+        message(failures),
+        cause == null ? Kind.OTHER : WalArchiveException.kindOf(cause),
+        cause instanceof ArchiveStorageException s ? s.statusCode().orElse(0) : 0,
+        cause instanceof ArchiveStorageException s ? s.requestId().orElse(null) : null,
+        cause);
     this.failures = Map.copyOf(failures);
   }
 

@@ -3,6 +3,11 @@ package dev.walarchive.core.storage;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.spi.DeleteBatches;
+import dev.walarchive.core.storage.spi.ExactLength;
+import dev.walarchive.core.storage.spi.LazyClient;
+import dev.walarchive.core.storage.spi.LookaheadIterator;
+import dev.walarchive.core.storage.spi.StorageErrors;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -28,7 +33,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.TreeMap;
 
 /**
@@ -54,9 +58,11 @@ final class FileArchiveStorage implements ArchiveStorage {
   static final String TEMP_DIRECTORY = TEMP_MARKER + "files";
 
   private final Path root;
+  private final LazyClient<Path> open;
 
   FileArchiveStorage(Path root) {
     this.root = requireNonNull(root, "root is null").toAbsolutePath().normalize();
+    this.open = LazyClient.injected(toString(), this.root);
   }
 
   @Override
@@ -64,10 +70,12 @@ final class FileArchiveStorage implements ArchiveStorage {
       throws IOException {
     Path target = resolve(key);
     Map<String, String> meta = StorageKeys.checkMetadata(metadata);
+    requireNonNull(content, "content is null");
+    open.checkOpen();
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       // objects are never replaced: an existing one needs no temporary file (a re-push must not
       // fail for want of write permission); the link below stays the atomic test
-      throw new FileAlreadyExistsException(key, null, "object already exists");
+      throw StorageErrors.alreadyExists(key, location(key), null);
     }
     Path dir = target.getParent();
     try {
@@ -95,14 +103,7 @@ final class FileArchiveStorage implements ArchiveStorage {
       try (channel) {
         OutputStream out = TemporaryFiles.namingDirectory(dir, Channels.newOutputStream(channel));
         out.write(header(meta));
-        long copied;
-        try (InputStream in = content.openStream()) {
-          copied = in.transferTo(out);
-        }
-        if (copied != content.length()) {
-          throw new IOException(
-              "content of " + key + " has " + copied + " bytes, expected " + content.length());
-        }
+        ExactLength.copy(key, content, out);
         try {
           channel.force(true);
         } catch (IOException e) {
@@ -112,7 +113,7 @@ final class FileArchiveStorage implements ArchiveStorage {
       try {
         Files.createLink(target, temp);
       } catch (FileAlreadyExistsException e) {
-        throw new FileAlreadyExistsException(key, null, "object already exists");
+        throw StorageErrors.alreadyExists(key, location(key), e);
       } catch (AccessDeniedException e) {
         throw TemporaryFiles.cannotWrite(dir, e);
       }
@@ -172,11 +173,19 @@ final class FileArchiveStorage implements ArchiveStorage {
   @Override
   public ObjectIterator list(String prefix) throws IOException {
     StorageKeys.checkPrefix(prefix);
+    open.checkOpen();
     return new Walker(prefix);
   }
 
   @Override
   public void delete(Collection<String> keys) throws IOException {
+    requireNonNull(keys, "keys is null");
+    keys.forEach(this::resolve);
+    open.checkOpen();
+    DeleteBatches.delete(keys, Integer.MAX_VALUE, this::deleteFiles);
+  }
+
+  private Map<String, String> deleteFiles(List<String> keys) throws IOException {
     Map<String, String> failures = new TreeMap<>();
     Map<Path, Boolean> dirs = new LinkedHashMap<>();
     for (String key : keys) {
@@ -192,13 +201,13 @@ final class FileArchiveStorage implements ArchiveStorage {
     for (Path dir : dirs.keySet()) {
       fsyncDirectory(dir);
     }
-    if (!failures.isEmpty()) {
-      throw new BatchDeleteException(failures);
-    }
+    return failures;
   }
 
   @Override
-  public void close() {}
+  public void close() throws IOException {
+    open.close();
+  }
 
   @Override
   public String toString() {
@@ -214,15 +223,20 @@ final class FileArchiveStorage implements ArchiveStorage {
     return root.resolve(key);
   }
 
-  private static InputStream openExisting(String key, Path file) throws IOException {
+  private InputStream openExisting(String key, Path file) throws IOException {
+    open.checkOpen();
     if (Files.isDirectory(file)) {
-      throw new NoSuchFileException(key, null, "no such object (a directory has that name)");
+      throw StorageErrors.notFound(key, location(key) + " (a directory has that name)", null);
     }
     try {
       return new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
     } catch (NoSuchFileException | NotDirectoryException e) {
-      throw new NoSuchFileException(key, null, "no such object");
+      throw StorageErrors.notFound(key, location(key), e);
     }
+  }
+
+  private String location(String key) {
+    return root.resolve(key).toString();
   }
 
   private static byte[] header(Map<String, String> metadata) {
@@ -306,11 +320,10 @@ final class FileArchiveStorage implements ArchiveStorage {
   }
 
   /** Depth-first walk in key order: children sorted by name, directories as "name/". */
-  private final class Walker implements ObjectIterator {
+  private final class Walker extends LookaheadIterator {
     private final String prefix;
     private final Deque<Iterator<String>> stack = new ArrayDeque<>();
     private final Deque<String> dirKeys = new ArrayDeque<>();
-    private ObjectEntry next;
 
     Walker(String prefix) throws IOException {
       this.prefix = prefix;
@@ -339,8 +352,8 @@ final class FileArchiveStorage implements ArchiveStorage {
     }
 
     @Override
-    public boolean hasNext() throws IOException {
-      while (next == null && !stack.isEmpty()) {
+    protected ObjectEntry advance() throws IOException {
+      while (!stack.isEmpty()) {
         Iterator<String> it = stack.peek();
         if (!it.hasNext()) {
           stack.pop();
@@ -362,27 +375,14 @@ final class FileArchiveStorage implements ArchiveStorage {
             try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 4096)) {
               headerLength = readHeader(key, in).length();
             }
-            next =
-                new ObjectEntry(
-                    key,
-                    attributes.size() - headerLength,
-                    attributes.lastModifiedTime().toInstant());
+            return new ObjectEntry(
+                key, attributes.size() - headerLength, attributes.lastModifiedTime().toInstant());
           } catch (NoSuchFileException e) {
             // deleted while listing
           }
         }
       }
-      return next != null;
-    }
-
-    @Override
-    public ObjectEntry next() throws IOException {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      ObjectEntry entry = next;
-      next = null;
-      return entry;
+      return null;
     }
   }
 }

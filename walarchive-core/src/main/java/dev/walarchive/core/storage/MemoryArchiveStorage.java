@@ -2,17 +2,17 @@ package dev.walarchive.core.storage;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.spi.DeleteBatches;
+import dev.walarchive.core.storage.spi.ExactLength;
+import dev.walarchive.core.storage.spi.LazyClient;
+import dev.walarchive.core.storage.spi.StorageErrors;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -22,6 +22,8 @@ final class MemoryArchiveStorage implements ArchiveStorage {
   private record Blob(byte[] content, Instant created, Map<String, String> metadata) {}
 
   private final ConcurrentSkipListMap<String, Blob> objects = new ConcurrentSkipListMap<>();
+  private final LazyClient<ConcurrentSkipListMap<String, Blob>> open =
+      LazyClient.injected("mem:", objects);
   private final Clock clock;
 
   MemoryArchiveStorage(Clock clock) {
@@ -33,16 +35,11 @@ final class MemoryArchiveStorage implements ArchiveStorage {
       throws IOException {
     StorageKeys.checkKey(key);
     Map<String, String> meta = StorageKeys.checkMetadata(metadata);
-    byte[] bytes;
-    try (InputStream in = content.openStream()) {
-      bytes = in.readAllBytes();
-    }
-    if (bytes.length != content.length()) {
-      throw new IOException(
-          "content of " + key + " has " + bytes.length + " bytes, expected " + content.length());
-    }
-    if (objects.putIfAbsent(key, new Blob(bytes, clock.instant(), meta)) != null) {
-      throw new FileAlreadyExistsException(key, null, "object already exists");
+    requireNonNull(content, "content is null");
+    open.checkOpen();
+    byte[] bytes = ExactLength.readAll(key, content);
+    if (open.get().putIfAbsent(key, new Blob(bytes, clock.instant(), meta)) != null) {
+      throw StorageErrors.alreadyExists(key, "mem:" + key, null);
     }
   }
 
@@ -66,10 +63,10 @@ final class MemoryArchiveStorage implements ArchiveStorage {
   }
 
   @Override
-  public ObjectIterator list(String prefix) {
+  public ObjectIterator list(String prefix) throws IOException {
     StorageKeys.checkPrefix(prefix);
     Iterator<Map.Entry<String, Blob>> it =
-        objects.tailMap(prefix, true).entrySet().stream()
+        open.get().tailMap(prefix, true).entrySet().stream()
             .takeWhile(e -> e.getKey().startsWith(prefix))
             .iterator();
     return new ObjectIterator() {
@@ -90,22 +87,27 @@ final class MemoryArchiveStorage implements ArchiveStorage {
   }
 
   @Override
-  public void delete(Collection<String> keys) {
-    List<String> checked = new ArrayList<>(keys.size());
-    for (String key : keys) {
-      checked.add(StorageKeys.checkKey(key));
-    }
-    checked.forEach(objects::remove);
+  public void delete(Collection<String> keys) throws IOException {
+    open.checkOpen();
+    DeleteBatches.delete(
+        keys,
+        Integer.MAX_VALUE,
+        batch -> {
+          batch.forEach(open.get()::remove);
+          return Map.of();
+        });
   }
 
   @Override
-  public void close() {}
+  public void close() throws IOException {
+    open.close();
+  }
 
-  private Blob get(String key) throws NoSuchFileException {
+  private Blob get(String key) throws IOException {
     StorageKeys.checkKey(key);
-    Blob blob = objects.get(key);
+    Blob blob = open.get().get(key);
     if (blob == null) {
-      throw new NoSuchFileException(key, null, "no such object");
+      throw StorageErrors.notFound(key, "mem:" + key, null);
     }
     return blob;
   }

@@ -1,0 +1,26 @@
+/**
+ * Support for authors of storage backends, not for archive users: the parts every {@link
+ * dev.walarchive.core.storage.ArchiveStorage} on an SDK needs and should not write again, so that
+ * all backends behave alike under the SPI.
+ *
+ * <ul>
+ *   <li>{@link dev.walarchive.core.storage.spi.LazyClient}: the SDK client built on first use,
+ *       closed once, and {@link dev.walarchive.core.storage.ClosedStorageException} after close.
+ *   <li>{@link dev.walarchive.core.storage.spi.ExactLength}: content read for a create is exactly
+ *       its declared length, or {@link dev.walarchive.core.storage.spi.ContentLengthException}.
+ *   <li>{@link dev.walarchive.core.storage.spi.DeleteBatches}: key checks, de-duplication and
+ *       batching of deletes, with per-key failures collected into one {@link
+ *       dev.walarchive.core.storage.BatchDeleteException}.
+ *   <li>{@link dev.walarchive.core.storage.spi.StorageErrors}: the SPI's "missing" and "already
+ *       exists" exceptions, built the same way by every backend (key in {@code getFile()}, location
+ *       in the reason, the SDK's exception as cause).
+ *   <li>{@link dev.walarchive.core.storage.spi.SecretScrubber}: removes credentials from messages
+ *       and cause chains before they leave the backend.
+ *   <li>{@link dev.walarchive.core.storage.spi.LookaheadIterator}: a streaming listing written as
+ *       one method.
+ * </ul>
+ *
+ * <p>The contract suite {@code AbstractArchiveStorageTest} (in core's test jar) checks each of
+ * these behaviours for a backend.
+ */
+package dev.walarchive.core.storage.spi;

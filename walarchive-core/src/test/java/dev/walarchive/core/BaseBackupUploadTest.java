@@ -316,4 +316,120 @@ class BaseBackupUploadTest {
           .hasMessageContaining(objects.get(1));
     }
   }
+
+  private static String label(long segment) {
+    return String.format(
+        "START WAL LOCATION: 0/%X00028 (file 0000000100000000000000%02X)%n"
+            + "CHECKPOINT LOCATION: 0/%X00060%nSTART TIMELINE: 1%n",
+        segment, segment, segment);
+  }
+
+  private void pushHistory(WalArchive archive, long segment) throws IOException {
+    Path history =
+        tmp.resolve(String.format("wal/0000000100000000000000%02X.00000028.backup", segment));
+    Files.writeString(
+        history,
+        String.format(
+            "START WAL LOCATION: 0/%X00028 (file 0000000100000000000000%02X)%n"
+                + "STOP WAL LOCATION: 0/%X00100 (file 0000000100000000000000%02X)%n"
+                + "CHECKPOINT LOCATION: 0/%X00060%n"
+                + "BACKUP METHOD: streamed%nBACKUP FROM: primary%n"
+                + "START TIME: 2026-12-01 18:%02d:00 UTC%nLABEL: test%nSTART TIMELINE: 1%n"
+                + "STOP TIME: 2026-12-01 18:%02d:30 UTC%nSTOP TIMELINE: 1%n",
+            segment, segment, segment + 1, segment + 1, segment, segment, segment),
+        UTF_8);
+    archive.push(history);
+  }
+
+  @Test
+  void retentionDeletesExpiredBackupsMarkerFirstAndTheDebrisOfInterruptedPushes() throws Exception {
+    Path data = dataDirectory();
+    java.util.concurrent.atomic.AtomicReference<Instant> now =
+        new java.util.concurrent.atomic.AtomicReference<>(Instant.now());
+    java.time.Clock clock =
+        new java.time.Clock() {
+          @Override
+          public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+          }
+
+          @Override
+          public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            return now.get();
+          }
+        };
+    CountingStorage storage = new CountingStorage(ArchiveStorages.memory());
+    byte[] key = new byte[32];
+    try (WalArchive archive =
+        WalArchive.builder(storage)
+            .keyring(Keyring.builder().addKey("k1", key).activeKeyId("k1").build())
+            .clock(clock)
+            .build()) {
+      Path wal = Files.createDirectories(tmp.resolve("wal"));
+      for (long s = 2; s <= 7; s++) {
+        archive.push(SyntheticWal.writeSegment(wal, SYSID, 1, s, SIZE, s));
+      }
+      List<BackupName> names = new java.util.ArrayList<>();
+      for (long segment : new long[] {2, 4, 6}) {
+        pushHistory(archive, segment);
+        BackupName name =
+            BackupName.of(
+                Instant.parse("2026-12-01T18:00:00Z").plusSeconds(60 * segment),
+                Lsn.parse(String.format("0/%X00028", segment)));
+        names.add(name);
+        try (BackupUpload upload = archive.baseBackups().upload(name, data, options())) {
+          upload.copyFiles();
+          if (segment != 6) { // the third push is interrupted after pg_backup_stop
+            upload.complete(label(segment), "", Lsn.parse(String.format("0/%X00100", segment + 1)));
+          }
+        }
+      }
+      // keep=1 keeps the newest complete backup: the interrupted one does not count
+      dev.walarchive.core.retention.RetentionPlan plan =
+          archive.planRetention(dev.walarchive.core.retention.RetentionPolicy.parse("keep=1"));
+      assertThat(plan.retainedBackups())
+          .extracting(b -> b.name().name())
+          .containsExactly("000000010000000000000004.00000028.backup");
+      assertThat(plan.expiredBackups())
+          .extracting(b -> b.name().name())
+          .containsExactly("000000010000000000000002.00000028.backup");
+      // the interrupted push is not stale yet: left alone
+      archive.applyRetention(plan, dev.walarchive.core.retention.RetentionListener.NONE);
+      assertThat(archive.baseBackups().list())
+          .extracting(b -> b.name() + " " + b.complete())
+          .containsExactly(names.get(1) + " true", names.get(2) + " false");
+      assertThat(storage.list(ArchiveBaseBackups.prefixOf(names.get(0))).hasNext()).isFalse();
+      assertThat(
+              archive
+                  .inventory()
+                  .contains(dev.walarchive.core.wal.WalFileName.parse("000000010000000000000002")))
+          .isFalse();
+      // hours later it is debris: its objects and its .backup file go
+      now.set(now.get().plus(java.time.Duration.ofHours(7)));
+      plan = archive.planRetention(dev.walarchive.core.retention.RetentionPolicy.parse("keep=1"));
+      archive.applyRetention(plan, dev.walarchive.core.retention.RetentionListener.NONE);
+      assertThat(archive.baseBackups().list())
+          .extracting(b -> b.name() + " " + b.complete())
+          .containsExactly(names.get(1) + " true");
+      assertThat(archive.inventory().backupHistoryFiles())
+          .extracting(dev.walarchive.core.wal.WalFileName::name)
+          .containsExactly("000000010000000000000004.00000028.backup");
+      // the kept backup still reads back in full
+      BackupManifest m = archive.baseBackups().manifest(names.get(1));
+      for (BackupFile f : m.files()) {
+        try (InputStream in = archive.baseBackups().openFile(names.get(1), f)) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+      }
+      // deleting a backup removes its completion marker first
+      storage.reset();
+      archive.baseBackups().delete(names.get(1));
+      assertThat(archive.baseBackups().list()).isEmpty();
+    }
+  }
 }

@@ -98,9 +98,18 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes {
         }
       }
       ArchiveHistories histories = archive.histories(archive.inventory());
+      Set<String> incompleteStarts = new HashSet<>();
+      for (Row r : rows) {
+        if (r.status().equals("incomplete")) {
+          incompleteStarts.add(r.startLsn());
+        }
+      }
       for (BackupHistory h : histories.backups()) {
         if (covered.contains(h.fileName())) {
           continue;
+        }
+        if (incompleteStarts.contains(h.startLsn().toString())) {
+          continue; // the .backup file of a push that did not complete: listed as incomplete
         }
         rows.add(
             new Row(

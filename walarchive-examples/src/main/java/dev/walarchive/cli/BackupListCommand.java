@@ -140,7 +140,7 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes {
             .thenComparing(Row::name));
     if (!json) {
       out.printf(
-          "%-38s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%n",
+          "%-40s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%n",
           "NAME",
           "STATUS",
           "START",
@@ -174,7 +174,7 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes {
         out.println(Json.value(m));
       } else {
         out.printf(
-            "%-38s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%n",
+            "%-40s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%n",
             r.name(),
             r.status(),
             dash(text(r.startTime())),

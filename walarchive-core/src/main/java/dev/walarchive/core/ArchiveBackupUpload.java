@@ -47,7 +47,7 @@ final class ArchiveBackupUpload implements BackupUpload {
   static final long OWN_OBJECT_THRESHOLD = 1L << 20;
 
   /** Small files are packed into objects of up to this much plaintext. */
-  static final long PACK_LIMIT = 16L << 20;
+  static final long PACK_LIMIT = 4L << 20;
 
   private final WalArchive archive;
   private final ArchiveStorage storage;

@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
       PinCommand.class,
       KeysCommand.class,
       RepairManifestCommand.class,
+      CopyCommand.class,
+      SyncCommand.class,
       DemoCommand.class,
       AgentCommand.class,
       CommandLine.HelpCommand.class

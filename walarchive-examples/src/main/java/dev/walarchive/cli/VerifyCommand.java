@@ -72,52 +72,64 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
     }
     int problems = 0;
     int warnings = 0;
-    try (WalArchive archive = config.openArchive()) {
-      ArchiveInventory inventory = archive.inventory();
-      Map<Long, TimelineHistory> histories = archive.timelineHistories(inventory);
-      List<BackupHistory> backups = archive.backups(inventory);
-      if (backups.isEmpty()) {
-        out.println("PROBLEM no base backup found in the archive (no .backup file)");
-        problems++;
-      }
-      for (ContinuityCheck.Result r : ContinuityCheck.check(inventory, backups, histories)) {
-        String what = "backup " + r.backup().fileName() + " to the end of timeline " + r.timeline();
-        for (ContinuityCheck.Missing m : r.missing()) {
-          out.println("GAP " + what + ": missing " + m);
+    try (WalArchive primary = config.openArchive()) {
+      List<WalArchive> archives = new java.util.ArrayList<>(List.of(primary));
+      archives.addAll(primary.copies());
+      for (WalArchive archive : archives) {
+        if (archive != primary) {
+          // each copy is an archive of its own: the same checks, under a heading naming it
+          out.println(
+              "copy "
+                  + dev.walarchive.core.storage.ArchiveStorages.redact(archive.location())
+                  + ":");
+        }
+        ArchiveInventory inventory = archive.inventory();
+        Map<Long, TimelineHistory> histories = archive.timelineHistories(inventory);
+        List<BackupHistory> backups = archive.backups(inventory);
+        if (backups.isEmpty()) {
+          out.println("PROBLEM no base backup found in the archive (no .backup file)");
           problems++;
         }
-        for (String p : r.problems()) {
-          out.println("PROBLEM " + what + ": " + p);
-          problems++;
-        }
-        if (r.isComplete()) {
-          out.println("ok " + what + " (" + r.end() + "): " + r.required() + " segments present");
-        }
-      }
-      for (ContinuityCheck.Divergence d : ContinuityCheck.divergences(inventory, histories)) {
-        out.println(warning(d));
-        warnings++;
-      }
-      if (!noIntegrity) {
-        problems += checkIntegrity(archive, inventory, out);
-      }
-      if (freshness != null) {
-        var newest = inventory.newestSegment();
-        if (newest.isEmpty()) {
-          out.println("STALE no segment archived");
-          problems++;
-        } else {
-          Duration age = Duration.between(newest.get().lastModified(), Instant.now());
-          if (age.compareTo(freshness) > 0) {
-            out.println(
-                "STALE newest segment "
-                    + newest.get().name()
-                    + " is "
-                    + Durations.format(age)
-                    + " old (limit "
-                    + Durations.format(freshness)
-                    + ")");
+        for (ContinuityCheck.Result r : ContinuityCheck.check(inventory, backups, histories)) {
+          String what =
+              "backup " + r.backup().fileName() + " to the end of timeline " + r.timeline();
+          for (ContinuityCheck.Missing m : r.missing()) {
+            out.println("GAP " + what + ": missing " + m);
             problems++;
+          }
+          for (String p : r.problems()) {
+            out.println("PROBLEM " + what + ": " + p);
+            problems++;
+          }
+          if (r.isComplete()) {
+            out.println("ok " + what + " (" + r.end() + "): " + r.required() + " segments present");
+          }
+        }
+        for (ContinuityCheck.Divergence d : ContinuityCheck.divergences(inventory, histories)) {
+          out.println(warning(d));
+          warnings++;
+        }
+        if (!noIntegrity) {
+          problems += checkIntegrity(archive, inventory, out);
+        }
+        if (freshness != null) {
+          var newest = inventory.newestSegment();
+          if (newest.isEmpty()) {
+            out.println("STALE no segment archived");
+            problems++;
+          } else {
+            Duration age = Duration.between(newest.get().lastModified(), Instant.now());
+            if (age.compareTo(freshness) > 0) {
+              out.println(
+                  "STALE newest segment "
+                      + newest.get().name()
+                      + " is "
+                      + Durations.format(age)
+                      + " old (limit "
+                      + Durations.format(freshness)
+                      + ")");
+              problems++;
+            }
           }
         }
       }

@@ -45,7 +45,7 @@ spool__flags() {
     fi
     case $a in
       --pgdata | --idle-exit | --state-dir) expect=skip ;;
-      --url | --config | --compression | --key-file | --key-id | --keyring-file | -o | --option | --tmpdir | --spool-dir)
+      --url | --config | --compression | --key-file | --key-id | --keyring-file | -o | --option | --tmpdir | --spool-dir | --copy-url | --copy-mode)
         flags="$flags $a"
         expect=value
         ;;
@@ -165,7 +165,7 @@ async_front_end() {
       --config=*) config=${a#*=} ;;
       --pgdata) expect=pgdata ;;
       --pgdata=*) pgdata=${a#*=} ;;
-      --compression | --key-file | --key-id | --keyring-file | -o | --option | --tmpdir | --idle-exit | --state-dir) expect=other ;;
+      --compression | --key-file | --key-id | --keyring-file | -o | --option | --tmpdir | --idle-exit | --state-dir | --copy-url | --copy-mode) expect=other ;;
       --*=*) ;;
       -v | --verbose | --allow-unencrypted) ;;
       -*) return 0 ;; # help, version, unknown: the Java CLI answers

@@ -222,12 +222,26 @@ final class CliConfig {
                   + ": unknown setting '"
                   + e.name()
                   + "'"
-                  + hint(e.name(), allNames()));
+                  + (e.name().startsWith("copy.")
+                      ? copyHint(e.name())
+                      : hint(e.name(), allNames())));
         }
       }
       fileProperties = file;
     }
     return fileProperties;
+  }
+
+  /** What is wrong with {@code copy.<...>}, a name that is not a copy's storage option. */
+  private String copyHint(String name) {
+    java.util.regex.Matcher m = COPY_OPTION.matcher(name);
+    if (m.matches()) {
+      return ": "
+          + m.group(2)
+          + " is not a storage option"
+          + hint(m.group(2), storageOptionNames());
+    }
+    return "; a copy's storage option is copy.<n>.<option>, e.g. copy.1.s3.region";
   }
 
   /** {@code copy.2.s3.region}: a known storage option for a copy. */

@@ -134,6 +134,36 @@ class WalArchiveCopiesTest {
   }
 
   @Test
+  void asyncPushAheadWritesEveryArchiveAndFailsReadySegmentsWhileAStrictCopyIsDown()
+      throws Exception {
+    Path pgWal = Files.createDirectories(dir.resolve("data/pg_wal/archive_status"));
+    for (long segno = 1; segno <= 3; segno++) {
+      Files.copy(segment(segno), pgWal.getParent().resolve(segment(segno).getFileName()));
+      Files.createFile(pgWal.resolve(segment(segno).getFileName() + ".ready"));
+    }
+    WalArchive archive = archive(WalArchive.CopyMode.STRICT);
+    try (dev.walarchive.core.async.PushAhead pushAhead =
+        dev.walarchive.core.async.PushAhead.builder(archive)
+            .parallelism(2)
+            .retries(1, java.time.Duration.ofMillis(1))
+            .build()) {
+      assertThat(pushAhead.pushReady(dir.resolve("data")))
+          .allSatisfy(o -> assertThat(o.failure()).isNull());
+      for (long segno = 1; segno <= 3; segno++) {
+        assertThat(copy.stat("wal/" + segment(segno).getFileName())).isNotNull();
+      }
+      Files.copy(segment(4), pgWal.getParent().resolve(segment(4).getFileName()));
+      Files.createFile(pgWal.resolve(segment(4).getFileName() + ".ready"));
+      copy.down = true;
+      String fourth = segment(4).getFileName().toString();
+      assertThat(pushAhead.pushReady(dir.resolve("data")))
+          .filteredOn(o -> o.name().name().equals(fourth))
+          .singleElement()
+          .satisfies(o -> assertThat(o.failure()).hasMessageContaining("copy is down"));
+    }
+  }
+
+  @Test
   void aCopyOfAnotherClusterFailsThePushEvenWhenLagging() throws Exception {
     alone(copy).createArchive(SYSID + 1, ONE_MB);
     WalArchive archive = archive(WalArchive.CopyMode.LAGGING);

@@ -90,8 +90,18 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
         out.println(json);
       } else if (format.prometheus) {
         String redacted = dev.walarchive.core.storage.ArchiveStorages.redact(url);
-        out.print(prometheus(inventory, now, redacted));
-        if (!lags.isEmpty()) {
+        if (lags.isEmpty()) {
+          out.print(prometheus(inventory, now, redacted));
+        } else {
+          // the same metrics for each copy that can be read, labelled with its archive
+          List<String> texts = new ArrayList<>(List.of(prometheus(inventory, now, redacted)));
+          for (int i = 0; i < lags.size(); i++) {
+            if (lags.get(i).error() == null) {
+              WalArchive copy = archive.copies().get(i);
+              texts.add(prometheus(copy.inventory(), now, lags.get(i).copy()));
+            }
+          }
+          out.print(mergeFamilies(texts));
           out.print(CopyLag.prometheus(lags, redacted));
         }
         if (server != null) {
@@ -379,6 +389,40 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
         .append("} ")
         .append(inventory.backupHistoryFiles().size())
         .append('\n');
+    return sb.toString();
+  }
+
+  /**
+   * Several expositions of the same metric families as one: each family's HELP and TYPE once, then
+   * the samples of every text, in order (a family may appear only once in the text format).
+   */
+  static String mergeFamilies(List<String> texts) {
+    Map<String, StringBuilder> families = new LinkedHashMap<>();
+    for (String text : texts) {
+      StringBuilder current = null;
+      String name = null;
+      for (String line : text.split("\n")) {
+        if (line.startsWith("# HELP ")) {
+          name = line.substring(7, line.indexOf(' ', 7));
+          current = families.get(name);
+          if (current == null) {
+            current = new StringBuilder(line).append('\n');
+            families.put(name, current);
+          } else {
+            current = families.get(name);
+            name = null; // skip this text's TYPE line
+          }
+        } else if (line.startsWith("# TYPE ")) {
+          if (name != null && current != null) {
+            current.append(line).append('\n');
+          }
+        } else if (!line.isEmpty() && current != null) {
+          current.append(line).append('\n');
+        }
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    families.values().forEach(sb::append);
     return sb.toString();
   }
 

@@ -178,6 +178,12 @@ class CopiesDrillTest {
         .as(lag.toString())
         .containsPattern("copy .*: lags [1-9][0-9]* WAL file");
     Cli.Result metrics = cli("status", "--prometheus");
+    // valid exposition format, each family once, the same metrics for both archives
+    List<PrometheusText.Sample> samples = PrometheusText.parse(metrics.stdout());
+    assertThat(samples)
+        .filteredOn(x -> x.name().equals("walarchive_newest_segment_age_seconds"))
+        .extracting(x -> x.labels().get("archive"))
+        .containsExactly("file:" + primaryDir, copyUrl);
     assertThat(metrics.stdout())
         .containsPattern(
             "walarchive_copy_missing_files\\{archive=\"file:.*\",copy=\"s3://.*\"} [1-9]");

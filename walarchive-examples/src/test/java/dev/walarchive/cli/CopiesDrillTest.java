@@ -143,6 +143,21 @@ class CopiesDrillTest {
     Cli.Result level = cli("status");
     assertThat(level.exitCode()).as(level.toString()).isZero();
     assertThat(level.stdout()).contains("copy " + copyUrl + ": level with the archive");
+    Cli.Result check =
+        Cli.run(
+            Map.of(
+                "PGHOST", "127.0.0.1",
+                "PGPORT", Integer.toString(primary.port()),
+                "PGUSER", "postgres",
+                "PGDATABASE", "postgres"),
+            "check",
+            "--config",
+            config.toString(),
+            "--timeout",
+            "2m");
+    assertThat(check.stdout())
+        .as(check.toString())
+        .containsPattern("OK +copy_1: forced segment [0-9A-F]{24} is in copy " + copyUrl + " too");
 
     // the copy goes down: pushes fail (strict), PostgreSQL keeps the WAL and retries
     writeConfig(true, false);

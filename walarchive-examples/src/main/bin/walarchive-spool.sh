@@ -45,7 +45,7 @@ spool__flags() {
     fi
     case $a in
       --pgdata | --idle-exit | --state-dir) expect=skip ;;
-      --url | --config | --compression | --key-file | --key-id | --keyring-file | -o | --option | --tmpdir | --spool-dir)
+      --url | --config | --compression | --key-file | --key-id | --keyring-file | -o | --option | --tmpdir | --spool-dir | --copy-url | --copy-mode)
         flags="$flags $a"
         expect=value
         ;;
@@ -142,6 +142,8 @@ async_front_end() {
   shift
   spool=
   url=
+  copies=
+  mode=
   config=${WALARCHIVE_CONFIG:-}
   pgdata=
   p1=
@@ -152,6 +154,7 @@ async_front_end() {
     if [ -n "$expect" ]; then
       case $expect in
         spool) spool=$a ;; url) url=$a ;; config) config=$a ;; pgdata) pgdata=$a ;;
+        copies) copies=${copies:+$copies,}$a ;; mode) mode=$a ;;
       esac
       expect=
       continue
@@ -165,6 +168,10 @@ async_front_end() {
       --config=*) config=${a#*=} ;;
       --pgdata) expect=pgdata ;;
       --pgdata=*) pgdata=${a#*=} ;;
+      --copy-url) expect=copies ;;
+      --copy-url=*) copies=${copies:+$copies,}${a#*=} ;;
+      --copy-mode) expect=mode ;;
+      --copy-mode=*) mode=${a#*=} ;;
       --compression | --key-file | --key-id | --keyring-file | -o | --option | --tmpdir | --idle-exit | --state-dir) expect=other ;;
       --*=*) ;;
       -v | --verbose | --allow-unencrypted) ;;
@@ -201,7 +208,19 @@ async_front_end() {
     case $d in */pg_wal) ;; *) return 0 ;; esac
     datadir=$(cd "${d%/pg_wal}" 2>/dev/null && pwd -P) || return 0
   fi
-  key=$(printf 'v1\n%s\n%s' "$datadir" "$url" | sha256sum)
+  # the copies and their mode are part of the key (as in SpoolState.key): a worker pushes to the
+  # archives it was started with, so another set of copies gets a worker and markers of its own
+  [ -n "$copies" ] || copies=${WALARCHIVE_COPY_URL:-}
+  if [ -z "$copies" ] && [ -n "$config" ]; then copies=$(spool__prop "$config" copy-url); fi
+  [ -n "$mode" ] || mode=${WALARCHIVE_COPY_MODE:-}
+  if [ -z "$mode" ] && [ -n "$config" ]; then mode=$(spool__prop "$config" copy-mode); fi
+  copies=$(printf '%s' "$copies" | tr -d ' \t')
+  if [ -n "$copies" ]; then
+    mode=$(printf '%s' "${mode:-strict}" | tr -d ' \t' | tr '[:upper:]' '[:lower:]')
+    key=$(printf 'v1\n%s\n%s\ncopies %s %s' "$datadir" "$url" "$copies" "$mode" | sha256sum)
+  else
+    key=$(printf 'v1\n%s\n%s' "$datadir" "$url" | sha256sum)
+  fi
   key=${key%% *}
   if [ ! -d "$spool" ] && ! mkdir -p "$spool" 2>/dev/null; then
     spool__fail "${fail_code:-2}" "cannot create the spool directory $spool; create it, writable by this user"

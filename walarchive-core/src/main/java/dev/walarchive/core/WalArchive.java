@@ -66,6 +66,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,20 +118,45 @@ public final class WalArchive implements AutoCloseable {
   private final Manifests manifests;
   private final WalArchiveListener archiveListener;
   private final String archiveName;
+  private final List<WalArchive> copies;
+  private final CopyMode copyMode;
   private volatile ArchiveManifest checkedForReading;
   private final ArchiveBaseBackups baseBackups;
 
-  private WalArchive(Builder b) {
-    this.storage = b.storage;
+  private WalArchive(Builder b, ArchiveStorage storage, List<WalArchive> copies) {
+    this.storage = storage;
     this.keyring = b.keyring;
     this.codec = new ObjectCodec(b.compression, b.keyring);
     this.tempDirectory = b.tempDirectory;
     this.spoolMemoryLimit = b.spoolMemoryLimit;
     this.clock = b.clock;
-    this.manifests = new Manifests(b.storage);
+    this.manifests = new Manifests(storage);
     this.archiveListener = b.listener;
-    this.archiveName = b.name != null ? b.name : String.valueOf(b.storage);
+    // a copy is named by its own storage; the primary by the builder's name if one was given
+    this.archiveName = b.name != null && storage == b.storage ? b.name : String.valueOf(storage);
     this.baseBackups = new ArchiveBaseBackups(this, storage, codec);
+    this.copies = copies;
+    this.copyMode = b.copyMode;
+  }
+
+  /**
+   * When a push to an archive with {@linkplain Builder#copy copies} succeeds. Whatever the mode, a
+   * copy that holds different content under the name, belongs to another cluster or is not set up
+   * as an archive (a configuration error) fails the push.
+   */
+  public enum CopyMode {
+    /**
+     * The default: a push succeeds only when the file is durable in the primary and in every copy.
+     * While a copy is down, pushes fail and PostgreSQL keeps the WAL and retries; the other
+     * archives keep what they got, so the retry costs them one metadata read.
+     */
+    STRICT,
+    /**
+     * A push succeeds when the file is durable in the primary; a copy that cannot be reached (a
+     * storage error) is logged as a warning and lags until {@link ArchiveCopy#copy} (the CLI's
+     * {@code sync}) brings it level.
+     */
+    LAGGING
   }
 
   /** Starts configuring an archive on {@code storage}. */
@@ -149,6 +175,27 @@ public final class WalArchive implements AutoCloseable {
   /** The storage this archive lives on. */
   public ArchiveStorage storage() {
     return storage;
+  }
+
+  /** Where this archive lives, as messages name it (the storage's description, no secrets). */
+  public String location() {
+    return manifests.location();
+  }
+
+  /**
+   * The copies of this archive ({@link Builder#copy}), in the order configured: plain archives
+   * without copies of their own, with this archive's compression, keyring and temporary directory.
+   * {@link #push} writes to them and {@link #fetch} falls back to them; every other operation
+   * ({@link #inventory}, retention, pins, key changes) acts on this archive only, so run it on each
+   * copy as well where that is meant.
+   */
+  public List<WalArchive> copies() {
+    return copies;
+  }
+
+  /** How a push treats copies that cannot be reached; {@link CopyMode#STRICT} by default. */
+  public CopyMode copyMode() {
+    return copyMode;
   }
 
   /** The storage key of an archived file. */
@@ -173,6 +220,13 @@ public final class WalArchive implements AutoCloseable {
    * InvalidWalFileException} and nothing is stored. Timeline history files must parse as the
    * history of the timeline their name says (with at least one switch), backup history files as
    * backup history; both must be UTF-8.
+   *
+   * <p>With {@linkplain #copies() copies}, the file is still read and encoded once, and the same
+   * encoded object is written to this archive and to every copy (each checked against its own
+   * manifest; the first push into an empty copy creates its manifest with this cluster's identity).
+   * In {@link CopyMode#STRICT} the push succeeds only when the file is durable (or identical) in
+   * all of them; in {@link CopyMode#LAGGING} a copy that fails with a storage error is logged and
+   * skipped. A failure in a copy is thrown with the copy's location in its message.
    *
    * @throws IllegalArgumentException if the file name is not a WAL file name
    * @throws InvalidWalFileException if the file is missing, not a regular file, not the WAL its
@@ -207,6 +261,7 @@ public final class WalArchive implements AutoCloseable {
     }
     WalFileName name = WalFileName.parse(fileName.toString());
     checkRegularFile(file);
+    Map<WalArchive, IOException> failedCopies = new LinkedHashMap<>();
     try (PushedFile local = PushedFile.open(file)) {
       InputStream content;
       if (name.kind() == WalFileName.Kind.SEGMENT
@@ -215,6 +270,13 @@ public final class WalArchive implements AutoCloseable {
         SegmentHeader header = checkHeader(file, name, head, local.sizeAtOpen());
         local.expect(header.segmentSize().bytes());
         checkManifest(header, file);
+        for (WalArchive copy : copies) {
+          try {
+            copy.checkManifest(header, file);
+          } catch (IOException e) {
+            failedCopies.put(copy, e);
+          }
+        }
         content = new SequenceInputStream(new ByteArrayInputStream(head), local.stream());
       } else {
         byte[] bytes = readSmallFile(local, file);
@@ -224,10 +286,76 @@ public final class WalArchive implements AutoCloseable {
           checkTimelineHistory(file, name, bytes);
         }
         checkManifestForHistoryFile(file);
+        for (WalArchive copy : copies) {
+          try {
+            copy.checkManifestForHistoryFile(file);
+          } catch (IOException e) {
+            failedCopies.put(copy, e);
+          }
+        }
         content = new ByteArrayInputStream(bytes);
       }
-      return store(local, name, content);
+      return store(local, name, content, failedCopies);
     }
+  }
+
+  /**
+   * Judges the copies' failures of one push: in strict mode any failure fails the push; in lagging
+   * mode only a storage error is forgiven (logged), never a conflict, another cluster or a
+   * configuration error.
+   */
+  private void judgeCopies(WalFileName name, Map<WalArchive, IOException> failed)
+      throws IOException {
+    IOException fatal = null;
+    for (Map.Entry<WalArchive, IOException> f : failed.entrySet()) {
+      IOException e = f.getValue();
+      if (copyMode == CopyMode.LAGGING && !fatalForCopy(e)) {
+        log.warn(
+            "copy {} lags: {} was not archived there ({}); it is archived in {}, and 'walarchive"
+                + " sync' brings the copy level",
+            f.getKey().location(),
+            name,
+            oneLine(e),
+            location());
+      } else if (fatal == null) {
+        fatal = inCopy(f.getKey(), e);
+      } else {
+        log.warn("copy {}: {} was not archived there: {}", f.getKey().location(), name, oneLine(e));
+      }
+    }
+    if (fatal != null) {
+      throw fatal;
+    }
+  }
+
+  private static boolean fatalForCopy(IOException e) {
+    return e instanceof ArchiveConflictException
+        || e instanceof ArchiveMismatchException
+        || e instanceof ArchiveConfigurationException
+        || e instanceof dev.walarchive.core.storage.StorageConfigurationException
+        || e instanceof InvalidWalFileException
+        || e instanceof ObjectFormatException;
+  }
+
+  /** {@code e}, of the same kind, with a message that names the copy it happened in. */
+  static IOException inCopy(WalArchive copy, IOException e) {
+    String m = "copy " + copy.location() + ": " + oneLine(e);
+    if (e instanceof ArchiveConflictException) {
+      return new ArchiveConflictException(m);
+    }
+    if (e instanceof ArchiveMismatchException) {
+      return new ArchiveMismatchException(m);
+    }
+    if (e instanceof ArchiveConfigurationException) {
+      return new ArchiveConfigurationException(m, e);
+    }
+    if (e instanceof dev.walarchive.core.storage.StorageConfigurationException) {
+      return new dev.walarchive.core.storage.StorageConfigurationException(m, e);
+    }
+    if (e instanceof InvalidWalFileException) {
+      return e;
+    }
+    return new IOException(m, e);
   }
 
   /**
@@ -235,7 +363,11 @@ public final class WalArchive implements AutoCloseable {
    * the file yielded exactly its expected bytes and did not change meanwhile, and only then hands
    * the complete encoding to create-if-absent.
    */
-  private PushResult store(PushedFile local, WalFileName name, InputStream content)
+  private PushResult store(
+      PushedFile local,
+      WalFileName name,
+      InputStream content,
+      Map<WalArchive, IOException> failedCopies)
       throws IOException {
     String key = keyOf(name);
     try (Spool spool = new Spool(spoolMemoryLimit, tempDirectory)) {
@@ -246,22 +378,64 @@ public final class WalArchive implements AutoCloseable {
       metadata.put(META_DIGEST, encoded.digest().toString());
       metadata.put(META_PLAINSIZE, Long.toString(encoded.plaintextLength()));
       metadata.put(META_FORMAT, "1");
-      try {
-        storage.create(key, source, metadata);
-        log.debug(
-            "archived {} ({} bytes, {} stored)",
-            name,
-            encoded.plaintextLength(),
-            encoded.encodedLength());
-        return new PushResult(
-            name,
-            PushResult.Outcome.ARCHIVED,
-            encoded.plaintextLength(),
-            encoded.encodedLength(),
-            encoded.digest());
-      } catch (FileAlreadyExistsException e) {
-        return compareExisting(local, name, key, encoded);
+      if (copies.isEmpty()) {
+        return storeEncoded(local, name, key, source, metadata, encoded);
       }
+      PushResult result;
+      try {
+        result = storeEncoded(local, name, key, source, metadata, encoded);
+      } catch (IOException e) {
+        // the copies still get the file, so that a retry after this archive's outage costs them
+        // one metadata read
+        for (WalArchive copy : copies) {
+          if (!failedCopies.containsKey(copy)) {
+            try {
+              copy.storeEncoded(local, name, key, source, metadata, encoded);
+            } catch (IOException c) {
+              log.warn("copy {}: {} was not archived there: {}", copy.location(), name, oneLine(c));
+            }
+          }
+        }
+        throw e;
+      }
+      for (WalArchive copy : copies) {
+        if (!failedCopies.containsKey(copy)) {
+          try {
+            copy.storeEncoded(local, name, key, source, metadata, encoded);
+          } catch (IOException e) {
+            failedCopies.put(copy, e);
+          }
+        }
+      }
+      judgeCopies(name, failedCopies);
+      return result;
+    }
+  }
+
+  /** Writes one encoded object to this archive's storage, or compares it with the existing one. */
+  private PushResult storeEncoded(
+      PushedFile local,
+      WalFileName name,
+      String key,
+      ObjectSource source,
+      Map<String, String> metadata,
+      EncodeResult encoded)
+      throws IOException {
+    try {
+      storage.create(key, source, metadata);
+      log.debug(
+          "archived {} ({} bytes, {} stored)",
+          name,
+          encoded.plaintextLength(),
+          encoded.encodedLength());
+      return new PushResult(
+          name,
+          PushResult.Outcome.ARCHIVED,
+          encoded.plaintextLength(),
+          encoded.encodedLength(),
+          encoded.digest());
+    } catch (FileAlreadyExistsException e) {
+      return compareExisting(local, name, key, encoded);
     }
   }
 
@@ -1057,6 +1231,12 @@ public final class WalArchive implements AutoCloseable {
    * fsynced and renamed into place (replacing an existing file). On any failure nothing is left at
    * {@code destination}.
    *
+   * <p>With {@linkplain #copies() copies}, a file that this archive does not hold, or cannot
+   * deliver (a storage error, a missing manifest, an object that fails verification), is fetched
+   * from the first copy that can, and a warning names the copy that served it and why this archive
+   * did not. It is "not in the archive" only when every archive answered that it does not hold it;
+   * if any archive failed and none had it, the first failure is thrown.
+   *
    * @throws IllegalArgumentException if {@code fileName} is not a WAL file name
    * @throws WalFileNotFoundException if the archive does not hold the file
    * @throws ObjectFormatException if the object fails verification
@@ -1076,13 +1256,61 @@ public final class WalArchive implements AutoCloseable {
   private long fetchFile(String fileName, Path destination) throws IOException {
     WalFileName name = WalFileName.parse(requireNonNull(fileName, "fileName is null"));
     requireNonNull(destination, "destination is null");
-    checkedManifest(true);
     Path target = destination.toAbsolutePath();
     Path dir = target.getParent();
     if (dir == null || !Files.isDirectory(dir)) {
       throw new NoSuchFileException(
           String.valueOf(dir), null, "destination directory does not exist");
     }
+    if (copies.isEmpty()) {
+      return fetchOne(name, target);
+    }
+    IOException failure = null;
+    List<String> why = new ArrayList<>();
+    for (WalArchive archive : archives()) {
+      try {
+        long n = archive.fetchOne(name, target);
+        if (archive != this) {
+          log.warn(
+              "restored {} from copy {} ({})", name, archive.location(), String.join("; ", why));
+        } else {
+          log.info("restored {} from {}", name, location());
+        }
+        return n;
+      } catch (WalFileNotFoundException e) {
+        why.add(archive.location() + " does not hold it");
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = archive == this ? e : inCopy(archive, e);
+        }
+        why.add(archive.location() + " failed: " + oneLine(e));
+      }
+    }
+    if (failure != null) {
+      if (why.size() > 1) {
+        log.warn("{} could not be restored from any archive: {}", name, String.join("; ", why));
+      }
+      throw failure;
+    }
+    throw new WalFileNotFoundException(name.name());
+  }
+
+  /** Checks the manifest against the keyring as a reading operation does. */
+  void checkReadable() throws IOException {
+    checkedManifest(false);
+  }
+
+  /** This archive, then its copies. */
+  private List<WalArchive> archives() {
+    List<WalArchive> all = new ArrayList<>(1 + copies.size());
+    all.add(this);
+    all.addAll(copies);
+    return all;
+  }
+
+  private long fetchOne(WalFileName name, Path target) throws IOException {
+    checkedManifest(true);
+    Path dir = target.getParent();
     OpenedObject stored;
     try {
       stored = storage.openWithStat(keyOf(name));
@@ -1133,8 +1361,7 @@ public final class WalArchive implements AutoCloseable {
    * the length is the segment size the segment's own header states. Until this returns, what was
    * written to {@code out} must not be used.
    */
-  private long decodeVerified(WalFileName name, OpenedObject stored, OutputStream out)
-      throws IOException {
+  long decodeVerified(WalFileName name, OpenedObject stored, OutputStream out) throws IOException {
     byte[] head = new byte[SegmentHeader.LENGTH];
     long length = 0;
     try (InputStream plain = codec.decode(name.name(), stored.content())) {
@@ -1486,7 +1713,7 @@ public final class WalArchive implements AutoCloseable {
     return null;
   }
 
-  private static String oneLine(Exception e) {
+  static String oneLine(Exception e) {
     String m = e.getMessage();
     return (m == null || m.isBlank() ? e.getClass().getSimpleName() : m)
         .replace('\n', ' ')
@@ -1802,10 +2029,21 @@ public final class WalArchive implements AutoCloseable {
     }
   }
 
-  /** Closes the storage. */
+  /** Closes the storage, and those of the copies. */
   @Override
   public void close() throws IOException {
+    IOException failure = null;
+    for (WalArchive copy : copies) {
+      try {
+        copy.close();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
     storage.close();
+    if (failure != null) {
+      throw failure;
+    }
   }
 
   @Override
@@ -1823,9 +2061,32 @@ public final class WalArchive implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private WalArchiveListener listener = WalArchiveListener.NONE;
     private String name;
+    private final List<ArchiveStorage> copies = new ArrayList<>();
+    private CopyMode copyMode = CopyMode.STRICT;
 
     private Builder(ArchiveStorage storage) {
       this.storage = requireNonNull(storage, "storage is null");
+    }
+
+    /**
+     * Adds a copy of the archive on {@code storage}, e.g. in another region or provider: {@link
+     * WalArchive#push} writes every file to it as well and {@link WalArchive#fetch} falls back to
+     * it. It is an archive of its own, with its own manifest for the same cluster, and uses this
+     * builder's compression, keyring and temporary directory. Closing the archive closes it.
+     */
+    public Builder copy(ArchiveStorage storage) {
+      requireNonNull(storage, "storage is null");
+      if (storage == this.storage || copies.contains(storage)) {
+        throw new IllegalArgumentException("storage " + storage + " is added twice");
+      }
+      copies.add(storage);
+      return this;
+    }
+
+    /** When a push with copies succeeds; default {@link CopyMode#STRICT}. */
+    public Builder copyMode(CopyMode copyMode) {
+      this.copyMode = requireNonNull(copyMode, "copyMode is null");
+      return this;
     }
 
     /** Compression of new objects; default {@link Compression#zstdDefault()}. */
@@ -1895,7 +2156,11 @@ public final class WalArchive implements AutoCloseable {
 
     /** Builds the archive; no I/O happens until the first operation. */
     public WalArchive build() {
-      return new WalArchive(this);
+      List<WalArchive> built = new ArrayList<>();
+      for (ArchiveStorage copy : copies) {
+        built.add(new WalArchive(this, copy, List.of()));
+      }
+      return new WalArchive(this, storage, List.copyOf(built));
     }
   }
 }

@@ -65,7 +65,13 @@ final class AgentCommand implements Callable<Integer>, ExitCodes {
       throw new CliException(
           dataDir + " is not a PostgreSQL data directory (no pg_wal); fix --pgdata");
     }
-    Path dir = SpoolState.stateDir(spool.toAbsolutePath(), dataDir, config.url());
+    Path dir =
+        SpoolState.stateDir(
+            spool.toAbsolutePath(),
+            dataDir,
+            config.url(),
+            String.join(",", config.copyUrls()),
+            config.copyMode().name().toLowerCase(java.util.Locale.ROOT));
     Files.createDirectories(dir);
     if (stateDir != null && !stateDir.toRealPath().equals(dir.toRealPath())) {
       throw new CliException(

@@ -186,6 +186,9 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
         throw unreachable(out, url, e);
       }
     }
+    if (!config.copyUrls().isEmpty()) {
+      report = withCopies(report);
+    }
     boolean passed = report.passed();
     if (state != null) {
       writeState(state, report);
@@ -337,6 +340,68 @@ final class CheckCommand implements Callable<Integer>, ExitCodes {
     } else {
       Files.createFile(file);
     }
+  }
+
+  private static final java.util.regex.Pattern FORCED =
+      java.util.regex.Pattern.compile("forced segment ([0-9A-F]{24}) ");
+
+  /**
+   * The report with one check per copy: the segment the end-to-end check forced must be in each
+   * copy too, verified (with copy-mode=lagging a copy that lacks it is a warning).
+   */
+  private CheckReport withCopies(CheckReport report) throws java.io.IOException {
+    java.util.Optional<String> forced =
+        report.results().stream()
+            .filter(r -> r.name().equals("end_to_end") && r.state() == CheckResult.State.OK)
+            .map(r -> FORCED.matcher(r.message()))
+            .filter(java.util.regex.Matcher::find)
+            .map(m -> m.group(1))
+            .findFirst();
+    java.util.List<CheckResult> results = new java.util.ArrayList<>(report.results());
+    try (WalArchive archive = config.openArchive()) {
+      int n = 0;
+      for (WalArchive copy : archive.copies()) {
+        String name = "copy_" + ++n;
+        String where = dev.walarchive.core.storage.ArchiveStorages.redact(copy.location());
+        if (forced.isEmpty()) {
+          results.add(
+              new CheckResult(
+                  name,
+                  CheckResult.State.WARNING,
+                  "copy " + where + " not checked: the end-to-end check did not pass",
+                  "fix the archive first"));
+          continue;
+        }
+        try {
+          copy.verifyObject(dev.walarchive.core.wal.WalFileName.parse(forced.get()));
+          results.add(
+              new CheckResult(
+                  name,
+                  CheckResult.State.OK,
+                  "forced segment " + forced.get() + " is in copy " + where + " too, verified",
+                  ""));
+        } catch (dev.walarchive.core.archive.WalFileNotFoundException e) {
+          boolean lagging = archive.copyMode() == WalArchive.CopyMode.LAGGING;
+          results.add(
+              new CheckResult(
+                  name,
+                  lagging ? CheckResult.State.WARNING : CheckResult.State.FAILED,
+                  "forced segment " + forced.get() + " is not in copy " + where,
+                  lagging
+                      ? "the copy lags (copy-mode=lagging); run 'walarchive sync'"
+                      : "archive_command must push with the same copy-url (strict: every archive"
+                          + " has each segment); read its errors in the server log"));
+        } catch (java.io.IOException e) {
+          results.add(
+              new CheckResult(
+                  name,
+                  CheckResult.State.FAILED,
+                  "copy " + where + " cannot be read: " + Errors.oneLine(e),
+                  "check the copy's URL, options and credentials"));
+        }
+      }
+    }
+    return new CheckReport(results, report.figures(), report.finished());
   }
 
   private static void human(PrintWriter out, CheckReport report, boolean summary) {

@@ -10,6 +10,7 @@ import dev.walarchive.core.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -56,7 +57,9 @@ final class CliConfig {
           "WALARCHIVE_ASYNC_PARALLELISM",
           "WALARCHIVE_PREFETCH_COUNT",
           "WALARCHIVE_SPOOL_IDLE",
-          "WALARCHIVE_SPOOL_TIMEOUT");
+          "WALARCHIVE_SPOOL_TIMEOUT",
+          "WALARCHIVE_COPY_URL",
+          "WALARCHIVE_COPY_MODE");
 
   /** The settings a properties file may hold besides storage options, in documentation order. */
   static final List<String> SETTINGS =
@@ -73,7 +76,17 @@ final class CliConfig {
           "retention",
           "spool-dir",
           "async-parallelism",
-          "prefetch-count");
+          "prefetch-count",
+          "copy-url",
+          "copy-mode");
+
+  /** {@code copy.<n>.<storage option>}: a storage option of the n-th copy (from 1). */
+  private static final java.util.regex.Pattern COPY_OPTION =
+      java.util.regex.Pattern.compile("copy\\.([1-9][0-9]{0,2})\\.(.+)");
+
+  /** {@code WALARCHIVE_COPY_<n>_<OPTION>}: the same from the environment. */
+  private static final java.util.regex.Pattern COPY_ENV =
+      java.util.regex.Pattern.compile("WALARCHIVE_COPY_([1-9][0-9]{0,2})_(.+)");
 
   @Option(
       names = "--url",
@@ -137,6 +150,25 @@ final class CliConfig {
   List<String> options = new ArrayList<>();
 
   @Option(
+      names = "--copy-url",
+      paramLabel = "URL",
+      description =
+          "A copy of the archive (another region, account or provider); repeatable, or several"
+              + " separated by commas. wal-push writes to every archive, wal-fetch falls back to"
+              + " the copies (env WALARCHIVE_COPY_URL, property copy-url). Storage options of the"
+              + " n-th copy: copy.<n>.<option> (-o, property) or WALARCHIVE_COPY_<n>_<OPTION>.")
+  List<String> copyUrls = new ArrayList<>();
+
+  @Option(
+      names = "--copy-mode",
+      paramLabel = "MODE",
+      description =
+          "strict (default): wal-push succeeds only when every archive has the file; lagging:"
+              + " when the primary has it, a copy that cannot be reached lags until 'walarchive"
+              + " sync' (env WALARCHIVE_COPY_MODE, property copy-mode).")
+  String copyMode;
+
+  @Option(
       names = "--tmpdir",
       paramLabel = "DIR",
       description = "Where large encoded objects are staged (env WALARCHIVE_TMPDIR).")
@@ -181,7 +213,9 @@ final class CliConfig {
               ? PropertiesFile.empty()
               : PropertiesFile.read(path, "configuration file", fix);
       for (PropertiesFile.Entry e : file.entries()) {
-        if (!SETTINGS.contains(e.name()) && !storageOptionNames().contains(e.name())) {
+        if (!SETTINGS.contains(e.name())
+            && !storageOptionNames().contains(e.name())
+            && !isCopyOption(e.name())) {
           throw new CliException(
               file.shown()
                   + " line "
@@ -189,12 +223,32 @@ final class CliConfig {
                   + ": unknown setting '"
                   + e.name()
                   + "'"
-                  + hint(e.name(), allNames()));
+                  + (e.name().startsWith("copy.")
+                      ? copyHint(e.name())
+                      : hint(e.name(), allNames())));
         }
       }
       fileProperties = file;
     }
     return fileProperties;
+  }
+
+  /** What is wrong with {@code copy.<...>}, a name that is not a copy's storage option. */
+  private String copyHint(String name) {
+    java.util.regex.Matcher m = COPY_OPTION.matcher(name);
+    if (m.matches()) {
+      return ": "
+          + m.group(2)
+          + " is not a storage option"
+          + hint(m.group(2), storageOptionNames());
+    }
+    return "; a copy's storage option is copy.<n>.<option>, e.g. copy.1.s3.region";
+  }
+
+  /** {@code copy.2.s3.region}: a known storage option for a copy. */
+  private boolean isCopyOption(String name) {
+    java.util.regex.Matcher m = COPY_OPTION.matcher(name);
+    return m.matches() && storageOptionNames().contains(m.group(2));
   }
 
   private SortedSet<String> storageOptionNames() {
@@ -279,12 +333,165 @@ final class CliConfig {
   Map<String, String> storageOptions() throws IOException {
     Map<String, String> result = new TreeMap<>();
     for (PropertiesFile.Entry e : file().entries()) {
-      if (!SETTINGS.contains(e.name())) {
+      if (!SETTINGS.contains(e.name()) && !e.name().startsWith("copy.")) {
         result.put(e.name(), e.value());
       }
     }
     result.putAll(environmentOptions());
-    result.putAll(flagOptions());
+    flagOptions()
+        .forEach(
+            (name, value) -> {
+              if (!name.startsWith("copy.")) {
+                result.put(name, value);
+              }
+            });
+    return result;
+  }
+
+  /**
+   * The copies' URLs: {@code --copy-url} (repeatable), else {@code WALARCHIVE_COPY_URL}, else
+   * property {@code copy-url}; each value may list several, separated by commas. Empty if none.
+   */
+  List<String> copyUrls() throws IOException {
+    List<String> values = copyUrls;
+    String source = "--copy-url";
+    if (values.isEmpty()) {
+      String v = env.get(ENV_PREFIX + "COPY_URL");
+      source = "WALARCHIVE_COPY_URL";
+      if (v == null || v.isEmpty()) {
+        v = file().get("copy-url");
+        source = "copy-url";
+      }
+      values = v == null || v.isBlank() ? List.of() : List.of(v);
+    }
+    List<String> urls = new ArrayList<>();
+    for (String value : values) {
+      for (String u : value.split(",", -1)) {
+        String url = u.trim();
+        if (url.isEmpty()) {
+          throw new CliException(
+              source + " has an empty entry; separate copy URLs with single commas");
+        }
+        if (urls.contains(url)) {
+          throw new CliException(
+              source
+                  + " names "
+                  + dev.walarchive.core.storage.ArchiveStorages.redact(url)
+                  + " twice; give each copy once");
+        }
+        urls.add(url);
+      }
+    }
+    if (!urls.isEmpty() && urls.contains(url())) {
+      throw new CliException(
+          source
+              + " names the archive URL itself ("
+              + dev.walarchive.core.storage.ArchiveStorages.redact(url())
+              + "); a copy must be another location");
+    }
+    return urls;
+  }
+
+  /** Whether a push may succeed while a copy lags: {@code copy-mode=lagging}. */
+  WalArchive.CopyMode copyMode() throws IOException {
+    String mode = setting(copyMode, "copy-mode");
+    if (mode == null || mode.isBlank()) {
+      return WalArchive.CopyMode.STRICT;
+    }
+    return switch (mode.trim().toLowerCase(Locale.ROOT)) {
+      case "strict" -> WalArchive.CopyMode.STRICT;
+      case "lagging" -> WalArchive.CopyMode.LAGGING;
+      default -> throw new CliException("copy-mode must be strict or lagging, not '" + mode + "'");
+    };
+  }
+
+  /**
+   * The storage options of each copy, by copy number (from 1): properties {@code
+   * copy.<n>.<option>}, then {@code WALARCHIVE_COPY_<n>_<OPTION>}, then {@code -o
+   * copy.<n>.<option>=...}. The archive's own options do not apply to its copies. An option for a
+   * copy that is not configured is an error.
+   */
+  Map<Integer, Map<String, String>> copyOptions(int copies) throws IOException {
+    Map<Integer, Map<String, String>> result = new TreeMap<>();
+    Map<String, String> named = new TreeMap<>();
+    Map<String, String> where = new HashMap<>();
+    for (PropertiesFile.Entry e : file().entries()) {
+      if (e.name().startsWith("copy.")) {
+        named.put(e.name(), e.value());
+        where.put(e.name(), file().shown() + " line " + e.line());
+      }
+    }
+    Map<String, String> byEnvName = new HashMap<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+      if (!e.getKey().startsWith(ENV_PREFIX + "COPY_") || CLI_VARIABLES.contains(e.getKey())) {
+        continue;
+      }
+      java.util.regex.Matcher m = COPY_ENV.matcher(e.getKey());
+      String option = null;
+      if (m.matches()) {
+        if (byEnvName.isEmpty()) {
+          for (String o : storageOptionNames()) {
+            byEnvName.put(envName(o).substring(ENV_PREFIX.length()), o);
+          }
+        }
+        option = byEnvName.get(m.group(2));
+      }
+      if (option == null && m.matches()) {
+        Optional<String> closest = StorageOptions.closest(m.group(2), byEnvName.keySet());
+        if (closest.isPresent()) {
+          throw new CliException(
+              "environment variable "
+                  + e.getKey()
+                  + " is not a storage option; did you mean WALARCHIVE_COPY_"
+                  + m.group(1)
+                  + "_"
+                  + closest.get()
+                  + "? (unset it, or see the backend's options)");
+        }
+      }
+      if (option == null) {
+        throw new CliException(
+            "environment variable "
+                + e.getKey()
+                + " is not a setting; copies take WALARCHIVE_COPY_URL, WALARCHIVE_COPY_MODE and"
+                + " storage options as WALARCHIVE_COPY_<n>_<OPTION>, e.g."
+                + " WALARCHIVE_COPY_1_S3_REGION (unset it)");
+      }
+      named.put("copy." + m.group(1) + "." + option, e.getValue());
+      where.put("copy." + m.group(1) + "." + option, "environment variable " + e.getKey());
+    }
+    for (Map.Entry<String, String> e : flagOptions().entrySet()) {
+      if (e.getKey().startsWith("copy.")) {
+        named.put(e.getKey(), e.getValue());
+        where.put(e.getKey(), "-o " + e.getKey());
+      }
+    }
+    for (Map.Entry<String, String> e : named.entrySet()) {
+      java.util.regex.Matcher m = COPY_OPTION.matcher(e.getKey());
+      if (!m.matches()) {
+        throw new CliException(
+            where.get(e.getKey())
+                + ": '"
+                + e.getKey()
+                + "' is not a copy option; write copy.<n>.<storage option>, e.g."
+                + " copy.1.s3.region");
+      }
+      int n = Integer.parseInt(m.group(1));
+      if (n > copies) {
+        throw new CliException(
+            where.get(e.getKey())
+                + ": "
+                + e.getKey()
+                + " is for copy "
+                + n
+                + ", but "
+                + (copies == 0
+                    ? "no copy is"
+                    : "only " + copies + (copies == 1 ? " copy is" : " copies are"))
+                + " configured (copy-url)");
+      }
+      result.computeIfAbsent(n, k -> new TreeMap<>()).put(m.group(2), e.getValue());
+    }
     return result;
   }
 
@@ -335,7 +542,19 @@ final class CliConfig {
                 + envName(name)
                 + " or in the properties file");
       }
-      if (!storageOptionNames().contains(name)) {
+      if (name.startsWith("copy.") && !isCopyOption(name)) {
+        java.util.regex.Matcher m = COPY_OPTION.matcher(name);
+        throw new CliException(
+            "-o "
+                + name
+                + ": "
+                + (m.matches()
+                    ? "unknown storage option "
+                        + m.group(2)
+                        + hint(m.group(2), storageOptionNames())
+                    : "write copy.<n>.<storage option>, e.g. copy.1.s3.region"));
+      }
+      if (!name.startsWith("copy.") && !storageOptionNames().contains(name)) {
         throw new CliException(
             "-o " + name + ": unknown storage option" + hint(name, storageOptionNames()));
       }
@@ -455,12 +674,75 @@ final class CliConfig {
     Compression c = compression();
     Keyring k = keyring();
     Path tmp = tempDirectory();
+    List<String> copies = copyUrls();
+    Map<Integer, Map<String, String>> copyOptions = copyOptions(copies.size());
+    WalArchive.CopyMode mode = copyMode();
     ArchiveStorage storage = openStorage();
+    List<ArchiveStorage> opened = new ArrayList<>();
     try {
-      return WalArchive.builder(storage).compression(c).keyring(k).tempDirectory(tmp).build();
+      WalArchive.Builder builder =
+          WalArchive.builder(storage).compression(c).keyring(k).tempDirectory(tmp).copyMode(mode);
+      for (int i = 0; i < copies.size(); i++) {
+        ArchiveStorage copy =
+            openCopy(i + 1, copies.get(i), copyOptions.getOrDefault(i + 1, Map.of()));
+        opened.add(copy);
+        builder.copy(copy);
+      }
+      return builder.build();
     } catch (IllegalArgumentException e) {
-      storage.close();
+      closeAll(opened, storage);
       throw new CliException(Errors.oneLine(e));
+    } catch (IOException e) {
+      closeAll(opened, storage);
+      throw e;
     }
+  }
+
+  private static void closeAll(List<ArchiveStorage> copies, ArchiveStorage storage)
+      throws IOException {
+    for (ArchiveStorage o : copies) {
+      o.close();
+    }
+    storage.close();
+  }
+
+  /**
+   * The storage options for {@code url} in {@code walarchive copy}: a configured copy's own options
+   * for that copy's URL, else the archive's options (which then apply to any backend URL).
+   */
+  Map<String, String> optionsFor(String url) throws IOException {
+    List<String> copies = copyUrls();
+    int i = copies.indexOf(url);
+    if (i >= 0) {
+      return copyOptions(copies.size()).getOrDefault(i + 1, Map.of());
+    }
+    return storageOptions();
+  }
+
+  /** The storage of copy {@code n}; a URL or option it refuses is a configuration error. */
+  static ArchiveStorage openCopy(int n, String url, Map<String, String> options)
+      throws IOException {
+    try {
+      return ArchiveStorages.open(url, options);
+    } catch (IllegalArgumentException e) {
+      throw new CliException("copy " + n + ": " + Errors.oneLine(e));
+    }
+  }
+
+  /**
+   * An archive on {@code url} with its own {@code options} (for {@code walarchive copy}), with this
+   * configuration's compression, keyring and temporary directory, and no copies.
+   */
+  WalArchive openArchive(String url, Map<String, String> options, String what) throws IOException {
+    Compression c = compression();
+    Keyring k = keyring();
+    Path tmp = tempDirectory();
+    ArchiveStorage storage;
+    try {
+      storage = ArchiveStorages.open(url, options);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(what + ": " + Errors.oneLine(e));
+    }
+    return WalArchive.builder(storage).compression(c).keyring(k).tempDirectory(tmp).build();
   }
 }

@@ -83,6 +83,12 @@ final class KeysCommand implements Runnable, ExitCodes {
       PrintWriter out = spec.commandLine().getOut();
       try (WalArchive archive = config.openArchive()) {
         run(archive, out);
+        // every copy has a manifest of its own, with the same keys: the same change there
+        for (WalArchive copy : archive.copies()) {
+          out.print(
+              "copy " + dev.walarchive.core.storage.ArchiveStorages.redact(copy.location()) + ": ");
+          run(copy, out);
+        }
       }
       out.flush();
       return 0;

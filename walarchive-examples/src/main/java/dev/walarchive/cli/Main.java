@@ -29,6 +29,8 @@ import picocli.CommandLine.Option;
       PinCommand.class,
       KeysCommand.class,
       RepairManifestCommand.class,
+      CopyCommand.class,
+      SyncCommand.class,
       DemoCommand.class,
       AgentCommand.class,
       CommandLine.HelpCommand.class

@@ -116,6 +116,34 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
         out.println(toJson(configured, archivePins, plan, warnings, apply, deleted));
       } else if (apply) {
         out.printf("applied: deleted %s, %s%n", files(deleted), bytes(plan.deletedBytes()));
+      }
+      // the copies follow the archive's plan: the same deletions, in the same safe order
+      for (WalArchive copy : archive.copies()) {
+        String where = dev.walarchive.core.storage.ArchiveStorages.redact(copy.location());
+        if (!apply) {
+          if (!json && !plan.isEmpty()) {
+            out.printf("copy %s: --apply deletes the same files there%n", where);
+          }
+          continue;
+        }
+        try {
+          copy.applyRetention(
+              plan, batchSize, dev.walarchive.core.retention.RetentionListener.NONE);
+        } catch (RetentionApplyException e) {
+          throw new IOException(
+              "copy "
+                  + where
+                  + ": "
+                  + Errors.oneLine((Exception) e.getCause())
+                  + "; the archive itself is done; run 'walarchive retain --apply' again to finish",
+              e);
+        }
+        if (!json) {
+          out.printf("applied to copy %s: deleted the same %s%n", where, files(deleted));
+        }
+      }
+      if (json || apply) {
+        // printed above
       } else if (plan.isEmpty()) {
         out.println("dry run: nothing to delete");
       } else {

@@ -51,12 +51,26 @@ final class SpoolState {
     return spoolDir.resolve(key(dataDirectory, url));
   }
 
+  /**
+   * The state directory for {@code dataDirectory}, archive {@code url} and its copies ({@code
+   * copies} as the configuration lists them, comma-separated; empty for none) with {@code mode}: a
+   * worker pushes to the archives it started with, so another set gets a state of its own.
+   */
+  static Path stateDir(Path spoolDir, Path dataDirectory, String url, String copies, String mode) {
+    return spoolDir.resolve(
+        copies.isEmpty()
+            ? key(dataDirectory, url)
+            : hash("v1\n" + dataDirectory + "\n" + url + "\ncopies " + copies + " " + mode));
+  }
+
   /** Same as the launcher: first 16 hex digits of sha256("v1\n" + data dir + "\n" + url). */
   static String key(Path dataDirectory, String url) {
+    return hash("v1\n" + dataDirectory + "\n" + url);
+  }
+
+  private static String hash(String text) {
     try {
-      byte[] d =
-          MessageDigest.getInstance("SHA-256")
-              .digest(("v1\n" + dataDirectory + "\n" + url).getBytes(StandardCharsets.UTF_8));
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d).substring(0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -1,5 +1,6 @@
 package dev.walarchive.cli;
 
+import dev.walarchive.core.ArchiveCopy;
 import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.archive.ArchiveInventory;
 import dev.walarchive.postgres.ArchivingCheck;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:printed",
       "2:usage or configuration error",
-      "3:storage or I/O error, or (with --pg) cannot connect to PostgreSQL"
+      "3:storage or I/O error, or (with --pg) cannot connect to PostgreSQL, or a copy cannot be"
+          + " read (its line says why)"
     })
 final class StatusCommand implements Callable<Integer>, ExitCodes {
   @Mixin CliConfig config;
@@ -65,19 +67,43 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     String url = config.url();
+    List<CopyLag> lags = new ArrayList<>();
     try (WalArchive archive = config.openArchive()) {
       ArchiveInventory inventory = archive.inventory();
       ServerFigures server = pg == null ? null : serverFigures(archive);
       Instant now = Instant.now();
+      for (WalArchive copy : archive.copies()) {
+        lags.add(CopyLag.of(archive, copy, now));
+      }
       if (format.json) {
         String json = json(inventory, now);
+        if (!lags.isEmpty()) {
+          json =
+              json.substring(0, json.length() - 1)
+                  + ",\"copies\":"
+                  + Json.value(lags.stream().map(CopyLag::json).toList())
+                  + "}";
+        }
         if (server != null) {
           json = json.substring(0, json.length() - 1) + ",\"server\":" + serverJson(server) + "}";
         }
         out.println(json);
       } else if (format.prometheus) {
         String redacted = dev.walarchive.core.storage.ArchiveStorages.redact(url);
-        out.print(prometheus(inventory, now, redacted));
+        if (lags.isEmpty()) {
+          out.print(prometheus(inventory, now, redacted));
+        } else {
+          // the same metrics for each copy that can be read, labelled with its archive
+          List<String> texts = new ArrayList<>(List.of(prometheus(inventory, now, redacted)));
+          for (int i = 0; i < lags.size(); i++) {
+            if (lags.get(i).error() == null) {
+              WalArchive copy = archive.copies().get(i);
+              texts.add(prometheus(copy.inventory(), now, lags.get(i).copy()));
+            }
+          }
+          out.print(mergeFamilies(texts));
+          out.print(CopyLag.prometheus(lags, redacted));
+        }
         if (server != null) {
           StringBuilder sb = new StringBuilder();
           CheckCommand.serverMetrics(
@@ -86,13 +112,96 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
         }
       } else {
         human(out, inventory, now);
+        for (CopyLag lag : lags) {
+          out.println(lag.human());
+        }
         if (server != null) {
           human(out, server, now);
         }
       }
     }
     out.flush();
-    return 0;
+    return lags.stream().anyMatch(l -> l.error() != null) ? 3 : 0;
+  }
+
+  /**
+   * How far a copy lags behind the archive: the WAL files the archive holds that the copy lacks,
+   * and how long ago the oldest of them was archived; or why the copy could not be listed.
+   */
+  record CopyLag(String copy, long missing, long lagSeconds, String error) {
+    static CopyLag of(WalArchive archive, WalArchive copy, Instant now) {
+      String name = dev.walarchive.core.storage.ArchiveStorages.redact(copy.location());
+      try {
+        copy.requireManifest();
+        ArchiveCopy.Plan plan = ArchiveCopy.plan(archive, copy);
+        long lag =
+            plan.oldestMissingWal().map(t -> Duration.between(t, now).getSeconds()).orElse(0L);
+        return new CopyLag(name, plan.missingWal().size(), Math.max(0, lag), null);
+      } catch (java.io.IOException e) {
+        return new CopyLag(name, -1, -1, Errors.oneLine(e));
+      }
+    }
+
+    String human() {
+      if (error != null) {
+        return "copy " + copy + ": cannot be read: " + error;
+      }
+      if (missing == 0) {
+        return "copy " + copy + ": level with the archive";
+      }
+      return "copy "
+          + copy
+          + ": lags "
+          + missing
+          + " WAL file(s) behind the archive, the oldest archived "
+          + Durations.format(Duration.ofSeconds(lagSeconds))
+          + " ago; run 'walarchive sync'";
+    }
+
+    Map<String, Object> json() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("archive", copy);
+      m.put("missingWalFiles", error == null ? missing : null);
+      m.put("lagSeconds", error == null ? lagSeconds : null);
+      m.put("error", error);
+      return m;
+    }
+
+    static String prometheus(List<CopyLag> lags, String archive) {
+      StringBuilder sb = new StringBuilder();
+      metric(sb, "walarchive_copy_up", "gauge", "Whether the copy could be listed (1) or not (0).");
+      for (CopyLag l : lags) {
+        sb.append("walarchive_copy_up{").append(labels(archive, l)).append("} ");
+        sb.append(l.error == null ? 1 : 0).append('\n');
+      }
+      metric(
+          sb,
+          "walarchive_copy_missing_files",
+          "gauge",
+          "WAL files the archive holds that the copy lacks (-1: unknown).");
+      for (CopyLag l : lags) {
+        sb.append("walarchive_copy_missing_files{").append(labels(archive, l)).append("} ");
+        sb.append(l.missing).append('\n');
+      }
+      metric(
+          sb,
+          "walarchive_copy_lag_seconds",
+          "gauge",
+          "Age of the oldest WAL file the copy lacks; 0 when level (-1: unknown).");
+      for (CopyLag l : lags) {
+        sb.append("walarchive_copy_lag_seconds{").append(labels(archive, l)).append("} ");
+        sb.append(l.lagSeconds).append('\n');
+      }
+      return sb.toString();
+    }
+
+    private static String labels(String archive, CopyLag l) {
+      return "archive=\""
+          + CheckCommand.escape(archive)
+          + "\",copy=\""
+          + CheckCommand.escape(l.copy)
+          + "\"";
+    }
   }
 
   private ServerFigures serverFigures(WalArchive archive) throws Exception {
@@ -280,6 +389,40 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
         .append("} ")
         .append(inventory.backupHistoryFiles().size())
         .append('\n');
+    return sb.toString();
+  }
+
+  /**
+   * Several expositions of the same metric families as one: each family's HELP and TYPE once, then
+   * the samples of every text, in order (a family may appear only once in the text format).
+   */
+  static String mergeFamilies(List<String> texts) {
+    Map<String, StringBuilder> families = new LinkedHashMap<>();
+    for (String text : texts) {
+      StringBuilder current = null;
+      String name = null;
+      for (String line : text.split("\n")) {
+        if (line.startsWith("# HELP ")) {
+          name = line.substring(7, line.indexOf(' ', 7));
+          current = families.get(name);
+          if (current == null) {
+            current = new StringBuilder(line).append('\n');
+            families.put(name, current);
+          } else {
+            current = families.get(name);
+            name = null; // skip this text's TYPE line
+          }
+        } else if (line.startsWith("# TYPE ")) {
+          if (name != null && current != null) {
+            current.append(line).append('\n');
+          }
+        } else if (!line.isEmpty() && current != null) {
+          current.append(line).append('\n');
+        }
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    families.values().forEach(sb::append);
     return sb.toString();
   }
 

@@ -11,6 +11,7 @@ import dev.walarchive.core.archive.ArchiveMismatchException;
 import dev.walarchive.core.archive.InvalidWalFileException;
 import dev.walarchive.core.archive.PushResult;
 import dev.walarchive.core.archive.WalFileNotFoundException;
+import dev.walarchive.core.backup.BaseBackups;
 import dev.walarchive.core.format.Compression;
 import dev.walarchive.core.format.Digest;
 import dev.walarchive.core.format.EncodeResult;
@@ -111,6 +112,7 @@ public final class WalArchive implements AutoCloseable {
   private final Clock clock;
   private final Manifests manifests;
   private volatile ArchiveManifest checkedForReading;
+  private final ArchiveBaseBackups baseBackups;
 
   private WalArchive(Builder b) {
     this.storage = b.storage;
@@ -120,6 +122,7 @@ public final class WalArchive implements AutoCloseable {
     this.spoolMemoryLimit = b.spoolMemoryLimit;
     this.clock = b.clock;
     this.manifests = new Manifests(b.storage);
+    this.baseBackups = new ArchiveBaseBackups(this, storage, codec);
   }
 
   /** Starts configuring an archive on {@code storage}. */
@@ -650,6 +653,19 @@ public final class WalArchive implements AutoCloseable {
     return manifests.require();
   }
 
+  /** The manifest, checked against the keyring, for base backup operations. */
+  ArchiveManifest checkedManifestForBackups() throws IOException {
+    return checkedManifest(true);
+  }
+
+  /**
+   * The base backups pushed into this archive: list them, read their manifests and files (see
+   * {@link BaseBackups}).
+   */
+  public BaseBackups baseBackups() {
+    return baseBackups;
+  }
+
   /** The manifest, once checked against the keyring, for reading operations. */
   private ArchiveManifest checkedManifest(boolean requireKey) throws IOException {
     ArchiveManifest m = checkedForReading;
@@ -1118,7 +1134,7 @@ public final class WalArchive implements AutoCloseable {
    * what its authenticated content says. The metadata is what an identical re-push compares with;
    * metadata that contradicts the content was altered after archiving.
    */
-  private static void checkMetadata(ObjectStat stat, ObjectHeader verified)
+  static void checkMetadata(ObjectStat stat, ObjectHeader verified)
       throws ObjectIntegrityException {
     Map<String, String> metadata = stat.metadata();
     String digest = metadata.get(META_DIGEST);

@@ -1,0 +1,410 @@
+package dev.walarchive.core;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.walarchive.core.backup.BackupFile;
+import dev.walarchive.core.backup.BackupManifest;
+import dev.walarchive.core.backup.BackupName;
+import dev.walarchive.core.backup.BackupNotFoundException;
+import dev.walarchive.core.backup.BaseBackupInfo;
+import dev.walarchive.core.backup.BaseBackups;
+import dev.walarchive.core.format.ObjectCodec;
+import dev.walarchive.core.format.ObjectIntegrityException;
+import dev.walarchive.core.storage.ArchiveStorage;
+import dev.walarchive.core.storage.ObjectEntry;
+import dev.walarchive.core.storage.ObjectIterator;
+import dev.walarchive.core.storage.OpenedObject;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/** The base backups of a {@link WalArchive}; see {@link BaseBackups}. */
+final class ArchiveBaseBackups implements BaseBackups {
+  static final String DATA = "data/";
+  static final String MANIFEST = "manifest";
+  static final String COMPLETE = "complete";
+  private static final int MAX_MARKER = 64 * 1024;
+  private static final long MAX_MANIFEST = 1L << 30;
+
+  private final WalArchive archive;
+  private final ArchiveStorage storage;
+  private final ObjectCodec codec;
+
+  ArchiveBaseBackups(WalArchive archive, ArchiveStorage storage, ObjectCodec codec) {
+    this.archive = archive;
+    this.storage = storage;
+    this.codec = codec;
+  }
+
+  static String prefixOf(BackupName name) {
+    return PREFIX + name + "/";
+  }
+
+  static String dataKey(BackupName name, int index) {
+    return prefixOf(name) + DATA + String.format(java.util.Locale.ROOT, "%06d", index);
+  }
+
+  @Override
+  public List<BaseBackupInfo> list() throws IOException {
+    archive.checkedManifestForBackups();
+    List<BaseBackupInfo> result = new ArrayList<>();
+    ObjectIterator it = storage.list(PREFIX);
+    BackupName current = null;
+    long stored = 0;
+    boolean complete = false;
+    while (it.hasNext()) {
+      ObjectEntry e = it.next();
+      String rest = e.key().substring(PREFIX.length());
+      int slash = rest.indexOf('/');
+      if (slash < 0 || !BackupName.isValid(rest.substring(0, slash))) {
+        continue;
+      }
+      BackupName name = BackupName.parse(rest.substring(0, slash));
+      if (!name.equals(current)) {
+        if (current != null) {
+          result.add(info(current, stored, complete));
+        }
+        current = name;
+        stored = 0;
+        complete = false;
+      }
+      stored += e.size();
+      complete |= rest.substring(slash + 1).equals(COMPLETE);
+    }
+    if (current != null) {
+      result.add(info(current, stored, complete));
+    }
+    result.sort(Comparator.comparing(BaseBackupInfo::name));
+    return List.copyOf(result);
+  }
+
+  private BaseBackupInfo info(BackupName name, long stored, boolean complete) throws IOException {
+    if (!complete) {
+      return new BaseBackupInfo(name, stored, Optional.empty());
+    }
+    return new BaseBackupInfo(name, stored, Optional.of(marker(name).completed()));
+  }
+
+  BackupMarker marker(BackupName name) throws IOException {
+    String key = prefixOf(name) + COMPLETE;
+    byte[] bytes;
+    try {
+      bytes = readSmall(key, MAX_MARKER);
+    } catch (NoSuchFileException e) {
+      throw notComplete(name);
+    }
+    try {
+      return BackupMarker.parse(name, new String(bytes, StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      throw new ObjectIntegrityException(
+          "completion marker " + key + " is malformed (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private BackupNotFoundException notComplete(BackupName name) throws IOException {
+    ObjectIterator it = storage.list(prefixOf(name));
+    if (it.hasNext()) {
+      return new BackupNotFoundException(
+          "base backup "
+              + name
+              + " is not complete (it was interrupted or is still running) and cannot be used;"
+              + " choose a complete one from 'walarchive backup-list'");
+    }
+    return new BackupNotFoundException(
+        "the archive holds no base backup " + name + "; see 'walarchive backup-list'");
+  }
+
+  @Override
+  public BackupManifest manifest(BackupName name) throws IOException {
+    requireNonNull(name, "name is null");
+    archive.checkedManifestForBackups();
+    BackupMarker marker = marker(name);
+    String key = prefixOf(name) + MANIFEST;
+    byte[] bytes;
+    try {
+      bytes = readSmall(key, MAX_MANIFEST);
+    } catch (NoSuchFileException e) {
+      throw new ObjectIntegrityException(
+          "base backup " + name + " is damaged: its manifest " + key + " is missing");
+    }
+    if (bytes.length != marker.manifestLength() || !sha256(bytes).equals(marker.manifestSha256())) {
+      throw new ObjectIntegrityException(
+          "base backup "
+              + name
+              + " is damaged: its manifest "
+              + key
+              + " is not the one its completion marker names");
+    }
+    BackupManifest manifest;
+    try {
+      manifest = BackupManifest.parse(bytes);
+    } catch (IllegalArgumentException e) {
+      throw new ObjectIntegrityException(
+          "base backup " + name + " has a malformed manifest: " + e.getMessage(), e);
+    }
+    if (!manifest.name().equals(name)) {
+      throw new ObjectIntegrityException(
+          "base backup " + name + " is damaged: its manifest names " + manifest.name());
+    }
+    String prefix = prefixOf(name) + DATA;
+    for (BackupFile f : manifest.files()) {
+      if (!f.object().startsWith(prefix)) {
+        throw new ObjectIntegrityException(
+            "base backup "
+                + name
+                + " is damaged: file "
+                + f.path()
+                + " names object "
+                + f.object());
+      }
+    }
+    return manifest;
+  }
+
+  @Override
+  public InputStream openFile(BackupName name, BackupFile file) throws IOException {
+    requireNonNull(name, "name is null");
+    requireNonNull(file, "file is null");
+    archive.checkedManifestForBackups();
+    checkComplete(name);
+    checkObject(name, file.object());
+    InputStream plain = openObject(file.object());
+    try {
+      skipFully(plain, file.offset(), file.object());
+      return new FileStream(name, file, plain, true);
+    } catch (IOException | RuntimeException e) {
+      plain.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void readObject(
+      BackupName name, String object, List<BackupFile> files, FileHandler handler)
+      throws IOException {
+    requireNonNull(name, "name is null");
+    requireNonNull(object, "object is null");
+    requireNonNull(handler, "handler is null");
+    archive.checkedManifestForBackups();
+    checkComplete(name);
+    checkObject(name, object);
+    List<BackupFile> sorted = new ArrayList<>(files);
+    sorted.sort(Comparator.comparingLong(BackupFile::offset));
+    long position = 0;
+    for (BackupFile f : sorted) {
+      if (!f.object().equals(object)) {
+        throw new IllegalArgumentException(f.path() + " is not in object " + object);
+      }
+      if (f.offset() < position) {
+        throw new IllegalArgumentException("files overlap in object " + object);
+      }
+      position = f.offset() + f.size();
+    }
+    try (InputStream plain = openObject(object)) {
+      position = 0;
+      for (BackupFile f : sorted) {
+        skipFully(plain, f.offset() - position, object);
+        FileStream content = new FileStream(name, f, plain, false);
+        handler.file(f, content);
+        content.finish();
+        position = f.offset() + f.size();
+      }
+      plain.transferTo(java.io.OutputStream.nullOutputStream());
+    }
+  }
+
+  private void checkComplete(BackupName name) throws IOException {
+    try {
+      storage.stat(prefixOf(name) + COMPLETE);
+    } catch (NoSuchFileException e) {
+      throw notComplete(name);
+    }
+  }
+
+  private static void checkObject(BackupName name, String object) {
+    if (!object.startsWith(prefixOf(name) + DATA)) {
+      throw new IllegalArgumentException(object + " is not a data object of backup " + name);
+    }
+  }
+
+  /** Opens and decodes an object; at its end the storage metadata is checked too. */
+  InputStream openObject(String key) throws IOException {
+    OpenedObject stored = storage.openWithStat(key);
+    InputStream plain;
+    try {
+      plain = codec.decode(key, stored.content());
+    } catch (IOException | RuntimeException e) {
+      stored.close();
+      throw e;
+    }
+    return new FilterInputStream(plain) {
+      private boolean checked;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b < 0) {
+          end();
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n < 0) {
+          end();
+        }
+        return n;
+      }
+
+      private void end() throws IOException {
+        if (!checked) {
+          checked = true;
+          WalArchive.checkMetadata(stored.stat(), ObjectCodec.verifiedHeader(plain));
+        }
+      }
+    };
+  }
+
+  private byte[] readSmall(String key, long limit) throws IOException {
+    try (InputStream in = openObject(key)) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = in.read(buffer)) >= 0; ) {
+        out.write(buffer, 0, n);
+        if (out.size() > limit) {
+          throw new ObjectIntegrityException(
+              "object " + key + " is larger than " + limit + " bytes");
+        }
+      }
+      return out.toByteArray();
+    }
+  }
+
+  private static void skipFully(InputStream in, long n, String object) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
+    while (n > 0) {
+      int r = in.read(buffer, 0, (int) Math.min(buffer.length, n));
+      if (r < 0) {
+        throw new ObjectIntegrityException(
+            "object " + object + " is shorter than its backup manifest says");
+      }
+      n -= r;
+    }
+  }
+
+  static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(newSha256().digest(bytes));
+  }
+
+  /** Exactly one file's bytes of a decoded object, checked at their end. */
+  private static final class FileStream extends InputStream {
+    private final BackupName backup;
+    private final BackupFile file;
+    private final InputStream in;
+    private final boolean closeUnderlying;
+    private final MessageDigest digest = newSha256();
+    private long remaining;
+    private boolean verified;
+
+    FileStream(BackupName backup, BackupFile file, InputStream in, boolean closeUnderlying) {
+      this.backup = backup;
+      this.file = file;
+      this.in = in;
+      this.closeUnderlying = closeUnderlying;
+      this.remaining = file.size();
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (remaining == 0) {
+        verify();
+        return -1;
+      }
+      int n;
+      try {
+        n = in.read(b, off, (int) Math.min(len, remaining));
+      } catch (EOFException e) {
+        n = -1;
+      }
+      if (n < 0) {
+        throw new ObjectIntegrityException(
+            "base backup "
+                + backup
+                + " is damaged: file "
+                + file.path()
+                + " ends early in object "
+                + file.object()
+                + " ("
+                + (file.size() - remaining)
+                + " of "
+                + file.size()
+                + " bytes)");
+      }
+      digest.update(b, off, n);
+      remaining -= n;
+      return n;
+    }
+
+    void finish() throws IOException {
+      byte[] buffer = new byte[64 * 1024];
+      while (read(buffer, 0, buffer.length) >= 0) {
+        // drain and verify
+      }
+    }
+
+    private void verify() throws IOException {
+      if (verified) {
+        return;
+      }
+      String actual = HexFormat.of().formatHex(digest.digest());
+      if (!actual.equals(file.sha256())) {
+        throw new ObjectIntegrityException(
+            "base backup "
+                + backup
+                + " is damaged: file "
+                + file.path()
+                + " in object "
+                + file.object()
+                + " does not match its SHA-256 in the manifest");
+      }
+      verified = true;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (closeUnderlying) {
+        in.close();
+      }
+    }
+  }
+}

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
       CheckCommand.class,
       RetainCommand.class,
       PinCommand.class,
+      RestoreCommand.class,
       KeysCommand.class,
       RepairManifestCommand.class,
       DemoCommand.class,

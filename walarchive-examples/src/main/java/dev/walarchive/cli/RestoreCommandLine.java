@@ -152,6 +152,11 @@ final class RestoreCommandLine {
       Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       Path bin = jar.toAbsolutePath().getParent().getParent().resolve("bin").resolve("walarchive");
       if (Files.isRegularFile(bin)) {
+        if (!Files.isExecutable(bin)) {
+          throw new CliException(
+              bin
+                  + " is not executable; chmod 755 it, or give the launcher with --walarchive PATH");
+        }
         return bin;
       }
     } catch (RuntimeException | java.net.URISyntaxException e) {

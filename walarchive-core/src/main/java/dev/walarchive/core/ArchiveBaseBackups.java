@@ -172,6 +172,18 @@ final class ArchiveBaseBackups implements BaseBackups {
   }
 
   @Override
+  public dev.walarchive.core.backup.BackupUpload upload(
+      BackupName name,
+      java.nio.file.Path dataDirectory,
+      dev.walarchive.core.backup.BackupUpload.Options options)
+      throws IOException {
+    requireNonNull(name, "name is null");
+    requireNonNull(dataDirectory, "dataDirectory is null");
+    requireNonNull(options, "options is null");
+    return new ArchiveBackupUpload(archive, storage, codec, name, dataDirectory, options);
+  }
+
+  @Override
   public InputStream openFile(BackupName name, BackupFile file) throws IOException {
     requireNonNull(name, "name is null");
     requireNonNull(file, "file is null");
@@ -396,6 +408,10 @@ final class ArchiveBaseBackups implements BaseBackups {
                 + " in object "
                 + file.object()
                 + " does not match its SHA-256 in the manifest");
+      }
+      if (closeUnderlying) {
+        // openFile: verify the rest of the object too (its end and storage metadata)
+        in.transferTo(java.io.OutputStream.nullOutputStream());
       }
       verified = true;
     }

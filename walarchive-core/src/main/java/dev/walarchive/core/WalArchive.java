@@ -658,6 +658,23 @@ public final class WalArchive implements AutoCloseable {
     return checkedManifest(true);
   }
 
+  /** The manifest, checked for writing base backups with this keyring. */
+  ArchiveManifest writableManifestForBackups() throws IOException {
+    ArchiveManifest m = manifests.require();
+    manifests.checkWriteKeys(m, keyring);
+    storage.checkArchive(m.storageFacts());
+    return m;
+  }
+
+  /** A spool for one encoded object, as pushes use. */
+  Spool newSpool() {
+    return new Spool(spoolMemoryLimit, tempDirectory);
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
   /**
    * The base backups pushed into this archive: list them, read their manifests and files (see
    * {@link BaseBackups}).

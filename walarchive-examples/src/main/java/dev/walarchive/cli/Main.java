@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
       VerifyCommand.class,
       StatusCommand.class,
       CheckCommand.class,
+      BackupPushCommand.class,
+      BackupListCommand.class,
       RetainCommand.class,
       PinCommand.class,
       RestoreCommand.class,

@@ -57,7 +57,7 @@ public interface BaseBackups {
    * anything differs. As with any archived object, use the bytes only after the stream returned -1:
    * write them to a temporary file and publish it afterwards.
    *
-   * <p>Small files share a data object; this decodes that object from its start to the file.
+   * <p>Small files share a data object; this decodes that whole object (to verify its end as well).
    * Restoring many files, prefer {@link #readObject}, which decodes each object once.
    *
    * @param file an entry of {@link #manifest(BackupName)}'s {@link BackupManifest#files()}
@@ -77,6 +77,18 @@ public interface BaseBackups {
    * @throws BackupNotFoundException if there is no such complete backup
    */
   void readObject(BackupName name, String object, List<BackupFile> files, FileHandler handler)
+      throws IOException;
+
+  /**
+   * Starts writing backup {@code name} from {@code dataDirectory}, after {@code pg_backup_start}
+   * returned {@code name.startLsn()}; see {@link BackupUpload}. Needs a keyring that can write to
+   * this archive, like a WAL push.
+   *
+   * @throws java.nio.file.FileAlreadyExistsException if the archive already holds objects of a
+   *     backup of that name
+   */
+  BackupUpload upload(
+      BackupName name, java.nio.file.Path dataDirectory, BackupUpload.Options options)
       throws IOException;
 
   /** Receives the files of a data object; see {@link #readObject}. */

@@ -1,0 +1,321 @@
+package dev.walarchive.postgres;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.archive.ArchiveConfigurationException;
+import dev.walarchive.core.archive.ArchiveManifest;
+import dev.walarchive.core.archive.ArchiveMismatchException;
+import dev.walarchive.core.backup.BackupName;
+import dev.walarchive.core.backup.BackupUpload;
+import dev.walarchive.core.backup.BaseBackupInfo;
+import dev.walarchive.core.wal.Lsn;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a full base backup of a running primary into a walarchive archive, with PostgreSQL's
+ * non-exclusive low-level backup API on one connection: {@code pg_backup_start}, copy the data
+ * directory and every tablespace ({@link BackupUpload}), {@code pg_backup_stop(wait_for_archive =>
+ * true)}, then make the backup complete once the WAL it needs is found in the archive. PostgreSQL
+ * 15 and later; 10 to 14 through {@code pg_start_backup} / {@code pg_stop_backup}.
+ *
+ * <pre>{@code
+ * try (Connection c = PgConnectionSettings.fromEnvironment(System.getenv()).connect();
+ *     WalArchive archive = ...) {
+ *   BaseBackupInfo backup = BaseBackupPush.builder().parallelism(4).build().run(c, archive);
+ * }
+ * }</pre>
+ *
+ * <p>It runs on the database host: the data directory ({@code SHOW data_directory} unless {@link
+ * Builder#dataDirectory} names it) must be readable, and its {@code global/pg_control} must belong
+ * to the server connected to and to the archive's cluster. A failure anywhere leaves the backup
+ * incomplete (and aborts it on the server); nothing that looks complete is written.
+ */
+public final class BaseBackupPush {
+  private static final Logger log = LoggerFactory.getLogger(BaseBackupPush.class);
+
+  private final int parallelism;
+  private final String label;
+  private final boolean fastCheckpoint;
+  private final Path dataDirectory;
+  private final Duration walTimeout;
+  private final BackupUpload.Progress progress;
+  private final Clock clock;
+
+  private BaseBackupPush(Builder b) {
+    this.parallelism = b.parallelism;
+    this.label = b.label;
+    this.fastCheckpoint = b.fastCheckpoint;
+    this.dataDirectory = b.dataDirectory;
+    this.walTimeout = b.walTimeout;
+    this.progress = b.progress;
+    this.clock = b.clock;
+  }
+
+  /** Starts configuring a push. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Takes the backup and returns it, complete.
+   *
+   * @throws ArchiveMismatchException if the server or data directory belongs to another cluster
+   * @throws ArchiveConfigurationException if the server is a standby, does not archive, or its WAL
+   *     does not arrive in this archive
+   * @throws SQLException if the connection fails
+   * @throws IOException if copying or storing fails
+   */
+  public BaseBackupInfo run(Connection connection, WalArchive archive)
+      throws IOException, SQLException {
+    requireNonNull(connection, "connection is null");
+    requireNonNull(archive, "archive is null");
+    ArchiveManifest manifest = archive.requireManifest();
+    Server server = Server.query(connection);
+    if (server.inRecovery) {
+      throw new ArchiveConfigurationException(
+          "the server is a standby; backup-push backs up a primary (connect to the primary)");
+    }
+    if (server.archiveMode.equals("off")) {
+      throw new ArchiveConfigurationException(
+          "archive_mode is off, so the WAL this backup needs would never be archived; turn"
+              + " archiving on (see 'walarchive check')");
+    }
+    if (server.systemIdentifier != manifest.systemIdentifier()) {
+      throw new ArchiveMismatchException(
+          "the server is cluster "
+              + Long.toUnsignedString(server.systemIdentifier)
+              + ", but this archive holds cluster "
+              + Long.toUnsignedString(manifest.systemIdentifier())
+              + "; use the archive of this cluster");
+    }
+    Path dir = dataDirectory != null ? dataDirectory : Path.of(server.dataDirectory);
+    checkDataDirectory(dir, server.systemIdentifier);
+    boolean modern = server.version >= 150000;
+    Lsn start;
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            modern
+                ? "SELECT pg_backup_start(?, ?)::text"
+                : "SELECT pg_start_backup(?, ?, false)::text")) {
+      s.setString(1, label);
+      s.setBoolean(2, fastCheckpoint);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        start = Lsn.parse(r.getString(1));
+      }
+    }
+    BackupName name = BackupName.of(clock.instant(), start);
+    log.info("base backup {} started at {}", name, start);
+    boolean stopped = false;
+    try (BackupUpload upload =
+        archive
+            .baseBackups()
+            .upload(
+                name,
+                dir,
+                new BackupUpload.Options(
+                    parallelism,
+                    label,
+                    server.version,
+                    "PG_" + server.major() + "_" + server.catalogVersion,
+                    progress))) {
+      upload.copyFiles();
+      String lsn;
+      String labelFile;
+      String mapFile;
+      try (Statement s = connection.createStatement()) {
+        if (walTimeout != null) {
+          s.setQueryTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, walTimeout.toSeconds())));
+        }
+        try (ResultSet r =
+            s.executeQuery(
+                modern
+                    ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(true)"
+                    : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, true)")) {
+          r.next();
+          lsn = r.getString(1);
+          labelFile = r.getString(2);
+          mapFile = r.getString(3);
+        }
+      } catch (SQLException e) {
+        if ("57014".equals(e.getSQLState())) {
+          throw new IOException(
+              "PostgreSQL did not archive the WAL of backup "
+                  + name
+                  + " within "
+                  + walTimeout
+                  + "; check archiving ('walarchive check'); the backup stays incomplete");
+        }
+        throw e;
+      }
+      stopped = true;
+      return upload.complete(labelFile, mapFile, Lsn.parse(lsn));
+    } finally {
+      if (!stopped) {
+        abort(connection, modern);
+      }
+    }
+  }
+
+  private static void abort(Connection connection, boolean modern) {
+    try (Statement s = connection.createStatement()) {
+      s.execute(modern ? "SELECT pg_backup_stop(false)" : "SELECT pg_stop_backup(false, false)");
+    } catch (SQLException e) {
+      log.debug("could not abort the backup on the server (closing the connection does): {}", e);
+    }
+  }
+
+  /** The data directory's pg_control must name the server's cluster. */
+  private static void checkDataDirectory(Path dir, long systemIdentifier) throws IOException {
+    Path control = dir.resolve("global/pg_control");
+    byte[] head;
+    try (InputStream in = Files.newInputStream(control)) {
+      head = in.readNBytes(8);
+    } catch (NoSuchFileException e) {
+      throw new ArchiveConfigurationException(
+          dir + " is not a PostgreSQL data directory (no global/pg_control); name it with -D");
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new ArchiveConfigurationException(
+          "cannot read "
+              + control
+              + " as user "
+              + System.getProperty("user.name")
+              + "; run backup-push as the user that owns the data directory");
+    }
+    if (head.length < 8) {
+      throw new ArchiveConfigurationException(control + " is too short to be pg_control");
+    }
+    long id = ByteBuffer.wrap(head).order(ByteOrder.nativeOrder()).getLong();
+    if (id != systemIdentifier) {
+      throw new ArchiveMismatchException(
+          dir
+              + " belongs to cluster "
+              + Long.toUnsignedString(id)
+              + ", not to the server connected to ("
+              + Long.toUnsignedString(systemIdentifier)
+              + "); name this server's data directory with -D");
+    }
+  }
+
+  private record Server(
+      int version,
+      boolean inRecovery,
+      String archiveMode,
+      String dataDirectory,
+      long systemIdentifier,
+      long catalogVersion) {
+    int major() {
+      return version / 10000;
+    }
+
+    static Server query(Connection c) throws SQLException {
+      try (Statement s = c.createStatement();
+          ResultSet r =
+              s.executeQuery(
+                  "SELECT current_setting('server_version_num')::int, pg_is_in_recovery(),"
+                      + " current_setting('archive_mode'), current_setting('data_directory'),"
+                      + " system_identifier::text, catalog_version_no FROM pg_control_system()")) {
+        r.next();
+        return new Server(
+            r.getInt(1),
+            r.getBoolean(2),
+            r.getString(3),
+            r.getString(4),
+            Long.parseUnsignedLong(r.getString(5)),
+            r.getLong(6));
+      }
+    }
+  }
+
+  /** Configuration of a {@link BaseBackupPush}; setters validate at once. */
+  public static final class Builder {
+    private int parallelism = 3;
+    private String label = "walarchive backup-push";
+    private boolean fastCheckpoint = true;
+    private Path dataDirectory;
+    private Duration walTimeout = Duration.ofMinutes(10);
+    private BackupUpload.Progress progress = BackupUpload.Progress.NONE;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** Objects encoded and uploaded at the same time, 1 to 64; default 3. */
+    public Builder parallelism(int parallelism) {
+      if (parallelism < 1 || parallelism > 64) {
+        throw new IllegalArgumentException("parallelism must be 1 to 64, not " + parallelism);
+      }
+      this.parallelism = parallelism;
+      return this;
+    }
+
+    /**
+     * The backup label (at most 1023 bytes, PostgreSQL's limit); default "walarchive backup-push".
+     */
+    public Builder label(String label) {
+      requireNonNull(label, "label is null");
+      if (label.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 1023
+          || label.indexOf('\n') >= 0) {
+        throw new IllegalArgumentException("a backup label is one line of at most 1023 bytes");
+      }
+      this.label = label;
+      return this;
+    }
+
+    /** Whether {@code pg_backup_start} requests an immediate checkpoint; default true. */
+    public Builder fastCheckpoint(boolean fast) {
+      this.fastCheckpoint = fast;
+      return this;
+    }
+
+    /** The data directory as this host sees it; default the server's {@code data_directory}. */
+    public Builder dataDirectory(Path dataDirectory) {
+      this.dataDirectory = requireNonNull(dataDirectory, "dataDirectory is null");
+      return this;
+    }
+
+    /**
+     * How long {@code pg_backup_stop} may wait for the WAL to be archived; default 10 minutes, null
+     * for no limit.
+     */
+    public Builder walTimeout(Duration walTimeout) {
+      if (walTimeout != null && (walTimeout.isNegative() || walTimeout.isZero())) {
+        throw new IllegalArgumentException("walTimeout must be positive");
+      }
+      this.walTimeout = walTimeout;
+      return this;
+    }
+
+    /** Receives copy progress. */
+    public Builder progress(BackupUpload.Progress progress) {
+      this.progress = requireNonNull(progress, "progress is null");
+      return this;
+    }
+
+    /** The clock naming the backup; default UTC. */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock is null");
+      return this;
+    }
+
+    /** Builds the push. */
+    public BaseBackupPush build() {
+      return new BaseBackupPush(this);
+    }
+  }
+}

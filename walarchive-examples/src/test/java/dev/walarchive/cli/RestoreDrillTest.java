@@ -3,9 +3,11 @@ package dev.walarchive.cli;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.walarchive.core.restore.DataDirectoryRestore;
 import dev.walarchive.core.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -295,6 +297,99 @@ class RestoreDrillTest {
       assertThat(r.stdout()).doesNotContain("pg_ctl");
     } finally {
       Files.write(object, original);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void anUnreadableObjectIsAStorageErrorAndLeavesNothing() throws Exception {
+    Path objects = archiveDir.resolve("basebackups").resolve(backupName).resolve("data");
+    Path object;
+    try (Stream<Path> s = Files.list(objects)) {
+      object = s.sorted().reduce((a, b) -> b).orElseThrow();
+    }
+    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(object));
+    Files.setPosixFilePermissions(object, PosixFilePermissions.fromString("---------"));
+    try {
+      Path dir = PostgresServer.createDirectory(base.resolve("unreadable"));
+      Cli.Result r =
+          restoreAsPostgres(
+              "--config",
+              config.toString(),
+              dir.toString(),
+              "--tablespace-map",
+              tablespaceOid + "=" + base.resolve("unreadable-ts"));
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+      assertThat(r.stderrLines())
+          .singleElement()
+          .asString()
+          .contains(object.getFileName().toString());
+      assertThat(dir).as("the empty directory given is left empty").isEmptyDirectory();
+      assertThat(base.resolve("unreadable-ts")).doesNotExist();
+    } finally {
+      Files.setPosixFilePermissions(object, PosixFilePermissions.fromString(mode));
+    }
+  }
+
+  /**
+   * Killed with SIGKILL at random moments, a restore leaves either a finished data directory or one
+   * without global/pg_control, marked incomplete, that PostgreSQL refuses to start and a new
+   * restore refuses to reuse.
+   */
+  @Test
+  @Order(5)
+  void aRestoreKilledAtAnyMomentLeavesNothingStartable() throws Exception {
+    java.util.Random random = new java.util.Random();
+    int killed = 0;
+    for (int i = 0; i < 5; i++) {
+      Path dir = base.resolve("killed-" + i);
+      List<String> cmd =
+          new ArrayList<>(List.of("perl", "-MPOSIX", "-e", "POSIX::setsid(); exec @ARGV"));
+      if (Drills.isRoot()) {
+        cmd.addAll(List.of("runuser", "-u", PostgresServer.OS_USER, "--"));
+      }
+      cmd.addAll(
+          List.of(
+              Cli.launcher().toString(),
+              "restore",
+              "--config",
+              config.toString(),
+              "--parallel",
+              "1",
+              dir.toString(),
+              "--tablespace-map",
+              tablespaceOid + "=" + base.resolve("killed-ts-" + i)));
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().keySet().removeIf(k -> k.startsWith("WALARCHIVE_"));
+      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      Process p = pb.start();
+      Thread.sleep(800 + random.nextInt(2500));
+      Cli.signalGroup(p, "KILL");
+      p.waitFor(1, TimeUnit.MINUTES);
+      if (Files.exists(dir.resolve("global/pg_control"))) {
+        assertThat(dir.resolve(DataDirectoryRestore.INCOMPLETE_MARKER)).doesNotExist();
+        assertThat(dir.resolve("backup_label")).exists();
+        continue; // it had finished
+      }
+      if (!Files.exists(dir)) {
+        continue; // killed before it began
+      }
+      killed++;
+      assertThat(dir.resolve("recovery.signal")).doesNotExist();
+      assertThat(dir.resolve(DataDirectoryRestore.INCOMPLETE_MARKER)).exists();
+      Cli.Result again = restoreAsPostgres("--config", config.toString(), dir.toString());
+      assertThat(again.exitCode()).as(again.toString()).isEqualTo(2);
+      assertThat(again.stderrLines())
+          .singleElement()
+          .asString()
+          .contains("holds a restore that did not finish");
+      if (killed == 1 && Files.exists(dir.resolve("PG_VERSION"))) {
+        PostgresServer server = track(PostgresServer.existing(dir));
+        org.assertj.core.api.Assertions.assertThatThrownBy(server::start)
+            .hasMessageContaining("did not start")
+            .hasMessageContaining(
+                Files.exists(dir.resolve("postgresql.conf")) ? "pg_control" : "postgresql.conf");
+      }
     }
   }
 }

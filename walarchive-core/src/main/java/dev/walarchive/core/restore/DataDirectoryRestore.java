@@ -128,6 +128,15 @@ public final class DataDirectoryRestore {
       if (!Files.isDirectory(directory)) {
         throw new RestoreTargetException(what + " " + directory + " exists and is not a directory");
       }
+      if (Files.exists(directory.resolve(INCOMPLETE_MARKER), LinkOption.NOFOLLOW_LINKS)) {
+        throw new RestoreTargetException(
+            what
+                + " "
+                + directory
+                + " holds a restore that did not finish ("
+                + INCOMPLETE_MARKER
+                + "); delete it and restore again");
+      }
       try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
         if (entries.iterator().hasNext()) {
           throw new RestoreTargetException(

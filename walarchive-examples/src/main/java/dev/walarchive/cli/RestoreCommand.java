@@ -1,11 +1,9 @@
 package dev.walarchive.cli;
 
 import dev.walarchive.core.WalArchive;
-import dev.walarchive.core.archive.ArchiveHistories;
 import dev.walarchive.core.backup.BackupManifest;
 import dev.walarchive.core.backup.BackupName;
 import dev.walarchive.core.backup.BackupNotFoundException;
-import dev.walarchive.core.backup.BaseBackupInfo;
 import dev.walarchive.core.format.ObjectFormatException;
 import dev.walarchive.core.restore.BackupSelector;
 import dev.walarchive.core.restore.DataDirectoryRestore;
@@ -15,7 +13,6 @@ import dev.walarchive.core.restore.RecoveryTarget;
 import dev.walarchive.core.restore.RecoveryTimeline;
 import dev.walarchive.core.restore.RestoreTargetException;
 import dev.walarchive.core.wal.Lsn;
-import dev.walarchive.core.wal.WalFileName;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -205,17 +202,6 @@ final class RestoreCommand implements Callable<Integer>, ExitCodes {
       recovery.setting("archive_mode", "off");
     }
     try (WalArchive archive = config.openArchive()) {
-      ArchiveHistories histories = archive.histories(archive.inventory());
-      for (ArchiveHistories.Skipped s : histories.skipped()) {
-        if (s.name().kind() == WalFileName.Kind.TIMELINE_HISTORY) {
-          throw new java.io.IOException(
-              s + "; the timelines are unknown, so no backup can be chosen safely");
-        }
-      }
-      List<BackupSelector.Candidate> candidates = new ArrayList<>();
-      for (BaseBackupInfo info : archive.baseBackups().list()) {
-        candidates.add(candidate(info));
-      }
       Optional<String> named =
           backup == null || backup.equals("LATEST") ? Optional.empty() : Optional.of(backup);
       if (named.isPresent() && !BackupName.isValid(named.get())) {
@@ -225,8 +211,7 @@ final class RestoreCommand implements Callable<Integer>, ExitCodes {
                 + " is not a backup name (such as base_20261201T183012Z_0000000002000028) or"
                 + " LATEST; 'walarchive backup-list' lists them");
       }
-      BackupSelector.Choice choice =
-          BackupSelector.choose(candidates, histories.timelines(), named, target, timeline);
+      BackupSelector.Choice choice = BackupSelector.choose(archive, named, target, timeline);
       BackupName name = BackupName.parse(choice.backup().name());
       recovery.comment(
           "recovery settings written by walarchive restore of "
@@ -295,17 +280,6 @@ final class RestoreCommand implements Callable<Integer>, ExitCodes {
       out.println("pg_ctl -D " + shellWord(dir.toString()) + " start");
     }
     return 0;
-  }
-
-  private static BackupSelector.Candidate candidate(BaseBackupInfo info) {
-    String n = info.name().toString();
-    if (info.completed().isEmpty()) {
-      return new BackupSelector.Candidate(
-          n, info.name().startLsn(), info.name().startLsn(), info.name().startTime(), 1, false);
-    }
-    BaseBackupInfo.Completed c = info.completed().get();
-    return new BackupSelector.Candidate(
-        n, c.startLsn(), c.stopLsn(), c.stopTime(), c.startTimeline(), true);
   }
 
   private RecoveryTarget target() throws CliException {

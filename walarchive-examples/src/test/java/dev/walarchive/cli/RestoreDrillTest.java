@@ -341,7 +341,7 @@ class RestoreDrillTest {
   void aRestoreKilledAtAnyMomentLeavesNothingStartable() throws Exception {
     java.util.Random random = new java.util.Random();
     int killed = 0;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 3; i++) {
       Path dir = base.resolve("killed-" + i);
       List<String> cmd =
           new ArrayList<>(List.of("perl", "-MPOSIX", "-e", "POSIX::setsid(); exec @ARGV"));

@@ -2,9 +2,13 @@ package dev.walarchive.core.restore;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.archive.ArchiveHistories;
+import dev.walarchive.core.backup.BaseBackupInfo;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.TimelineHistory;
 import dev.walarchive.core.wal.WalFileName;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,6 +53,21 @@ public final class BackupSelector {
    */
   public record Candidate(
       String name, Lsn startLsn, Lsn stopLsn, Instant stopTime, long timeline, boolean complete) {
+    /**
+     * What {@link dev.walarchive.core.backup.BaseBackups#list()} reports about a backup: a complete
+     * one with its start and stop, an incomplete one (never chosen) with its name's start only.
+     */
+    public static Candidate of(BaseBackupInfo info) {
+      requireNonNull(info, "info is null");
+      String n = info.name().toString();
+      if (info.completed().isEmpty()) {
+        return new Candidate(
+            n, info.name().startLsn(), info.name().startLsn(), info.name().startTime(), 1, false);
+      }
+      BaseBackupInfo.Completed c = info.completed().get();
+      return new Candidate(n, c.startLsn(), c.stopLsn(), c.stopTime(), c.startTimeline(), true);
+    }
+
     /** Validates the candidate. */
     public Candidate {
       requireNonNull(name, "name is null");
@@ -83,6 +102,31 @@ public final class BackupSelector {
       Comparator.comparing(Candidate::stopLsn)
           .thenComparing(Candidate::stopTime)
           .thenComparing(Candidate::name);
+
+  /**
+   * Chooses the backup to restore from {@code archive}: reads its base backups and timeline
+   * histories and calls {@link #choose(List, Map, Optional, RecoveryTarget, RecoveryTimeline)}.
+   *
+   * @throws NoSuitableBackupException if no backup qualifies
+   * @throws IOException if the storage fails, or a timeline history file cannot be read (the choice
+   *     would rest on a guess)
+   */
+  public static Choice choose(
+      WalArchive archive, Optional<String> named, RecoveryTarget target, RecoveryTimeline timeline)
+      throws IOException {
+    requireNonNull(archive, "archive is null");
+    ArchiveHistories histories = archive.histories(archive.inventory());
+    for (ArchiveHistories.Skipped s : histories.skipped()) {
+      if (s.name().kind() == WalFileName.Kind.TIMELINE_HISTORY) {
+        throw new IOException(s + "; without it no backup can be chosen safely");
+      }
+    }
+    List<Candidate> candidates = new ArrayList<>();
+    for (BaseBackupInfo info : archive.baseBackups().list()) {
+      candidates.add(Candidate.of(info));
+    }
+    return choose(candidates, histories.timelines(), named, target, timeline);
+  }
 
   /**
    * Chooses the backup to restore.

@@ -324,7 +324,10 @@ public final class DataDirectoryRestore {
           moves.put(t.getKey(), t.getValue());
         }
       }
-      writeFile(dataDirectory.resolve("tablespace_map"), map.remap(moves).toFileContent());
+      String content = map.remap(moves).toFileContent();
+      if (!content.isEmpty()) {
+        writeFile(dataDirectory.resolve("tablespace_map"), content);
+      }
     }
     if (recovery != null) {
       recovery.writeTo(dataDirectory);

@@ -56,7 +56,7 @@ final class ArchiveBaseBackups implements BaseBackups {
 
   @Override
   public List<BaseBackupInfo> list() throws IOException {
-    archive.checkedManifestForBackups();
+    archive.checkedManifestForListing();
     List<BaseBackupInfo> result = new ArrayList<>();
     ObjectIterator it = storage.list(PREFIX);
     BackupName current = null;
@@ -169,6 +169,44 @@ final class ArchiveBaseBackups implements BaseBackups {
       }
     }
     return manifest;
+  }
+
+  @Override
+  public void delete(BackupName name) throws IOException {
+    requireNonNull(name, "name is null");
+    archive.checkedManifestForBackups();
+    storage.delete(List.of(prefixOf(name) + COMPLETE));
+    deleteObjects(name);
+  }
+
+  /** Deletes every object of a backup, marker first; returns how many there were. */
+  long deleteObjects(BackupName name) throws IOException {
+    String marker = prefixOf(name) + COMPLETE;
+    storage.delete(List.of(marker));
+    List<String> keys = new ArrayList<>();
+    ObjectIterator it = storage.list(prefixOf(name));
+    while (it.hasNext()) {
+      keys.add(it.next().key());
+    }
+    // the manifest before the data, so that what is left of an interrupted deletion is debris
+    keys.sort(Comparator.comparing((String k) -> !k.endsWith("/" + MANIFEST)));
+    for (int from = 0; from < keys.size(); from += WalArchive.MAX_DELETE_BATCH) {
+      storage.delete(keys.subList(from, Math.min(keys.size(), from + WalArchive.MAX_DELETE_BATCH)));
+    }
+    return keys.size();
+  }
+
+  /** When the newest object of a backup was written. */
+  java.time.Instant lastWrite(BackupName name) throws IOException {
+    java.time.Instant last = java.time.Instant.EPOCH;
+    ObjectIterator it = storage.list(prefixOf(name));
+    while (it.hasNext()) {
+      java.time.Instant t = it.next().lastModified();
+      if (t.isAfter(last)) {
+        last = t;
+      }
+    }
+    return last;
   }
 
   @Override

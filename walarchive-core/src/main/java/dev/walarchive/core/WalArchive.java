@@ -658,6 +658,11 @@ public final class WalArchive implements AutoCloseable {
     return checkedManifest(true);
   }
 
+  /** The manifest, checked for listing (no key needed until an object is read). */
+  ArchiveManifest checkedManifestForListing() throws IOException {
+    return checkedManifest(false);
+  }
+
   /** The manifest, checked for writing base backups with this keyring. */
   ArchiveManifest writableManifestForBackups() throws IOException {
     ArchiveManifest m = manifests.require();
@@ -1363,8 +1368,87 @@ public final class WalArchive implements AutoCloseable {
     requireNonNull(now, "now is null");
     SortedSet<WalFileName> pins = pinnedBackups();
     ArchiveInventory inventory = inventory();
+    Set<WalFileName> unusable = incompleteBackupHistories(inventory, baseBackups.list());
+    if (!unusable.isEmpty()) {
+      // the .backup file of a walarchive push that never completed is no restorable backup: it
+      // must not count for keep-N or a window (it would expire backups that can be restored)
+      List<ArchiveInventory.Entry> entries = new ArrayList<>();
+      for (ArchiveInventory.Entry e : inventory.entries()) {
+        if (!unusable.contains(e.name())) {
+          entries.add(e);
+        }
+      }
+      inventory =
+          new ArchiveInventory(
+              entries, inventory.unrecognizedKeys(), inventory.segmentSize().orElse(null));
+    }
     ArchiveHistories histories = histories(inventory);
     return RetentionPlanner.plan(inventory, histories, pins, policy, now);
+  }
+
+  /**
+   * The backup history files of walarchive base backups that are not complete (interrupted after
+   * {@code pg_backup_stop}): same start LSN as an incomplete backup, and no complete one.
+   */
+  private static Set<WalFileName> incompleteBackupHistories(
+      ArchiveInventory inventory, List<dev.walarchive.core.backup.BaseBackupInfo> backups) {
+    Set<dev.walarchive.core.wal.Lsn> incomplete = new java.util.HashSet<>();
+    Set<dev.walarchive.core.wal.Lsn> complete = new java.util.HashSet<>();
+    for (dev.walarchive.core.backup.BaseBackupInfo b : backups) {
+      (b.complete() ? complete : incomplete).add(b.name().startLsn());
+    }
+    incomplete.removeAll(complete);
+    Set<WalFileName> result = new java.util.HashSet<>();
+    if (incomplete.isEmpty() || inventory.segmentSize().isEmpty()) {
+      return result;
+    }
+    for (WalFileName name : inventory.backupHistoryFiles()) {
+      try {
+        if (incomplete.contains(name.backupStartLsn(inventory.segmentSize().get()))) {
+          result.add(name);
+        }
+      } catch (IllegalArgumentException e) {
+        // impossible for this segment size: the planner warns about it
+      }
+    }
+    return result;
+  }
+
+  /** How long an incomplete base backup must have been idle before retention removes it. */
+  static final java.time.Duration STALE_BACKUP = java.time.Duration.ofHours(6);
+
+  /**
+   * The walarchive base backups {@code plan} deletes: the complete ones whose backup history file
+   * it expires, and the debris of interrupted pushes (incomplete, with no object written for {@link
+   * #STALE_BACKUP}), each with its backup history file if the archive holds one.
+   */
+  private Map<dev.walarchive.core.backup.BackupName, List<String>> backupDeletions(
+      RetentionPlan plan) throws IOException {
+    Set<WalFileName> expired = new java.util.HashSet<>();
+    for (RetentionPlan.Backup b : plan.expiredBackups()) {
+      expired.add(b.name());
+    }
+    Map<dev.walarchive.core.backup.BackupName, List<String>> result = new java.util.TreeMap<>();
+    List<dev.walarchive.core.backup.BaseBackupInfo> backups = baseBackups.list();
+    ArchiveInventory inventory = null;
+    Instant staleBefore = clock.instant().minus(STALE_BACKUP);
+    for (dev.walarchive.core.backup.BaseBackupInfo b : backups) {
+      if (b.complete()) {
+        if (expired.contains(b.completed().get().backupHistoryFile())) {
+          result.put(b.name(), List.of());
+        }
+      } else if (baseBackups.lastWrite(b.name()).isBefore(staleBefore)) {
+        if (inventory == null) {
+          inventory = inventory();
+        }
+        List<String> history = new ArrayList<>();
+        for (WalFileName h : incompleteBackupHistories(inventory, List.of(b))) {
+          history.add(keyOf(h));
+        }
+        result.put(b.name(), history);
+      }
+    }
+    return result;
   }
 
   /**
@@ -1410,12 +1494,24 @@ public final class WalArchive implements AutoCloseable {
         throw new IllegalStateException("refusing to delete timeline history file " + d.name());
       }
     }
-    if (deletions.isEmpty()) {
+    Map<dev.walarchive.core.backup.BackupName, List<String>> backupDeletions =
+        backupDeletions(plan);
+    if (deletions.isEmpty() && backupDeletions.isEmpty()) {
       return 0;
     }
     checkNoPinnedExpires(plan);
     long files = 0;
     long bytes = 0;
+    // expired walarchive backups stop being complete before anything they need goes; an
+    // interrupted push's .backup file goes before its objects (so it never counts as a backup)
+    for (Map.Entry<dev.walarchive.core.backup.BackupName, List<String>> e :
+        backupDeletions.entrySet()) {
+      storage.delete(
+          List.of(ArchiveBaseBackups.prefixOf(e.getKey()) + ArchiveBaseBackups.COMPLETE));
+      if (!e.getValue().isEmpty()) {
+        storage.delete(e.getValue());
+      }
+    }
     for (int from = 0; from < deletions.size(); from += batchSize) {
       if (Thread.currentThread().isInterrupted()) {
         throw new InterruptedIOException(
@@ -1453,6 +1549,10 @@ public final class WalArchive implements AutoCloseable {
       bytes += batchBytes;
       log.debug("deleted {} of {} files", files, deletions.size());
       listener.deleted(batch, files, bytes);
+    }
+    for (dev.walarchive.core.backup.BackupName name : backupDeletions.keySet()) {
+      files += baseBackups.deleteObjects(name);
+      log.info("retention deleted base backup {}", name);
     }
     log.info("retention deleted {} files ({} bytes)", files, bytes);
     return files;

@@ -98,9 +98,18 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes {
         }
       }
       ArchiveHistories histories = archive.histories(archive.inventory());
+      Set<String> incompleteStarts = new HashSet<>();
+      for (Row r : rows) {
+        if (r.status().equals("incomplete")) {
+          incompleteStarts.add(r.startLsn());
+        }
+      }
       for (BackupHistory h : histories.backups()) {
         if (covered.contains(h.fileName())) {
           continue;
+        }
+        if (incompleteStarts.contains(h.startLsn().toString())) {
+          continue; // the .backup file of a push that did not complete: listed as incomplete
         }
         rows.add(
             new Row(
@@ -131,7 +140,7 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes {
             .thenComparing(Row::name));
     if (!json) {
       out.printf(
-          "%-38s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%n",
+          "%-40s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%n",
           "NAME",
           "STATUS",
           "START",
@@ -165,7 +174,7 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes {
         out.println(Json.value(m));
       } else {
         out.printf(
-            "%-38s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%n",
+            "%-40s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%n",
             r.name(),
             r.status(),
             dash(text(r.startTime())),

@@ -91,6 +91,14 @@ public interface BaseBackups {
       BackupName name, java.nio.file.Path dataDirectory, BackupUpload.Options options)
       throws IOException;
 
+  /**
+   * Deletes a backup, complete or not: its completion marker first (so it is no longer complete),
+   * then its manifest and data objects. Safe to interrupt and repeat; a backup that is not there is
+   * a no-op. Its backup history file and WAL are retention's business ({@code
+   * WalArchive.applyRetention} deletes expired backups this way).
+   */
+  void delete(BackupName name) throws IOException;
+
   /** Receives the files of a data object; see {@link #readObject}. */
   @FunctionalInterface
   interface FileHandler {

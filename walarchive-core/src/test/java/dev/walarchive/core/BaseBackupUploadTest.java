@@ -1,0 +1,435 @@
+package dev.walarchive.core;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.walarchive.core.backup.BackupFile;
+import dev.walarchive.core.backup.BackupManifest;
+import dev.walarchive.core.backup.BackupName;
+import dev.walarchive.core.backup.BackupNotFoundException;
+import dev.walarchive.core.backup.BackupUpload;
+import dev.walarchive.core.backup.BaseBackupInfo;
+import dev.walarchive.core.format.Keyring;
+import dev.walarchive.core.storage.ArchiveStorage;
+import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.storage.ObjectIterator;
+import dev.walarchive.core.storage.ObjectSource;
+import dev.walarchive.core.storage.ObjectStat;
+import dev.walarchive.core.storage.OpenedObject;
+import dev.walarchive.core.testing.SyntheticWal;
+import dev.walarchive.core.wal.Lsn;
+import dev.walarchive.core.wal.WalSegmentSize;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Base backups written and read through the library on a synthetic data directory (no server): the
+ * exclusion rules, the completion rule, and storage failures midway.
+ */
+class BaseBackupUploadTest {
+  private static final long SYSID = 7714373470879505852L;
+  private static final WalSegmentSize SIZE = WalSegmentSize.of(1 << 20);
+  private static final Lsn START = Lsn.parse("0/200028");
+  private static final Lsn STOP = Lsn.parse("0/300100");
+  private static final BackupName NAME =
+      BackupName.of(Instant.parse("2026-12-01T18:30:12Z"), START);
+  private static final String LABEL =
+      "START WAL LOCATION: 0/200028 (file 000000010000000000000002)\n"
+          + "CHECKPOINT LOCATION: 0/200060\n"
+          + "BACKUP METHOD: streamed\n"
+          + "BACKUP FROM: primary\n"
+          + "START TIME: 2026-12-01 18:30:12 UTC\n"
+          + "LABEL: test\n"
+          + "START TIMELINE: 1\n";
+
+  @TempDir Path tmp;
+
+  /** Fails every create of a data object after the first {@code allowed}. */
+  static final class FailingStorage implements ArchiveStorage {
+    final ArchiveStorage delegate = ArchiveStorages.memory();
+    final AtomicInteger dataCreates = new AtomicInteger();
+    volatile int allowed = Integer.MAX_VALUE;
+
+    @Override
+    public void create(String key, ObjectSource content, Map<String, String> metadata)
+        throws IOException {
+      if (key.contains("/data/") && dataCreates.incrementAndGet() > allowed) {
+        throw new IOException("injected storage failure writing " + key);
+      }
+      delegate.create(key, content, metadata);
+    }
+
+    @Override
+    public InputStream open(String key) throws IOException {
+      return delegate.open(key);
+    }
+
+    @Override
+    public OpenedObject openWithStat(String key) throws IOException {
+      return delegate.openWithStat(key);
+    }
+
+    @Override
+    public ObjectStat stat(String key) throws IOException {
+      return delegate.stat(key);
+    }
+
+    @Override
+    public ObjectIterator list(String prefix) throws IOException {
+      return delegate.list(prefix);
+    }
+
+    @Override
+    public void delete(Collection<String> keys) throws IOException {
+      delegate.delete(keys);
+    }
+
+    @Override
+    public void close() throws IOException {
+      delegate.close();
+    }
+  }
+
+  private Path dataDirectory() throws IOException {
+    Path d = tmp.resolve("data");
+    Random r = new Random(7);
+    write(d.resolve("PG_VERSION"), "15\n".getBytes(UTF_8));
+    byte[] control = new byte[8192];
+    java.nio.ByteBuffer.wrap(control).order(java.nio.ByteOrder.nativeOrder()).putLong(SYSID);
+    write(d.resolve("global/pg_control"), control);
+    write(d.resolve("global/1262"), random(r, 8192));
+    write(d.resolve("base/5/16384"), random(r, 3 << 20)); // large: an object of its own
+    write(d.resolve("base/5/16384_fsm"), random(r, 24576));
+    write(d.resolve("base/5/16390"), random(r, 8192)); // unlogged: only its init fork
+    write(d.resolve("base/5/16390_init"), new byte[0]);
+    write(d.resolve("base/5/t3_16400"), random(r, 8192)); // temporary relation
+    write(d.resolve("base/5/pg_internal.init"), random(r, 100));
+    write(d.resolve("base/pgsql_tmp/pgsql_tmp123.0"), random(r, 100));
+    write(d.resolve("postmaster.pid"), "1\n".getBytes(UTF_8));
+    write(d.resolve("backup_label"), "old\n".getBytes(UTF_8));
+    write(d.resolve("pg_wal/000000010000000000000002"), random(r, 1000));
+    write(d.resolve("pg_replslot/slot/state"), random(r, 100));
+    write(d.resolve("pg_stat_tmp/global.stat"), random(r, 100));
+    write(d.resolve("postgresql.conf"), "# conf\n".getBytes(UTF_8));
+    Path ts = tmp.resolve("ts");
+    write(ts.resolve("PG_15_202209061/5/16500"), random(r, 50000));
+    write(ts.resolve("PG_14_202107181/5/99"), random(r, 100)); // another version: not copied
+    Files.createDirectories(d.resolve("pg_tblspc"));
+    Files.createSymbolicLink(d.resolve("pg_tblspc/16499"), ts);
+    return d;
+  }
+
+  private static byte[] random(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return b;
+  }
+
+  private static void write(Path file, byte[] content) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.write(file, content);
+  }
+
+  private WalArchive archive(ArchiveStorage storage) throws IOException {
+    byte[] key = new byte[32];
+    key[0] = 1;
+    WalArchive archive =
+        WalArchive.builder(storage)
+            .keyring(Keyring.builder().addKey("k1", key).activeKeyId("k1").build())
+            .tempDirectory(tmp)
+            .build();
+    Path wal = Files.createDirectories(tmp.resolve("wal"));
+    for (long s = 2; s <= 3; s++) {
+      archive.push(SyntheticWal.writeSegment(wal, SYSID, 1, s, SIZE, s));
+    }
+    return archive;
+  }
+
+  private void pushHistory(WalArchive archive) throws IOException {
+    Path history = tmp.resolve("wal/000000010000000000000002.00000028.backup");
+    Files.writeString(
+        history,
+        "START WAL LOCATION: 0/200028 (file 000000010000000000000002)\n"
+            + "STOP WAL LOCATION: 0/300100 (file 000000010000000000000003)\n"
+            + "CHECKPOINT LOCATION: 0/200060\n"
+            + "BACKUP METHOD: streamed\n"
+            + "BACKUP FROM: primary\n"
+            + "START TIME: 2026-12-01 18:30:12 UTC\n"
+            + "LABEL: test\n"
+            + "START TIMELINE: 1\n"
+            + "STOP TIME: 2026-12-01 18:30:15 UTC\n"
+            + "STOP TIMELINE: 1\n",
+        UTF_8);
+    archive.push(history);
+  }
+
+  private static BackupUpload.Options options() {
+    return new BackupUpload.Options(
+        3, "test", 150018, "PG_15_202209061", BackupUpload.Progress.NONE);
+  }
+
+  @Test
+  void aCompleteBackupHoldsExactlyWhatPostgresWouldCopyAndReadsBackVerified() throws Exception {
+    Path data = dataDirectory();
+    try (WalArchive archive = archive(ArchiveStorages.memory())) {
+      pushHistory(archive);
+      BaseBackupInfo info;
+      try (BackupUpload upload = archive.baseBackups().upload(NAME, data, options())) {
+        upload.copyFiles();
+        assertThat(archive.baseBackups().list()).singleElement().matches(b -> !b.complete());
+        info = upload.complete(LABEL, "", STOP);
+      }
+      assertThat(info.complete()).isTrue();
+      assertThat(archive.baseBackups().list()).containsExactly(info);
+      BaseBackupInfo.Completed c = info.completed().get();
+      assertThat(c.stopTime()).isEqualTo(Instant.parse("2026-12-01T18:30:15Z"));
+      assertThat(c.stopSegment().name()).isEqualTo("000000010000000000000003");
+      BackupManifest m = archive.baseBackups().manifest(NAME);
+      assertThat(m.files())
+          .extracting(BackupFile::path)
+          .containsExactly(
+              "PG_VERSION",
+              "base/5/16384",
+              "base/5/16384_fsm",
+              "base/5/16390_init",
+              "global/1262",
+              "global/pg_control",
+              "pg_tblspc/16499/PG_15_202209061/5/16500",
+              "postgresql.conf");
+      assertThat(m.directories())
+          .extracting(d -> d.path())
+          .contains(
+              "base", "base/5", "pg_wal", "pg_wal/archive_status", "pg_replslot", "pg_stat_tmp")
+          .doesNotContain("base/pgsql_tmp", "pg_replslot/slot");
+      assertThat(m.tablespaces()).containsEntry(16499L, tmp.resolve("ts").toString());
+      // pg_control is copied last: the last data object holds it alone
+      BackupFile control =
+          m.files().stream().filter(f -> f.path().equals("global/pg_control")).findFirst().get();
+      assertThat(m.files().stream().map(BackupFile::object).max(String::compareTo).get())
+          .isEqualTo(control.object());
+      for (BackupFile f : m.files()) {
+        try (InputStream in = archive.baseBackups().openFile(NAME, f)) {
+          assertThat(in.readAllBytes())
+              .as(f.path())
+              .isEqualTo(Files.readAllBytes(data.resolve(f.path())));
+        }
+      }
+      Map<String, List<BackupFile>> byObject =
+          m.files().stream().collect(Collectors.groupingBy(BackupFile::object));
+      AtomicInteger seen = new AtomicInteger();
+      for (var e : byObject.entrySet()) {
+        archive
+            .baseBackups()
+            .readObject(
+                NAME,
+                e.getKey(),
+                e.getValue(),
+                (f, in) -> {
+                  assertThat(in.readAllBytes())
+                      .isEqualTo(Files.readAllBytes(data.resolve(f.path())));
+                  seen.incrementAndGet();
+                });
+      }
+      assertThat(seen.get()).isEqualTo(m.files().size());
+    }
+  }
+
+  @Test
+  void aStorageFailureMidwayLeavesAnIncompleteBackupThatCannotBeRead() throws Exception {
+    Path data = dataDirectory();
+    FailingStorage storage = new FailingStorage();
+    try (WalArchive archive = archive(storage)) {
+      pushHistory(archive);
+      storage.allowed = 1;
+      try (BackupUpload upload = archive.baseBackups().upload(NAME, data, options())) {
+        assertThatThrownBy(upload::copyFiles).hasMessageContaining("injected storage failure");
+        assertThatThrownBy(() -> upload.complete(LABEL, "", STOP))
+            .isInstanceOf(IllegalStateException.class);
+      }
+      List<BaseBackupInfo> list = archive.baseBackups().list();
+      assertThat(list).singleElement().matches(b -> !b.complete() && b.name().equals(NAME));
+      assertThatThrownBy(() -> archive.baseBackups().manifest(NAME))
+          .isInstanceOf(BackupNotFoundException.class)
+          .hasMessageContaining("not complete");
+      // the name is taken: a retry is a new backup (a new pg_backup_start, a new name)
+      assertThatThrownBy(() -> archive.baseBackups().upload(NAME, data, options()))
+          .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+    }
+  }
+
+  @Test
+  void withoutTheWalInTheArchiveTheBackupStaysIncomplete() throws Exception {
+    Path data = dataDirectory();
+    try (WalArchive archive = archive(ArchiveStorages.memory())) {
+      try (BackupUpload upload = archive.baseBackups().upload(NAME, data, options())) {
+        upload.copyFiles();
+        assertThatThrownBy(() -> upload.complete(LABEL, "", STOP))
+            .hasMessageContaining("did not archive the backup history file")
+            .hasMessageContaining("stays incomplete");
+      }
+      assertThat(archive.baseBackups().list()).singleElement().matches(b -> !b.complete());
+    }
+  }
+
+  @Test
+  void aDataObjectMovedToAnotherKeyIsRefused() throws Exception {
+    Path data = dataDirectory();
+    ArchiveStorage storage = ArchiveStorages.memory();
+    try (WalArchive archive = archive(storage)) {
+      pushHistory(archive);
+      try (BackupUpload upload = archive.baseBackups().upload(NAME, data, options())) {
+        upload.copyFiles();
+        upload.complete(LABEL, "", STOP);
+      }
+      BackupManifest m = archive.baseBackups().manifest(NAME);
+      List<String> objects =
+          m.files().stream().map(BackupFile::object).distinct().sorted().toList();
+      // swap the content of two data objects
+      byte[] first;
+      try (InputStream in = storage.open(objects.get(0))) {
+        first = in.readAllBytes();
+      }
+      Map<String, String> meta = storage.stat(objects.get(0)).metadata();
+      storage.delete(List.of(objects.get(1)));
+      storage.create(objects.get(1), ObjectSource.ofBytes(first), meta);
+      BackupFile victim =
+          m.files().stream().filter(f -> f.object().equals(objects.get(1))).findFirst().get();
+      assertThatThrownBy(
+              () -> {
+                try (InputStream in = archive.baseBackups().openFile(NAME, victim)) {
+                  in.readAllBytes();
+                }
+              })
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining(objects.get(1));
+    }
+  }
+
+  private static String label(long segment) {
+    return String.format(
+        "START WAL LOCATION: 0/%X00028 (file 0000000100000000000000%02X)%n"
+            + "CHECKPOINT LOCATION: 0/%X00060%nSTART TIMELINE: 1%n",
+        segment, segment, segment);
+  }
+
+  private void pushHistory(WalArchive archive, long segment) throws IOException {
+    Path history =
+        tmp.resolve(String.format("wal/0000000100000000000000%02X.00000028.backup", segment));
+    Files.writeString(
+        history,
+        String.format(
+            "START WAL LOCATION: 0/%X00028 (file 0000000100000000000000%02X)%n"
+                + "STOP WAL LOCATION: 0/%X00100 (file 0000000100000000000000%02X)%n"
+                + "CHECKPOINT LOCATION: 0/%X00060%n"
+                + "BACKUP METHOD: streamed%nBACKUP FROM: primary%n"
+                + "START TIME: 2026-12-01 18:%02d:00 UTC%nLABEL: test%nSTART TIMELINE: 1%n"
+                + "STOP TIME: 2026-12-01 18:%02d:30 UTC%nSTOP TIMELINE: 1%n",
+            segment, segment, segment + 1, segment + 1, segment, segment, segment),
+        UTF_8);
+    archive.push(history);
+  }
+
+  @Test
+  void retentionDeletesExpiredBackupsMarkerFirstAndTheDebrisOfInterruptedPushes() throws Exception {
+    Path data = dataDirectory();
+    java.util.concurrent.atomic.AtomicReference<Instant> now =
+        new java.util.concurrent.atomic.AtomicReference<>(Instant.now());
+    java.time.Clock clock =
+        new java.time.Clock() {
+          @Override
+          public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+          }
+
+          @Override
+          public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            return now.get();
+          }
+        };
+    CountingStorage storage = new CountingStorage(ArchiveStorages.memory());
+    byte[] key = new byte[32];
+    try (WalArchive archive =
+        WalArchive.builder(storage)
+            .keyring(Keyring.builder().addKey("k1", key).activeKeyId("k1").build())
+            .clock(clock)
+            .build()) {
+      Path wal = Files.createDirectories(tmp.resolve("wal"));
+      for (long s = 2; s <= 7; s++) {
+        archive.push(SyntheticWal.writeSegment(wal, SYSID, 1, s, SIZE, s));
+      }
+      List<BackupName> names = new java.util.ArrayList<>();
+      for (long segment : new long[] {2, 4, 6}) {
+        pushHistory(archive, segment);
+        BackupName name =
+            BackupName.of(
+                Instant.parse("2026-12-01T18:00:00Z").plusSeconds(60 * segment),
+                Lsn.parse(String.format("0/%X00028", segment)));
+        names.add(name);
+        try (BackupUpload upload = archive.baseBackups().upload(name, data, options())) {
+          upload.copyFiles();
+          if (segment != 6) { // the third push is interrupted after pg_backup_stop
+            upload.complete(label(segment), "", Lsn.parse(String.format("0/%X00100", segment + 1)));
+          }
+        }
+      }
+      // keep=1 keeps the newest complete backup: the interrupted one does not count
+      dev.walarchive.core.retention.RetentionPlan plan =
+          archive.planRetention(dev.walarchive.core.retention.RetentionPolicy.parse("keep=1"));
+      assertThat(plan.retainedBackups())
+          .extracting(b -> b.name().name())
+          .containsExactly("000000010000000000000004.00000028.backup");
+      assertThat(plan.expiredBackups())
+          .extracting(b -> b.name().name())
+          .containsExactly("000000010000000000000002.00000028.backup");
+      // the interrupted push is not stale yet: left alone
+      archive.applyRetention(plan, dev.walarchive.core.retention.RetentionListener.NONE);
+      assertThat(archive.baseBackups().list())
+          .extracting(b -> b.name() + " " + b.complete())
+          .containsExactly(names.get(1) + " true", names.get(2) + " false");
+      assertThat(storage.list(ArchiveBaseBackups.prefixOf(names.get(0))).hasNext()).isFalse();
+      assertThat(
+              archive
+                  .inventory()
+                  .contains(dev.walarchive.core.wal.WalFileName.parse("000000010000000000000002")))
+          .isFalse();
+      // hours later it is debris: its objects and its .backup file go
+      now.set(now.get().plus(java.time.Duration.ofHours(7)));
+      plan = archive.planRetention(dev.walarchive.core.retention.RetentionPolicy.parse("keep=1"));
+      archive.applyRetention(plan, dev.walarchive.core.retention.RetentionListener.NONE);
+      assertThat(archive.baseBackups().list())
+          .extracting(b -> b.name() + " " + b.complete())
+          .containsExactly(names.get(1) + " true");
+      assertThat(archive.inventory().backupHistoryFiles())
+          .extracting(dev.walarchive.core.wal.WalFileName::name)
+          .containsExactly("000000010000000000000004.00000028.backup");
+      // the kept backup still reads back in full
+      BackupManifest m = archive.baseBackups().manifest(names.get(1));
+      for (BackupFile f : m.files()) {
+        try (InputStream in = archive.baseBackups().openFile(names.get(1), f)) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+      }
+      // deleting a backup removes its completion marker first
+      storage.reset();
+      archive.baseBackups().delete(names.get(1));
+      assertThat(archive.baseBackups().list()).isEmpty();
+    }
+  }
+}

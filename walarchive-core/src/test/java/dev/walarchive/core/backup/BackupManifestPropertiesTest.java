@@ -1,0 +1,228 @@
+package dev.walarchive.core.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import dev.walarchive.core.wal.Lsn;
+import dev.walarchive.core.wal.WalSegmentSize;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The manifest's text form: exact round trips, strict parsing; and the backup name scheme. */
+class BackupManifestPropertiesTest {
+  private static final String[] PIECES = {
+    "base",
+    "1",
+    "16384",
+    "PG_VERSION",
+    "pg_tblspc",
+    "a b",
+    "tab\there",
+    "new\nline",
+    "100%",
+    "%41",
+    "ü",
+    "日本",
+    "\u0001",
+    "x.y",
+    "_init",
+    "-",
+    "...a"
+  };
+
+  static String piece(Random r) {
+    return PIECES[r.nextInt(PIECES.length)]
+        + (r.nextBoolean() ? "" : Integer.toString(r.nextInt(99)));
+  }
+
+  static String path(Random r) {
+    int depth = 1 + r.nextInt(4);
+    StringBuilder b = new StringBuilder();
+    if (r.nextInt(4) == 0) {
+      b.append("pg_tblspc/").append(1 + r.nextInt(100000)).append('/');
+    }
+    for (int i = 0; i < depth; i++) {
+      b.append(i == 0 ? "" : "/").append(piece(r));
+    }
+    return b.toString();
+  }
+
+  static Instant instant(Random r) {
+    return Instant.ofEpochSecond(
+        r.nextInt(2_000_000_000), r.nextBoolean() ? 0 : r.nextInt(1_000_000_000));
+  }
+
+  static String text(Random r) {
+    StringBuilder b = new StringBuilder();
+    int n = r.nextInt(5);
+    for (int i = 0; i < n; i++) {
+      b.append(piece(r)).append(r.nextBoolean() ? "\n" : " ");
+    }
+    return b.toString();
+  }
+
+  /** A random but valid manifest. */
+  static BackupManifest manifest(long seed, int entries) {
+    Random r = new Random(seed);
+    Lsn start = Lsn.of(r.nextLong() >>> 1);
+    BackupName name = BackupName.of(Instant.ofEpochSecond(r.nextInt(2_000_000_000)), start);
+    Lsn stop = Lsn.of(start.value() + (r.nextInt(3) == 0 ? 0 : r.nextInt(1 << 30)));
+    SortedMap<Long, String> tablespaces = new TreeMap<>();
+    for (int i = r.nextInt(3); i > 0; i--) {
+      tablespaces.put(1L + r.nextInt(1 << 30), "/srv/" + piece(r));
+    }
+    TreeSet<String> paths = new TreeSet<>();
+    for (int i = 0; i < entries; i++) {
+      paths.add(path(r));
+    }
+    List<BackupDirectory> dirs = new ArrayList<>();
+    List<BackupFile> files = new ArrayList<>();
+    byte[] sha = new byte[32];
+    for (String p : paths) {
+      if (r.nextInt(3) == 0) {
+        dirs.add(new BackupDirectory(p, r.nextInt(01000), instant(r)));
+      } else {
+        r.nextBytes(sha);
+        files.add(
+            new BackupFile(
+                p,
+                r.nextInt(07777 + 1),
+                instant(r),
+                r.nextInt(3) == 0 ? 0 : r.nextLong() >>> 20,
+                HexFormat.of().formatHex(sha),
+                "basebackups/" + name + "/data/" + String.format("%06d", 1 + r.nextInt(999)),
+                r.nextLong() >>> 20));
+      }
+    }
+    return new BackupManifest(
+        name,
+        r.nextLong(),
+        WalSegmentSize.of(1L << (20 + r.nextInt(11))),
+        150000 + r.nextInt(100),
+        text(r).replace('\n', ' '),
+        start,
+        Lsn.of(start.value() + r.nextInt(1000)),
+        1 + r.nextInt(100),
+        instant(r),
+        stop,
+        1 + r.nextInt(100),
+        instant(r),
+        text(r),
+        text(r),
+        tablespaces,
+        dirs,
+        files);
+  }
+
+  @Test
+  void parsingTheTextFormGivesTheSameManifest() {
+    qt().withExamples(300)
+        .forAll(longs().all(), integers().between(0, 40))
+        .checkAssert(
+            (seed, n) -> {
+              BackupManifest m = manifest(seed, n);
+              String text = m.toText();
+              assertThat(BackupManifest.parse(text)).isEqualTo(m);
+              assertThat(BackupManifest.parse(m.toBytes())).isEqualTo(m);
+              assertThat(BackupManifest.parse(text).toText()).isEqualTo(text);
+              // one entry per line, no raw control characters in any field
+              assertThat(text.lines().count())
+                  .isEqualTo(
+                      16 + m.tablespaces().size() + m.directories().size() + m.files().size());
+            });
+  }
+
+  @Test
+  void everyTruncationOfTheTextIsRefused() {
+    qt().withExamples(60)
+        .forAll(longs().all(), integers().between(0, 10))
+        .checkAssert(
+            (seed, n) -> {
+              String text = manifest(seed, n).toText();
+              for (int cut = 0; cut < text.length(); cut += 1 + text.length() / 97) {
+                String truncated = text.substring(0, cut);
+                assertThatThrownBy(() -> BackupManifest.parse(truncated))
+                    .isInstanceOf(IllegalArgumentException.class);
+              }
+            });
+  }
+
+  @Test
+  void changedOrReorderedEntriesAreRefused() {
+    BackupManifest m = manifest(42, 20);
+    String text = m.toText();
+    List<String> lines = new ArrayList<>(text.lines().toList());
+    // a header line dropped
+    List<String> dropped = new ArrayList<>(lines);
+    dropped.remove(5);
+    assertThatThrownBy(() -> BackupManifest.parse(String.join("\n", dropped) + "\n"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("line ");
+    // a non-canonical escape
+    assertThatThrownBy(() -> BackupManifest.parse(text.replace("label\t", "label\t%41")))
+        .isInstanceOf(IllegalArgumentException.class);
+    // an unknown entry before the end
+    List<String> extra = new ArrayList<>(lines);
+    extra.add(lines.size() - 1, "symlink\tx\ty");
+    assertThatThrownBy(() -> BackupManifest.parse(String.join("\n", extra) + "\n"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown entry");
+    // a newer version
+    assertThatThrownBy(() -> BackupManifest.parse(text.replaceFirst("\t1\n", "\t2\n")))
+        .hasMessageContaining("newer walarchive");
+    // paths that could escape the restore directory
+    for (String bad : List.of("../etc/passwd", "/etc/passwd", "a//b", "a/./b", "a/", "")) {
+      assertThatThrownBy(() -> new BackupDirectory(bad, 0700, Instant.EPOCH))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void namesRoundTripAndSortByStartTimeThenLsn() {
+    qt().withExamples(1000)
+        .forAll(
+            longs().between(0, 253402300799L),
+            longs().all(),
+            longs().between(0, 253402300799L),
+            longs().all())
+        .checkAssert(
+            (t1, l1, t2, l2) -> {
+              BackupName a = new BackupName(Instant.ofEpochSecond(t1), Lsn.of(l1));
+              BackupName b = new BackupName(Instant.ofEpochSecond(t2), Lsn.of(l2));
+              assertThat(BackupName.parse(a.toString())).isEqualTo(a);
+              assertThat(a.toString()).matches("base_\\d{8}T\\d{6}Z_[0-9A-F]{16}");
+              assertThat(Integer.signum(a.compareTo(b)))
+                  .isEqualTo(Integer.signum(a.toString().compareTo(b.toString())));
+            });
+  }
+
+  @Test
+  void anythingElseIsNotAName() {
+    for (String bad :
+        List.of(
+            "LATEST",
+            "base_20261201T183012Z_0000000002000028 ",
+            "base_20261201T183012Z_000000000200002a",
+            "base_20261301T183012Z_0000000002000028",
+            "base_20261201T183060Z_0000000002000028",
+            "base_20261201t183012Z_0000000002000028",
+            "base_20261201T183012Z-0000000002000028",
+            "../base_20261201T183012Z_0000000002000028")) {
+      assertThat(BackupName.isValid(bad)).as(bad).isFalse();
+      assertThatThrownBy(() -> BackupName.parse(bad))
+          .hasMessageContaining("not a base backup name");
+    }
+    assertThat(BackupName.parse("base_20261201T183012Z_0000000002000028"))
+        .isEqualTo(new BackupName(Instant.parse("2026-12-01T18:30:12Z"), Lsn.parse("0/2000028")));
+  }
+}

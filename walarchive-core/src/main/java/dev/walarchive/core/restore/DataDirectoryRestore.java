@@ -30,10 +30,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -392,36 +393,33 @@ public final class DataDirectoryRestore {
               return t;
             });
     try {
-      List<Future<?>> futures = new ArrayList<>();
+      CompletionService<Void> done = new ExecutorCompletionService<>(pool);
       for (Map.Entry<String, List<BackupFile>> object : byObject.entrySet()) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  byte[] buffer = new byte[BUFFER];
-                  backups.readObject(
-                      name,
-                      object.getKey(),
-                      object.getValue(),
-                      (file, in) -> {
-                        writeVerifiedLater(
-                            location(file.path(), file.tablespace(), destinations),
-                            file,
-                            in,
-                            buffer);
-                        long b = bytes.addAndGet(file.size());
-                        long f = files.incrementAndGet();
-                        if (listener != null) {
-                          synchronized (progressLock) {
-                            listener.progress(b, bytesTotal, f, filesTotal);
-                          }
-                        }
-                      });
-                  return null;
-                }));
+        done.submit(
+            () -> {
+              byte[] buffer = new byte[BUFFER];
+              backups.readObject(
+                  name,
+                  object.getKey(),
+                  object.getValue(),
+                  (file, in) -> {
+                    writeVerifiedLater(
+                        location(file.path(), file.tablespace(), destinations), file, in, buffer);
+                    long b = bytes.addAndGet(file.size());
+                    long f = files.incrementAndGet();
+                    if (listener != null) {
+                      synchronized (progressLock) {
+                        listener.progress(b, bytesTotal, f, filesTotal);
+                      }
+                    }
+                  });
+              return null;
+            });
       }
-      for (Future<?> f : futures) {
+      // in the order they finish, so that the first failure stops the others at once
+      for (int i = 0; i < byObject.size(); i++) {
         try {
-          f.get();
+          done.take().get();
         } catch (ExecutionException e) {
           pool.shutdownNow();
           Throwable cause = e.getCause();

@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -230,6 +231,66 @@ class BackupPushCliTest {
 
   @Test
   @Order(2)
+  void theBackupStartsAsAServerWithTheTablespaceRemapped() throws Exception {
+    long still = 20000;
+    Path restoreBase = PostgresServer.createDirectory(base.resolve("restore"));
+    Path data = restoreBase.resolve("data");
+    Path newTablespace = restoreBase.resolve("ts1-restored");
+    Files.createDirectories(newTablespace);
+    try (WalArchive archive = archive()) {
+      BaseBackups backups = archive.baseBackups();
+      BaseBackupInfo info =
+          backups.list().stream()
+              .filter(b -> b.name().toString().equals(completeName))
+              .findFirst()
+              .orElseThrow();
+      BackupManifest m = backups.manifest(info.name());
+      Files.createDirectories(data);
+      for (var e : m.tablespaces().entrySet()) {
+        Files.createDirectories(data.resolve("pg_tblspc"));
+        Files.createSymbolicLink(data.resolve("pg_tblspc/" + e.getKey()), newTablespace);
+      }
+      for (var d : m.directories()) {
+        Files.createDirectories(data.resolve(d.path()));
+      }
+      for (BackupFile f : m.files()) {
+        Files.createDirectories(data.resolve(f.path()).getParent());
+        try (InputStream in = backups.openFile(info.name(), f)) {
+          Files.copy(in, data.resolve(f.path()));
+        }
+      }
+      Files.writeString(data.resolve("backup_label"), m.backupLabel(), UTF_8);
+      StringBuilder map = new StringBuilder();
+      for (long oid : m.tablespaces().keySet()) {
+        map.append(oid).append(' ').append(newTablespace).append('\n');
+      }
+      Files.writeString(data.resolve("tablespace_map"), map.toString(), UTF_8);
+    }
+    Files.writeString(data.resolve("recovery.signal"), "", UTF_8);
+    Drills.exec(List.of("chown", "-R", "postgres:", restoreBase.toString()));
+    Drills.exec(List.of("chmod", "700", data.toString()));
+    try (PostgresServer restored = PostgresServer.existing(data)) {
+      restored.setConfig("archive_mode", "off");
+      restored.setConfig(
+          "restore_command", Cli.launcher() + " wal-fetch --config " + config + " %f %p");
+      restored.setConfig("recovery_target", "immediate");
+      restored.setConfig("recovery_target_action", "promote");
+      restored.start();
+      restored.waitUntilRecoveryEnds(Duration.ofMinutes(2));
+      assertThat(restored.queryOne("SELECT count(*) FROM still")).isEqualTo(Long.toString(still));
+      assertThat(
+              restored.queryOne(
+                  "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts1'"))
+          .isEqualTo(newTablespace.toString());
+      assertThat(Long.parseLong(restored.queryOne("SELECT count(*) FROM busy"))).isPositive();
+      // the unlogged table exists, empty (its init fork only)
+      assertThat(restored.queryOne("SELECT count(*) FROM scratch")).isEqualTo("0");
+      assertThat(restored.queryOne("SELECT count(*) FROM pg_class")).isNotNull();
+    }
+  }
+
+  @Test
+  @Order(3)
   void aPushKilledMidwayIsListedAsIncomplete() throws Exception {
     primary.execute(
         "CREATE TABLE bulk AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 600000) g");
@@ -284,7 +345,7 @@ class BackupPushCliTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aTamperedObjectFailsToReadWithAClearError() throws Exception {
     try (WalArchive archive = archive()) {
       BaseBackups backups = archive.baseBackups();

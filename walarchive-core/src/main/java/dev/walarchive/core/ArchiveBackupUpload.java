@@ -47,7 +47,7 @@ final class ArchiveBackupUpload implements BackupUpload {
   static final long OWN_OBJECT_THRESHOLD = 1L << 20;
 
   /** Small files are packed into objects of up to this much plaintext. */
-  static final long PACK_LIMIT = 16L << 20;
+  static final long PACK_LIMIT = 4L << 20;
 
   private final WalArchive archive;
   private final ArchiveStorage storage;
@@ -111,12 +111,22 @@ final class ArchiveBackupUpload implements BackupUpload {
     totalBytes += scan.pgControl().size();
     List<List<DataDirectoryScan.Entry>> packs = plan(scan.files());
     List<Future<List<BackupFile>>> futures = new ArrayList<>();
-    int index = 0;
-    for (List<DataDirectoryScan.Entry> pack : packs) {
-      String key = ArchiveBaseBackups.dataKey(name, ++index);
-      objects.add(key);
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < packs.size(); i++) {
+      order.add(i);
+      objects.add(ArchiveBaseBackups.dataKey(name, i + 1));
+    }
+    // largest first, so that one big file does not start last and run alone
+    order.sort(
+        java.util.Comparator.comparingLong(
+                (Integer i) -> packs.get(i).stream().mapToLong(DataDirectoryScan.Entry::size).sum())
+            .reversed());
+    for (int i : order) {
+      String key = objects.get(i);
+      List<DataDirectoryScan.Entry> pack = packs.get(i);
       futures.add(workers.submit(() -> upload(key, pack)));
     }
+    int index = packs.size();
     List<BackupFile> result = new ArrayList<>();
     try {
       for (Future<List<BackupFile>> f : futures) {

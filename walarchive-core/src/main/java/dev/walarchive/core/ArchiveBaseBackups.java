@@ -231,7 +231,7 @@ final class ArchiveBaseBackups implements BaseBackups {
     InputStream plain = openObject(file.object());
     try {
       skipFully(plain, file.offset(), file.object());
-      return new FileStream(name, file, plain, true);
+      return new FileStream(name, file, plain, true, true);
     } catch (IOException | RuntimeException e) {
       plain.close();
       throw e;
@@ -264,7 +264,7 @@ final class ArchiveBaseBackups implements BaseBackups {
       position = 0;
       for (BackupFile f : sorted) {
         skipFully(plain, f.offset() - position, object);
-        FileStream content = new FileStream(name, f, plain, false);
+        FileStream content = new FileStream(name, f, plain, false, false);
         handler.file(f, content);
         content.finish();
         position = f.offset() + f.size();
@@ -372,11 +372,18 @@ final class ArchiveBaseBackups implements BaseBackups {
     private final BackupFile file;
     private final InputStream in;
     private final boolean closeUnderlying;
+    private final boolean drainAtEnd;
     private final MessageDigest digest = newSha256();
     private long remaining;
     private boolean verified;
 
-    FileStream(BackupName backup, BackupFile file, InputStream in, boolean closeUnderlying) {
+    FileStream(
+        BackupName backup,
+        BackupFile file,
+        InputStream in,
+        boolean closeUnderlying,
+        boolean drainAtEnd) {
+      this.drainAtEnd = drainAtEnd;
       this.backup = backup;
       this.file = file;
       this.in = in;
@@ -447,9 +454,11 @@ final class ArchiveBaseBackups implements BaseBackups {
                 + file.object()
                 + " does not match its SHA-256 in the manifest");
       }
-      if (closeUnderlying) {
-        // openFile: verify the rest of the object too (its end and storage metadata)
-        in.transferTo(java.io.OutputStream.nullOutputStream());
+      if (drainAtEnd) {
+        // the bytes read are authenticated chunk by chunk and match the manifest's SHA-256; one
+        // more read (at most one more chunk) reaches the object's end if this was its last file,
+        // and then verifies that end and the storage metadata as well
+        in.read();
       }
       verified = true;
     }

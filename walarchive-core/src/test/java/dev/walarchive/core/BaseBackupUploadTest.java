@@ -432,4 +432,38 @@ class BaseBackupUploadTest {
       assertThat(archive.baseBackups().list()).isEmpty();
     }
   }
+
+  @Test
+  void aFlippedByteAnywhereInAFilesOwnObjectFailsOpenFile() throws Exception {
+    Path data = dataDirectory();
+    Path root = Files.createDirectories(tmp.resolve("archive"));
+    try (WalArchive archive = archive(ArchiveStorages.open("file:" + root, Map.of()))) {
+      pushHistory(archive);
+      try (BackupUpload upload = archive.baseBackups().upload(NAME, data, options())) {
+        upload.copyFiles();
+        upload.complete(LABEL, "", STOP);
+      }
+      BackupManifest m = archive.baseBackups().manifest(NAME);
+      for (String path : List.of("base/5/16384", "global/pg_control")) {
+        BackupFile f = m.files().stream().filter(x -> x.path().equals(path)).findFirst().get();
+        Path object = root.resolve(f.object());
+        byte[] original = Files.readAllBytes(object);
+        for (int at :
+            new int[] {original.length / 2, original.length - 1, original.length - 40, 30}) {
+          byte[] tampered = original.clone();
+          tampered[at] ^= 0x01;
+          Files.write(object, tampered);
+          assertThatThrownBy(
+                  () -> {
+                    try (InputStream in = archive.baseBackups().openFile(NAME, f)) {
+                      in.readAllBytes();
+                    }
+                  })
+              .as("%s byte %d of %d", path, at, original.length)
+              .isInstanceOf(IOException.class);
+        }
+        Files.write(object, original);
+      }
+    }
+  }
 }

@@ -208,6 +208,8 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes {
   public int forFailure(Exception e) {
     return e instanceof CliException
             || e instanceof IllegalArgumentException
+            || e instanceof dev.walarchive.core.format.UnknownKeyException
+            || e instanceof dev.walarchive.core.format.WrongKeyException
             || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
         ? 2
         : 3;

@@ -253,11 +253,17 @@ class BackupPushCliTest {
       for (var d : m.directories()) {
         Files.createDirectories(data.resolve(d.path()));
       }
-      for (BackupFile f : m.files()) {
-        Files.createDirectories(data.resolve(f.path()).getParent());
-        try (InputStream in = backups.openFile(info.name(), f)) {
-          Files.copy(in, data.resolve(f.path()));
-        }
+      Map<String, List<BackupFile>> byObject =
+          m.files().stream().collect(Collectors.groupingBy(BackupFile::object));
+      for (var e : byObject.entrySet()) {
+        backups.readObject(
+            info.name(),
+            e.getKey(),
+            e.getValue(),
+            (f, in) -> {
+              Files.createDirectories(data.resolve(f.path()).getParent());
+              Files.copy(in, data.resolve(f.path()));
+            });
       }
       Files.writeString(data.resolve("backup_label"), m.backupLabel(), UTF_8);
       StringBuilder map = new StringBuilder();
@@ -355,26 +361,46 @@ class BackupPushCliTest {
               .findFirst()
               .orElseThrow();
       BackupManifest m = backups.manifest(info.name());
-      BackupFile f =
+      // a large file (an object of its own) through openFile, and a shared object through
+      // readObject: a flipped bit in the middle of either is refused, naming the object
+      String still = primary.queryOne("SELECT pg_relation_filepath('still')");
+      BackupFile large =
+          m.files().stream().filter(x -> x.path().equals(still)).findFirst().orElseThrow();
+      assertThat(large.offset()).isZero();
+      BackupFile small =
           m.files().stream().filter(x -> x.path().equals("PG_VERSION")).findFirst().orElseThrow();
-      Path object = archiveDir.resolve(f.object());
-      byte[] original = Files.readAllBytes(object);
-      byte[] tampered = original.clone();
-      tampered[tampered.length / 2] ^= 0x01;
-      object.toFile().setWritable(true);
-      Files.write(object, tampered);
-      try {
-        assertThatThrownBy(
-                () -> {
-                  try (InputStream in = backups.openFile(info.name(), f)) {
-                    in.readAllBytes();
-                  }
-                })
-            .isInstanceOf(IOException.class)
-            .hasMessageContaining(f.object());
-      } finally {
-        Files.write(object, original);
-      }
+      List<BackupFile> shared =
+          m.files().stream().filter(x -> x.object().equals(small.object())).toList();
+      assertThat(shared.size()).isGreaterThan(1);
+      tampered(
+          large.object(),
+          () -> {
+            try (InputStream in = backups.openFile(info.name(), large)) {
+              in.readAllBytes();
+            }
+          });
+      tampered(
+          small.object(),
+          () ->
+              backups.readObject(
+                  info.name(),
+                  small.object(),
+                  shared,
+                  (file, in) -> in.transferTo(java.io.OutputStream.nullOutputStream())));
+    }
+  }
+
+  private void tampered(String key, org.assertj.core.api.ThrowableAssert.ThrowingCallable read)
+      throws Exception {
+    Path object = archiveDir.resolve(key);
+    byte[] original = Files.readAllBytes(object);
+    byte[] tampered = original.clone();
+    tampered[tampered.length / 2] ^= 0x01;
+    Files.write(object, tampered);
+    try {
+      assertThatThrownBy(read).isInstanceOf(IOException.class).hasMessageContaining(key);
+    } finally {
+      Files.write(object, original);
     }
   }
 }

@@ -57,8 +57,9 @@ public interface BaseBackups {
    * anything differs. As with any archived object, use the bytes only after the stream returned -1:
    * write them to a temporary file and publish it afterwards.
    *
-   * <p>Small files share a data object; this decodes that whole object (to verify its end as well).
-   * Restoring many files, prefer {@link #readObject}, which decodes each object once.
+   * <p>Small files share a data object (of up to 4 MiB): this decodes it from its start to the
+   * file, and for the object's last file to the object's end (verifying that too). Restoring many
+   * files, prefer {@link #readObject}, which decodes each object once.
    *
    * @param file an entry of {@link #manifest(BackupName)}'s {@link BackupManifest#files()}
    * @throws BackupNotFoundException if there is no such complete backup

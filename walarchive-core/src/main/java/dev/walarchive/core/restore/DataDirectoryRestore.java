@@ -201,7 +201,7 @@ public final class DataDirectoryRestore {
         }
       } catch (IOException cleanup) {
         e.addSuppressed(cleanup);
-        throw new IOException(
+        String message =
             oneLine(e)
                 + "; could not remove what was restored ("
                 + oneLine(cleanup)
@@ -209,8 +209,11 @@ public final class DataDirectoryRestore {
                 + dataDirectory
                 + " is marked "
                 + INCOMPLETE_MARKER
-                + ", delete it before restoring again",
-            e);
+                + ", delete it before restoring again";
+        // keep the kind of failure (a damaged object stays one) for callers that map it
+        throw e instanceof dev.walarchive.core.format.ObjectFormatException
+            ? new dev.walarchive.core.format.ObjectIntegrityException(message, e)
+            : new IOException(message, e);
       }
       throw e;
     }

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
       BackupListCommand.class,
       RetainCommand.class,
       PinCommand.class,
+      RestoreCommand.class,
       KeysCommand.class,
       RepairManifestCommand.class,
       CopyCommand.class,

@@ -1,0 +1,346 @@
+package dev.walarchive.core.restore;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.archive.ArchiveHistories;
+import dev.walarchive.core.backup.BaseBackupInfo;
+import dev.walarchive.core.wal.Lsn;
+import dev.walarchive.core.wal.TimelineHistory;
+import dev.walarchive.core.wal.WalFileName;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Chooses the base backup a restore starts from: a pure function of the archive's backups, its
+ * timeline histories, an optional backup name and the recovery target.
+ *
+ * <p>Only complete backups are ever chosen. Without a name, the newest complete backup that
+ *
+ * <ul>
+ *   <li>finished before the target time ({@link RecoveryTarget.Kind#TIME}: its stop time is before
+ *       the target), or stopped at or before the target position ({@link RecoveryTarget.Kind#LSN});
+ *       for the other targets every backup qualifies, and
+ *   <li>can reach the target timeline: it is on that timeline, or the timeline's history shows the
+ *       backup's timeline on its path from before the backup started until after it stopped (as
+ *       PostgreSQL checks at the start of recovery: "requested timeline is not a child of this
+ *       server's history")
+ * </ul>
+ *
+ * is chosen; newest means the highest stop position (backups that reach one timeline lie on one
+ * path of WAL, where positions grow with time), then the latest stop time, then the name. A named
+ * backup must itself be complete and satisfy both conditions. When no backup qualifies, {@link
+ * NoSuitableBackupException} says why; an incomplete backup is never a fallback.
+ */
+public final class BackupSelector {
+  private BackupSelector() {}
+
+  /**
+   * What the selector knows about one backup.
+   *
+   * @param name the backup's name
+   * @param startLsn where its WAL starts (the redo point of its starting checkpoint)
+   * @param stopLsn where it stopped: recovery is consistent from here on
+   * @param stopTime when it stopped (never earlier than the moment PostgreSQL's backup stop ran)
+   * @param timeline the timeline it was taken on
+   * @param complete whether every file and the manifest are stored and the WAL it needs to become
+   *     consistent is archived
+   */
+  public record Candidate(
+      String name, Lsn startLsn, Lsn stopLsn, Instant stopTime, long timeline, boolean complete) {
+    /**
+     * What {@link dev.walarchive.core.backup.BaseBackups#list()} reports about a backup: a complete
+     * one with its start and stop, an incomplete one (never chosen) with its name's start only.
+     */
+    public static Candidate of(BaseBackupInfo info) {
+      requireNonNull(info, "info is null");
+      String n = info.name().toString();
+      if (info.completed().isEmpty()) {
+        return new Candidate(
+            n, info.name().startLsn(), info.name().startLsn(), info.name().startTime(), 1, false);
+      }
+      BaseBackupInfo.Completed c = info.completed().get();
+      return new Candidate(n, c.startLsn(), c.stopLsn(), c.stopTime(), c.startTimeline(), true);
+    }
+
+    /** Validates the candidate. */
+    public Candidate {
+      requireNonNull(name, "name is null");
+      requireNonNull(startLsn, "startLsn is null");
+      requireNonNull(stopLsn, "stopLsn is null");
+      requireNonNull(stopTime, "stopTime is null");
+      if (timeline < 1 || timeline > 0xFFFF_FFFFL) {
+        throw new IllegalArgumentException("backup " + name + " has invalid timeline " + timeline);
+      }
+      if (stopLsn.compareTo(startLsn) < 0) {
+        throw new IllegalArgumentException(
+            "backup " + name + " stops at " + stopLsn + ", before its start " + startLsn);
+      }
+    }
+  }
+
+  /**
+   * The chosen backup and the timeline its recovery aims at.
+   *
+   * @param backup the backup to restore
+   * @param targetTimeline the number of the timeline recovery follows ({@code latest} and {@code
+   *     current} resolved)
+   */
+  public record Choice(Candidate backup, long targetTimeline) {
+    /** Checks that the backup is not null. */
+    public Choice {
+      requireNonNull(backup, "backup is null");
+    }
+  }
+
+  private static final Comparator<Candidate> NEWEST_LAST =
+      Comparator.comparing(Candidate::stopLsn)
+          .thenComparing(Candidate::stopTime)
+          .thenComparing(Candidate::name);
+
+  /**
+   * Chooses the backup to restore from {@code archive}: reads its base backups and timeline
+   * histories and calls {@link #choose(List, Map, Optional, RecoveryTarget, RecoveryTimeline)}.
+   *
+   * @throws NoSuitableBackupException if no backup qualifies
+   * @throws IOException if the storage fails, or a timeline history file cannot be read (the choice
+   *     would rest on a guess)
+   */
+  public static Choice choose(
+      WalArchive archive, Optional<String> named, RecoveryTarget target, RecoveryTimeline timeline)
+      throws IOException {
+    requireNonNull(archive, "archive is null");
+    ArchiveHistories histories = archive.histories(archive.inventory());
+    for (ArchiveHistories.Skipped s : histories.skipped()) {
+      if (s.name().kind() == WalFileName.Kind.TIMELINE_HISTORY) {
+        throw new IOException(s + "; without it no backup can be chosen safely");
+      }
+    }
+    List<Candidate> candidates = new ArrayList<>();
+    for (BaseBackupInfo info : archive.baseBackups().list()) {
+      candidates.add(Candidate.of(info));
+    }
+    return choose(candidates, histories.timelines(), named, target, timeline);
+  }
+
+  /**
+   * Chooses the backup to restore.
+   *
+   * @param backups every backup of the archive, complete or not, in any order
+   * @param histories the archive's timeline histories by timeline (timeline 1 needs none)
+   * @param named the name of the backup to restore, or empty for the newest that qualifies
+   * @param target where recovery stops
+   * @param timeline the timeline recovery follows
+   * @throws NoSuitableBackupException if no backup qualifies (or the named one does not), saying
+   *     why in one line
+   */
+  public static Choice choose(
+      List<Candidate> backups,
+      Map<Long, TimelineHistory> histories,
+      Optional<String> named,
+      RecoveryTarget target,
+      RecoveryTimeline timeline)
+      throws NoSuitableBackupException {
+    requireNonNull(backups, "backups is null");
+    requireNonNull(histories, "histories is null");
+    requireNonNull(named, "named is null");
+    requireNonNull(target, "target is null");
+    requireNonNull(timeline, "timeline is null");
+    if (named.isPresent()) {
+      return chooseNamed(backups, histories, named.get(), target, timeline);
+    }
+    List<Candidate> complete = new ArrayList<>();
+    for (Candidate c : backups) {
+      if (c.complete()) {
+        complete.add(c);
+      }
+    }
+    long incomplete = backups.size() - complete.size();
+    String incompleteNote =
+        incomplete == 0
+            ? ""
+            : " ("
+                + incomplete
+                + " incomplete backup"
+                + (incomplete == 1 ? " is" : "s are")
+                + " never restored)";
+    if (complete.isEmpty()) {
+      throw new NoSuitableBackupException(
+          "the archive holds no complete base backup"
+              + incompleteNote
+              + "; take one with 'walarchive backup-push'");
+    }
+    complete.sort(NEWEST_LAST);
+    List<Candidate> beforeTarget = new ArrayList<>();
+    for (Candidate c : complete) {
+      if (isBefore(c, target)) {
+        beforeTarget.add(c);
+      }
+    }
+    if (beforeTarget.isEmpty()) {
+      Candidate oldest = complete.get(0);
+      throw new NoSuitableBackupException(
+          "no complete base backup "
+              + condition(target)
+              + ": the oldest, "
+              + oldest.name()
+              + ", "
+              + stopped(oldest, target)
+              + incompleteNote
+              + "; choose a later target");
+    }
+    Candidate best = null;
+    long bestTimeline = 0;
+    for (Candidate c : beforeTarget) {
+      long tl = timeline.resolve(c.timeline(), histories);
+      if (reaches(c, tl, histories).isEmpty()) {
+        best = c; // sorted oldest first: the last one that reaches wins
+        bestTimeline = tl;
+      }
+    }
+    if (best == null) {
+      Candidate newest = beforeTarget.get(beforeTarget.size() - 1);
+      long tl = timeline.resolve(newest.timeline(), histories);
+      throw new NoSuitableBackupException(
+          "no complete base backup "
+              + (isBounded(target) ? "that " + condition(target) + " " : "")
+              + "can reach timeline "
+              + tl
+              + ": "
+              + reaches(newest, tl, histories).get()
+              + "; give --target-timeline current (the backup's timeline) or a timeline it"
+              + " reaches");
+    }
+    return new Choice(best, bestTimeline);
+  }
+
+  private static Choice chooseNamed(
+      List<Candidate> backups,
+      Map<Long, TimelineHistory> histories,
+      String name,
+      RecoveryTarget target,
+      RecoveryTimeline timeline)
+      throws NoSuitableBackupException {
+    Candidate found = null;
+    for (Candidate c : backups) {
+      if (c.name().equals(name)) {
+        found = c;
+      }
+    }
+    if (found == null) {
+      throw new NoSuitableBackupException(
+          "no base backup named " + name + " in the archive; 'walarchive backup-list' lists them");
+    }
+    if (!found.complete()) {
+      throw new NoSuitableBackupException(
+          "base backup "
+              + name
+              + " is incomplete (its push did not finish) and cannot be restored; name a complete"
+              + " one");
+    }
+    if (!isBefore(found, target)) {
+      throw new NoSuitableBackupException(
+          "base backup "
+              + name
+              + " "
+              + stopped(found, target)
+              + ", not "
+              + condition(target)
+              + "; name an older backup or leave out --backup");
+    }
+    long tl = timeline.resolve(found.timeline(), histories);
+    Optional<String> why = reaches(found, tl, histories);
+    if (why.isPresent()) {
+      throw new NoSuitableBackupException(
+          "base backup " + name + " cannot reach timeline " + tl + ": " + why.get());
+    }
+    return new Choice(found, tl);
+  }
+
+  /** Whether {@code c} finished before the target, as far as the target tells. */
+  private static boolean isBefore(Candidate c, RecoveryTarget target) {
+    return switch (target.kind()) {
+      case TIME -> c.stopTime().isBefore(target.time().orElseThrow());
+      case LSN -> c.stopLsn().compareTo(target.lsn().orElseThrow()) <= 0;
+      case LATEST, NAME, XID -> true;
+    };
+  }
+
+  private static boolean isBounded(RecoveryTarget target) {
+    return target.kind() == RecoveryTarget.Kind.TIME || target.kind() == RecoveryTarget.Kind.LSN;
+  }
+
+  private static String condition(RecoveryTarget target) {
+    return switch (target.kind()) {
+      case TIME -> "finished before the target time " + target.time().orElseThrow();
+      case LSN -> "stopped at or before the target position " + target.lsn().orElseThrow();
+      case LATEST, NAME, XID -> "exists";
+    };
+  }
+
+  private static String stopped(Candidate c, RecoveryTarget target) {
+    return target.kind() == RecoveryTarget.Kind.LSN
+        ? "stopped at " + c.stopLsn()
+        : "finished at " + c.stopTime();
+  }
+
+  /**
+   * Empty if a recovery from {@code c} can follow timeline {@code tl}, else why not (one clause).
+   */
+  static Optional<String> reaches(Candidate c, long tl, Map<Long, TimelineHistory> histories) {
+    if (tl == c.timeline()) {
+      return Optional.empty();
+    }
+    TimelineHistory history = histories.get(tl);
+    if (history == null) {
+      return Optional.of(
+          tl < c.timeline()
+              ? "backup "
+                  + c.name()
+                  + " is on timeline "
+                  + c.timeline()
+                  + ", which is newer than "
+                  + tl
+              : "the archive holds no history file for timeline "
+                  + tl
+                  + " ("
+                  + WalFileName.timelineHistory(tl)
+                  + "), so it cannot be followed from backup "
+                  + c.name()
+                  + " on timeline "
+                  + c.timeline());
+    }
+    if (!history.includes(c.timeline()) || history.timelineOf(c.startLsn()) != c.timeline()) {
+      return Optional.of(
+          "backup "
+              + c.name()
+              + " starts at "
+              + c.startLsn()
+              + " on timeline "
+              + c.timeline()
+              + ", which is not on the path to timeline "
+              + tl
+              + " at that position");
+    }
+    Lsn fork = history.endOf(c.timeline()).orElseThrow();
+    if (fork.compareTo(c.stopLsn()) < 0) {
+      return Optional.of(
+          "timeline "
+              + tl
+              + " forked off timeline "
+              + c.timeline()
+              + " at "
+              + fork
+              + ", before backup "
+              + c.name()
+              + " stopped at "
+              + c.stopLsn());
+    }
+    return Optional.empty();
+  }
+}

@@ -35,7 +35,8 @@ final class RestoreCommandLine {
           "WALARCHIVE_SPOOL_IDLE",
           "WALARCHIVE_SPOOL_TIMEOUT",
           "WALARCHIVE_ASYNC_PARALLELISM",
-          "WALARCHIVE_PREFETCH_COUNT");
+          "WALARCHIVE_PREFETCH_COUNT",
+          "WALARCHIVE_COPY_MODE");
 
   /**
    * Returns the arguments after the launcher: {@code wal-fetch} and the settings.
@@ -98,6 +99,15 @@ final class RestoreCommandLine {
     if (spool != null) {
       add(args, "--spool-dir", absolute(spool).toString());
     }
+    // the copies, so that recovery falls back to them as wal-fetch does (their options travel
+    // with -o copy.<n>.<option> or in the configuration file, like the archive's own)
+    List<String> copyUrls = new ArrayList<>(config.copyUrls);
+    if (copyUrls.isEmpty() && nonEmpty(env.get("WALARCHIVE_COPY_URL"))) {
+      copyUrls.add(env.get("WALARCHIVE_COPY_URL"));
+    }
+    for (String copyUrl : copyUrls) {
+      add(args, "--copy-url", copyUrl);
+    }
     for (String o : config.options) {
       int eq = o.indexOf('=');
       String name = eq < 0 ? o : o.substring(0, eq);
@@ -125,6 +135,7 @@ final class RestoreCommandLine {
                   "WALARCHIVE_ALLOW_UNENCRYPTED",
                   "WALARCHIVE_TMPDIR",
                   "WALARCHIVE_SPOOL_DIR",
+                  "WALARCHIVE_COPY_URL",
                   "WALARCHIVE_KEY",
                   "WALARCHIVE_PASSPHRASE")
               .contains(var)) {

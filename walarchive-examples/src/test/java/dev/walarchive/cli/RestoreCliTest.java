@@ -149,4 +149,40 @@ class RestoreCliTest {
     assertThatThrownBy(() -> fetchArguments(Map.of("WALARCHIVE_PASSPHRASE", "p")))
         .hasMessageContaining("WALARCHIVE_PASSPHRASE");
   }
+
+  @Test
+  void theRestoreCommandFallsBackToTheSameCopies() throws Exception {
+    assertThat(
+            fetchArguments(
+                Map.of(),
+                "--url",
+                "file:/srv/wal",
+                "--copy-url",
+                "s3://dr/wal",
+                "--copy-url",
+                "gs://dr2/wal",
+                "-o",
+                "copy.1.s3.region=eu-west-1"))
+        .containsExactly(
+            "wal-fetch",
+            "--url",
+            "file:/srv/wal",
+            "--copy-url",
+            "s3://dr/wal",
+            "--copy-url",
+            "gs://dr2/wal",
+            "-o",
+            "copy.1.s3.region=eu-west-1");
+    assertThat(fetchArguments(Map.of("WALARCHIVE_COPY_URL", "s3://dr/wal"), "--url", "file:/w"))
+        .containsExactly("wal-fetch", "--url", "file:/w", "--copy-url", "s3://dr/wal");
+    // a copy's option only in the environment would be lost: refused, not dropped
+    assertThatThrownBy(
+            () ->
+                fetchArguments(
+                    Map.of(
+                        "WALARCHIVE_COPY_URL", "s3://dr/wal", "WALARCHIVE_COPY_1_S3_REGION", "x"),
+                    "--url",
+                    "file:/w"))
+        .hasMessageContaining("WALARCHIVE_COPY_1_S3_REGION");
+  }
 }

@@ -10,7 +10,7 @@
 #  2. recovery: a base backup taken before the WAL is restored through restore_command until the
 #     end of the archive; time from start until recovery ends. Tools: walarchive synchronous,
 #     walarchive with a spool (prefetch), cp.
-#  3. front-end cost of one wal-push call answered from the spool (farm-bench, when on PATH).
+#  3. front-end cost of one wal-push call answered from the spool (median of FRONTEND_CALLS timed calls).
 #
 # Usage: bench/async-throughput.sh      Environment: SEGMENTS (default 50), RUNS (default 3),
 # PGBIN (default /usr/lib/postgresql/15/bin), TOOLS (archiving tools, default "sync async cp

@@ -10,10 +10,23 @@
 #  2. recovery: a base backup taken before the WAL is restored through restore_command until the
 #     end of the archive; time from start until recovery ends. Tools: walarchive synchronous,
 #     walarchive with a spool (prefetch), cp.
-#  3. front-end cost of one wal-push call answered from the spool (farm-bench, when on PATH).
+#  3. front-end cost of one wal-push call answered from the spool (median of FRONTEND_CALLS timed calls).
 #
 # Usage: bench/async-throughput.sh      Environment: SEGMENTS (default 50), RUNS (default 3),
-# PGBIN (default /usr/lib/postgresql/15/bin). Prints per-run seconds, segments/s and medians.
+# PGBIN (default /usr/lib/postgresql/15/bin), TOOLS (archiving tools, default "sync async cp
+# pgbackrest"), RECOVERY_TOOLS (default "sync async cp"; empty: no recovery), WORKER_JAVA_OPTS
+# (JVM options of the async worker, e.g. a flight recording), BASELINE (the target/walarchive
+# directory of another build: adds the tool async-baseline, measured in turn with async, for an A/B
+# comparison of two builds), FRONTEND_CALLS (default 30; 0: no front-end figure), KEEP_WORK=1
+# (keep the work directory). Prints per-run seconds, segments/s, medians and ratios.
+#
+# STORE=s3 LATENCY_MS=20 (default 20): the same against a local S3 server (s3proxy, in memory, in
+# a process of its own) behind a proxy that adds LATENCY_MS per round trip (bench/DelayProxy.java),
+# like a store in another zone or region. Tools then default to "sync async" (pgBackRest's S3
+# client speaks only TLS, s3proxy here only plain HTTP); ASYNC_PARALLELISM (default 4, the
+# setting's own default) sets async-parallelism. The first run builds the S3 module's test class
+# path (mvn package dependency:build-classpath, a minute).
+#
 # Needs the CLI built: mvn -B -q -DskipTests package -pl walarchive-examples -am
 set -euo pipefail
 
@@ -35,21 +48,82 @@ port=$((20000 + RANDOM % 20000))
 cleanup() {
   as_pg "$pgbin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
   as_pg "$pgbin/pg_ctl" -D "$work/restore" -m immediate stop >/dev/null 2>&1 || true
-  for pid in $(pgrep -f -- "--state-dir $work/" || true); do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
+  stop_workers
+  if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+stop_workers() { # SIGTERM first (a flight recording is written at exit), then SIGKILL
+  local pids
+  pids=$(pgrep -f -- "--state-dir $work/" || true)
+  [[ -n $pids ]] || return 0
+  kill $pids 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    pids=$(pgrep -f -- "--state-dir $work/" || true)
+    [[ -n $pids ]] || return 0
+    sleep 0.1
+  done
+  kill -9 $pids 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 if [[ $(id -u) -eq 0 ]]; then chown postgres "$work"; fi
 
+store=${STORE:-file}
+latency=${LATENCY_MS:-20}
+store_pids=()
+stop_store() { for pid in ${store_pids[@]+"${store_pids[@]}"}; do kill "$pid" 2>/dev/null || true; done; }
+s3_props=
+case $store in
+  file) ;;
+  s3)
+    module=walarchive-s3
+    if ! ls "$root/$module/target/$module"-*-tests.jar >/dev/null 2>&1 || [[ ! -f $root/$module/target/bench-classpath.txt ]]; then
+      echo "building the test class path of $module ..." >&2
+      (cd "$root" && mvn -B -q -DskipTests -Dmaven.javadoc.skip package dependency:build-classpath \
+        -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt -pl "$module" -am >&2)
+    fi
+    version=$(cd "$root/$module/target" && ls "$module"-*-tests.jar | sed "s/^$module-\(.*\)-tests.jar$/\1/")
+    cp="$root/$module/target/$module-$version-tests.jar:$root/$module/target/$module-$version.jar"
+    cp="$cp:$(cat "$root/$module/target/bench-classpath.txt")"
+    java -cp "$cp" "$root/bench/BenchServer.java" s3 >"$work/s3.out" 2>"$work/s3.log" &
+    store_pids+=($!)
+    for _ in $(seq 1 600); do grep -qx READY "$work/s3.out" 2>/dev/null && break; sleep 0.2; done
+    grep -qx READY "$work/s3.out" || { echo "error: s3proxy did not start:" >&2; cat "$work/s3.log" >&2; exit 1; }
+    s3_port=$(sed -n 's|^WALARCHIVE_S3_ENDPOINT=http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/s3.out")
+    java "$root/bench/DelayProxy.java" "$s3_port" "$latency" >"$work/proxy.out" 2>"$work/proxy.log" &
+    store_pids+=($!)
+    for _ in $(seq 1 300); do grep -qx READY "$work/proxy.out" 2>/dev/null && break; sleep 0.1; done
+    grep -qx READY "$work/proxy.out" || { echo "error: the delaying proxy did not start:" >&2; cat "$work/proxy.log" >&2; exit 1; }
+    proxy_port=$(sed -n 's/^PORT=//p' "$work/proxy.out")
+    s3_url=$(sed -n 's/^WALARCHIVE_URL=//p' "$work/s3.out")
+    # WALARCHIVE_S3_PATH_STYLE=true -> s3.path-style=true; the endpoint is the proxy's
+    s3_props=$(sed -n 's/^WALARCHIVE_S3_\([A-Z_]*\)=\(.*\)$/\1 \2/p' "$work/s3.out" | while read -r k v; do
+      k=$(echo "$k" | tr 'A-Z_' 'a-z-')
+      [[ $k == endpoint ]] && v=http://127.0.0.1:$proxy_port
+      echo "s3.$k=$v"
+    done)
+    echo "s3proxy on port $s3_port, behind a proxy adding $latency ms per round trip on port $proxy_port" >&2
+    ;;
+  *) echo "error: STORE must be file or s3, not '$store'" >&2; exit 2 ;;
+esac
+trap 'cleanup; stop_store' EXIT
+
 head -c 32 /dev/urandom | base64 >"$work/key"
-cat >"$work/sync.properties" <<P
-url=file:$work/archive-walarchive
-compression=zstd:3
-key-file=$work/key
-P
-cp "$work/sync.properties" "$work/async.properties"
-echo "spool-dir=$work/spool" >>"$work/async.properties"
+archive_generation=0
+write_props() { # a fresh, empty walarchive archive for the next run
+  archive_generation=$((archive_generation + 1))
+  if [[ $store == s3 ]]; then
+    printf 'url=%s-%s\n%s\n' "$s3_url" "$archive_generation" "$s3_props" >"$work/sync.properties"
+  else
+    echo "url=file:$work/archive-walarchive" >"$work/sync.properties"
+  fi
+  printf 'compression=zstd:3\nkey-file=%s\n' "$work/key" >>"$work/sync.properties"
+  cp "$work/sync.properties" "$work/async.properties"
+  echo "spool-dir=$work/spool" >>"$work/async.properties"
+  if [[ -n ${ASYNC_PARALLELISM:-} ]]; then echo "async-parallelism=$ASYNC_PARALLELISM" >>"$work/async.properties"; fi
+  chmod 600 "$work/sync.properties" "$work/async.properties"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres "$work/sync.properties" "$work/async.properties"; fi
+}
+write_props
 passphrase=$(head -c 48 /dev/urandom | base64 | tr -d '/+=')
 if [[ $(id -u) -eq 0 ]]; then chown postgres "$work"/*; fi
 chmod 600 "$work/key"
@@ -108,13 +182,28 @@ P
   if [[ $(id -u) -eq 0 ]]; then chown postgres "$work/pgbackrest.conf"; fi
 }
 
-tools=(sync async cp)
-if command -v pgbackrest >/dev/null; then tools+=(pgbackrest); fi
+if [[ $store == s3 ]]; then default_tools="sync async"; else default_tools="sync async cp pgbackrest"; fi
+read -r -a tools <<<"${TOOLS-$default_tools}"
+if ! command -v pgbackrest >/dev/null; then
+  for i in "${!tools[@]}"; do [[ ${tools[$i]} != pgbackrest ]] || unset "tools[$i]"; done
+fi
+if [[ $store == s3 ]]; then default_tools="sync async"; else default_tools="sync async cp"; fi
+read -r -a recovery_tools <<<"${RECOVERY_TOOLS-$default_tools}"
+baseline_launcher=
+if [[ -n ${BASELINE:-} ]]; then
+  baseline_launcher=$(cd "$BASELINE" && pwd)/bin/walarchive
+  [[ -x $baseline_launcher ]] || { echo "error: BASELINE=$BASELINE has no bin/walarchive" >&2; exit 1; }
+  tools+=(async-baseline)
+  recovery_tools+=(async-baseline)
+fi
+worker_env=
+if [[ -n ${WORKER_JAVA_OPTS:-} ]]; then worker_env="WALARCHIVE_JAVA_OPTS=\"$WORKER_JAVA_OPTS\" "; fi
 
 archive_cmd() {
   case $1 in
     sync) echo "$launcher wal-push --config $work/sync.properties %p" ;;
-    async) echo "$launcher wal-push --config $work/async.properties %p" ;;
+    async) echo "$worker_env$launcher wal-push --config $work/async.properties %p" ;;
+    async-baseline) echo "$worker_env$baseline_launcher wal-push --config $work/async.properties %p" ;;
     cp) echo "test ! -f $work/archive-cp/%f && cp %p $work/archive-cp/%f" ;;
     pgbackrest) echo "pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p" ;;
   esac
@@ -124,8 +213,9 @@ reset_archive() { # TOOL: empties its archive (and spools), marks the segments r
   psql_ "ALTER SYSTEM SET archive_command = ''" >/dev/null
   psql_ "SELECT pg_reload_conf()" >/dev/null
   sleep 1
-  for pid in $(pgrep -f -- "--state-dir $work/" || true); do kill -9 "$pid" 2>/dev/null || true; done
+  stop_workers
   rm -rf "$work/archive-walarchive" "$work/archive-cp" "$work/archive-pgbackrest" "$work/spool" "$work/pgbr-"*
+  write_props
   as_pg mkdir -p "$work/archive-cp"
   for n in "${ready[@]}"; do
     s=$data/pg_wal/archive_status
@@ -155,26 +245,30 @@ for run in $(seq 1 "$runs"); do
   done
 done
 
+if (( ${#recovery_tools[@]} > 0 )); then
 # recovery of the same WAL from each tool's archive (walarchive's holds it from the last run of
 # sync/async; cp's from its run), until the end of the archive
 reset_archive cp
 psql_ "ALTER SYSTEM SET archive_command = '$(archive_cmd cp)'" >/dev/null
 psql_ "SELECT pg_reload_conf()" >/dev/null
 until [[ $(psql_ "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver") == t ]]; do sleep 0.1; done
-as_pg "$launcher" wal-push --config "$work/sync.properties" "$data/pg_wal/${ready[0]}" >/dev/null 2>&1 || true
-for n in "${ready[@]}"; do as_pg "$launcher" wal-push --config "$work/sync.properties" "$data/pg_wal/$n" >/dev/null 2>&1 || true; done
+# walarchive's archive: every segment through one async worker (quicker than a JVM per segment)
+(cd "$data" && for n in "${ready[@]}"; do as_pg "$launcher" wal-push --config "$work/async.properties" "pg_wal/$n" >/dev/null 2>&1 || true; done)
+stop_workers
+rm -rf "$work/spool"
 as_pg "$pgbin/pg_ctl" -D "$data" -m fast stop >/dev/null
 
 restore_cmd() {
   case $1 in
     sync) echo "$launcher wal-fetch --config $work/sync.properties %f %p" ;;
-    async) echo "$launcher wal-fetch --config $work/async.properties %f %p" ;;
+    async) echo "$worker_env$launcher wal-fetch --config $work/async.properties %f %p" ;;
+    async-baseline) echo "$worker_env$baseline_launcher wal-fetch --config $work/async.properties %f %p" ;;
     cp) echo "cp $work/archive-cp/%f %p" ;;
   esac
 }
 for run in $(seq 1 "$runs"); do
-  for tool in sync async cp; do
-    for pid in $(pgrep -f -- "--state-dir $work/" || true); do kill -9 "$pid" 2>/dev/null || true; done
+  for tool in ${recovery_tools[@]+"${recovery_tools[@]}"}; do
+    stop_workers
     rm -rf "$work/restore" "$work/spool" "$work/restore.log"
     as_pg cp -a "$work/backup" "$work/restore"
     cat >>"$work/restore/postgresql.conf" <<P
@@ -195,6 +289,8 @@ P
   done
 done
 
+fi
+
 echo
 echo "median of $runs runs; $count segments"
 python3 - "$results" "$count" <<'PY'
@@ -208,23 +304,35 @@ for phase in ("archive", "recover"):
             med.setdefault(r[1], []).append(float(r[3]))
     if not med:
         continue
-    base = "cp"
+    base = "cp" if "cp" in med else None
     print(f"{phase}:")
     for tool, xs in med.items():
         m = statistics.median(xs)
+        vs = f"  vs cp {statistics.median(med[base]) / m:5.2f}x" if base else ""
         extra = ""
         if phase == "recover":
             extra = "  restored " + next(r[4] for r in rows if r[0] == phase and r[1] == tool)
-        print(f"  {tool:11s} {m:7.2f} s  {count / m:7.1f} segments/s  vs cp {statistics.median(med[base]) / m:5.2f}x{extra}")
+        print(f"  {tool:11s} {m:7.2f} s  {count / m:7.1f} segments/s{vs}{extra}")
     if "pgbackrest" in med and "async" in med:
         print(f"  walarchive async / pgBackRest async: {statistics.median(med['pgbackrest']) / statistics.median(med['async']):.2f}x")
+    if "async-baseline" in med and "async" in med:
+        runs = {}
+        for r in rows:
+            if r[0] == phase:
+                runs.setdefault(r[2], {})[r[1]] = float(r[3])
+        pairs = [v["async-baseline"] / v["async"] for v in runs.values() if "async" in v and "async-baseline" in v]
+        print(f"  walarchive async / async-baseline (speed-up, median of per-run ratios): {statistics.median(pairs):.2f}x")
     if "sync" in med and "async" in med:
         print(f"  walarchive async / walarchive sync: {statistics.median(med['sync']) / statistics.median(med['async']):.2f}x")
 PY
 
-# front-end cost of a call answered from the spool
-if command -v farm-bench >/dev/null; then
-  as_pg "$pgbin/pg_ctl" -D "$data" -l "$work/pg.log" -w start >/dev/null
+# front-end cost of a call answered from the spool: median wall time of FRONTEND_CALLS calls
+# (default 30), each a fresh process as PostgreSQL makes it, against `sh -c true` the same way
+frontend_calls=${FRONTEND_CALLS:-30}
+if (( frontend_calls > 0 )); then
+  if [[ $(as_pg "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; echo $?) != 0 ]]; then
+    as_pg "$pgbin/pg_ctl" -D "$data" -l "$work/pg.log" -w start >/dev/null
+  fi
   psql_ "ALTER SYSTEM SET archive_command = ''" >/dev/null
   psql_ "SELECT pg_reload_conf()" >/dev/null
   n=$(psql_ "SELECT pg_walfile_name(pg_switch_wal())")
@@ -232,7 +340,21 @@ if command -v farm-bench >/dev/null; then
   sleep 1
   # the worker pushes n ahead (status .ready stays, so the ack stays)
   (cd "$data" && as_pg "$launcher" wal-push --config "$work/async.properties" "pg_wal/$n")
+  (cd "$data" && as_pg "$launcher" wal-push --config "$work/async.properties" "pg_wal/$n")
+  call_ms() { # CMD...: median ms of frontend_calls runs
+    local xs=() t0 t1 i
+    for i in $(seq 1 "$frontend_calls"); do
+      t0=$EPOCHREALTIME
+      "$@" >/dev/null
+      t1=$EPOCHREALTIME
+      xs+=("$(echo "($t1 - $t0) * 1000" | bc -l)")
+    done
+    printf '%s\n' "${xs[@]}" | sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m}'
+  }
+  cd "$data"
+  fe=$(call_ms as_pg "$launcher" wal-push --config "$work/async.properties" "pg_wal/$n")
+  base=$(call_ms as_pg sh -c true)
+  cd "$root"
   echo
-  echo "front-end: one wal-push answered from the spool (cd \$PGDATA && walarchive wal-push pg_wal/$n):"
-  (cd "$data" && farm-bench -n 30 --vs "runuser -u postgres -- true" -- runuser -u postgres -- "$launcher" wal-push --config "$work/async.properties" "pg_wal/$n")
+  echo "front-end: one wal-push answered from the spool, median of $frontend_calls: $fe ms wall (the same call of sh -c true: $base ms)"
 fi

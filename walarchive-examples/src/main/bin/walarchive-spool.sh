@@ -23,9 +23,24 @@ spool__start_failed() {
   if [ "$spool_cmd" = wal-fetch ]; then spool__fail 126 "$1"; else spool__fail 2 "$1"; fi
 }
 
-spool__prop() {
-  # last value of property $2 in properties file $1 (plain key=value or key: value lines)
-  sed -n "s/^[[:space:]]*$2[[:space:]]*[=:][[:space:]]*//p" "$1" 2>/dev/null | sed -n '$s/[[:space:]]*$//p'
+# reads the settings spool-dir and url of properties file $1 into cfg_spool and cfg_url, in the
+# shell itself (no process): name=value lines, spaces around name and value dropped, the last one
+# wins (the worker refuses a file that names a setting twice, so a disagreement fails there)
+spool__read_config() {
+  cfg_spool=
+  cfg_url=
+  [ -f "$1" ] && [ -r "$1" ] || return 0
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in *=*) ;; *) continue ;; esac
+    k=${line%%=*}
+    k=${k#"${k%%[![:space:]]*}"}
+    k=${k%"${k##*[![:space:]]}"}
+    case $k in spool-dir | url) ;; *) continue ;; esac
+    v=${line#*=}
+    v=${v#"${v%%[![:space:]]*}"}
+    v=${v%"${v##*[![:space:]]}"}
+    if [ "$k" = url ]; then cfg_url=$v; else cfg_spool=$v; fi
+  done <"$1"
 }
 
 spool__quote() {
@@ -77,12 +92,15 @@ spool__start_worker() {
 
 # hands "$1 $2" (push|fetch NAME) to the worker and waits for its reply; sets reply_code, reply_msg
 spool__ask() {
-  tok="$1.$2.$$.$(date +%s%N)"
+  # a token no other call uses (a random UUID from the kernel, read without a process)
+  if ! { IFS= read -r tok_id </proc/sys/kernel/random/uuid; } 2>/dev/null; then tok_id=$(date +%s%N); fi
+  tok="$1.$2.$$.$tok_id"
   if ! { [ -d "$K/req" ] || mkdir -p "$K/req" "$K/reply" 2>/dev/null; }; then
     spool__fail "$fail_code" "cannot create $K/req; make the spool directory writable by this user"
   fi
-  if ! printf '%s %s\n' "$1" "$2" 2>/dev/null >"$K/req/.$tok" || ! mv -f "$K/req/.$tok" "$K/req/$tok" 2>/dev/null; then
-    rm -f "$K/req/.$tok"
+  # one short write; the worker takes a request only once its line is complete (ends in a newline)
+  if ! printf '%s %s\n' "$1" "$2" 2>/dev/null >"$K/req/$tok"; then
+    rm -f "$K/req/$tok"
     spool__fail "$fail_code" "cannot write a request to the spool $K (full or not writable); free space or fix permissions"
   fi
   limit=$((${WALARCHIVE_SPOOL_TIMEOUT:-120} * 100))
@@ -115,10 +133,18 @@ spool__ask() {
   spool__fail "$fail_code" "the walarchive worker did not answer within ${WALARCHIVE_SPOOL_TIMEOUT:-120} s; see $K/worker.log"
 }
 
-# moves complete file $1 (in the spool) to $2: a rename on the same filesystem, else copy + fsync +
-# rename; then fsyncs the destination directory
+# moves complete file $1 (in the spool) to $2: a rename when the worker found spool and pg_wal on
+# one filesystem; otherwise a rename (same device) or copy + fsync + rename, then an fsync of the
+# destination directory
 spool__deliver() {
   case $2 in */*) destdir=${2%/*} ;; *) destdir=. ;; esac
+  if [ -f "$K/same-filesystem" ]; then
+    # the worker found the spool and pg_wal on one filesystem: a rename, nothing to copy. No fsync
+    # of pg_wal: the file's data is durable already (fsynced in the spool), the rename is atomic,
+    # and PostgreSQL makes the name durable itself when it keeps a restored segment (after a crash
+    # it asks for the file again)
+    mv -f -- "$1" "$2" 2>/dev/null && return 0
+  fi
   # shellcheck disable=SC2046
   set -- "$1" "$2" $(stat -c %d -- "$1" "$destdir" 2>/dev/null)
   [ $# -eq 4 ] || return 1
@@ -183,11 +209,14 @@ async_front_end() {
     esac
   done
   [ -z "$expect" ] || return 0
-  [ -n "$spool" ] || spool=${WALARCHIVE_SPOOL_DIR:-}
-  if [ -z "$spool" ] && [ -n "$config" ]; then spool=$(spool__prop "$config" spool-dir); fi
+  cfg_spool=
+  cfg_url=
+  if [ -n "$config" ] && { [ -z "$spool" ] && [ -z "${WALARCHIVE_SPOOL_DIR:-}" ] || { [ -z "$url" ] && [ -z "${WALARCHIVE_URL:-}" ]; }; }; then
+    spool__read_config "$config"
+  fi
+  [ -n "$spool" ] || spool=${WALARCHIVE_SPOOL_DIR:-$cfg_spool}
   [ -n "$spool" ] || return 0
-  [ -n "$url" ] || url=${WALARCHIVE_URL:-}
-  if [ -z "$url" ] && [ -n "$config" ]; then url=$(spool__prop "$config" url); fi
+  [ -n "$url" ] || url=${WALARCHIVE_URL:-$cfg_url}
   [ -n "$url" ] || return 0
   case $spool in /*) ;; *) spool=$PWD/$spool ;; esac
 
@@ -239,9 +268,10 @@ async_front_end() {
   if [ "$spool_cmd" = wal-push ]; then
     name=${p1##*/}
     case $name in '' | *[!0-9A-Za-z.]*) return 0 ;; esac
-    if [ -f "$K/ack/$name" ]; then
+    if [ -f "$K/ack/$name" ] && [ -f "$K/archive-verified" ]; then
       # durable in the archive, as long as the file is still the one the worker pushed and the
-      # worker that checks the archive's identity runs
+      # worker that checks the archive's identity (every 2 s; archive-verified is there only while
+      # those checks succeed) runs
       id=$(stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p1" 2>/dev/null) &&
         IFS=' ' read -r rec _ <"$K/ack/$name" && [ "$rec" = "$id" ] && spool__worker_alive && exit 0
     fi
@@ -255,9 +285,10 @@ async_front_end() {
   name=$p1
   case $name in '' | *[!0-9A-Za-z.]*) return 0 ;; esac
   # a prefetched file is used only while the worker that fetched it (from this archive) runs
-  if [ -f "$K/prefetch/$name" ] && spool__worker_alive && spool__deliver "$K/prefetch/$name" "$p2"; then
+  if [ -f "$K/prefetch/$name" ] && [ -f "$K/archive-verified" ] && spool__worker_alive &&
+    spool__deliver "$K/prefetch/$name" "$p2"; then
     # tell the worker where recovery is, so that it keeps fetching ahead
-    printf 'seen %s\n' "$name" 2>/dev/null >"$K/req/.seen.$$" && mv -f "$K/req/.seen.$$" "$K/req/seen.$name.$$"
+    printf 'seen %s\n' "$name" 2>/dev/null >"$K/req/seen.$name.$$"
     exit 0
   fi
   tries=0

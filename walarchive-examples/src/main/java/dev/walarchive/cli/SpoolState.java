@@ -131,6 +131,26 @@ final class SpoolState {
     return (space < 0 ? recorded : recorded.substring(0, space)).equals(id);
   }
 
+  /**
+   * Writes the marker {@code target} atomically but without fsync: temp file, rename. For facts
+   * that are durable elsewhere already (an ack: the object is durable in the archive). After a
+   * crash the marker is there complete, or absent, or (on some filesystems) empty; absent and empty
+   * match no file's identity, so the launcher asks the worker, which pushes again and finds the
+   * object archived.
+   */
+  void writeMarker(Path target, String content) throws IOException {
+    Path t =
+        tmp.resolve(
+            target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    try {
+      Files.write(
+          t, (content + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW);
+      Files.move(t, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(t);
+    }
+  }
+
   /** Writes {@code target} atomically and durably: temp file, fsync, rename, fsync directory. */
   void writeAtomically(Path target, String content) throws IOException {
     Path t =

@@ -35,6 +35,15 @@ final class SpoolWorker {
   private static final long POLL_MILLIS = 5;
   private static final Duration PUSH_AHEAD_BACKOFF = Duration.ofSeconds(10);
 
+  /** How often the archive's identity is read again (an archive replaced at the same URL). */
+  private static final long IDENTITY_CHECK_NANOS = 2_000_000_000L;
+
+  /**
+   * The launcher answers from markers only while {@code archive-verified} exists; it is removed
+   * when no identity check has succeeded for this long (a store that hangs or fails).
+   */
+  private static final long VERIFIED_FOR_NANOS = 10_000_000_000L;
+
   private final WalArchive archive;
   private final SpoolState state;
   private final Path dataDir;
@@ -48,7 +57,13 @@ final class SpoolWorker {
   private final Map<String, Instant> pushFailedAt = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Waiter> waiters = new HashMap<>();
   private boolean pushAhead;
+
+  /** Set by a push thread when a push ends, so that the next ready segment starts at once. */
+  private volatile boolean pushFinished;
+
   private volatile String archiveId = "none";
+  private volatile long lastVerifiedNanos;
+  private CompletableFuture<Void> identityCheck = CompletableFuture.completedFuture(null);
   private Prefetcher prefetcher;
   private volatile WalSegmentSize segmentSize;
   private long lastFetchedSegment = -1;
@@ -133,7 +148,8 @@ final class SpoolWorker {
           lastActivity = System.nanoTime();
         }
         long now = System.nanoTime();
-        if (pushAhead && (newRequests || now - lastScan > 200_000_000L)) {
+        if (pushAhead && (newRequests || pushFinished || now - lastScan > 200_000_000L)) {
+          pushFinished = false;
           lastScan = now;
           scanReady(pusher);
         }
@@ -147,13 +163,22 @@ final class SpoolWorker {
           }
           cleanUp();
         }
-        if (now - lastIdentityCheck > 30_000_000_000L) {
+        if (now - lastIdentityCheck > IDENTITY_CHECK_NANOS && identityCheck.isDone()) {
+          // off the request loop: a manifest read may take a round trip to the store
           lastIdentityCheck = now;
-          try {
-            checkArchiveIdentity();
-          } catch (IOException e) {
-            log("cannot read the archive manifest: " + Errors.oneLine(e));
-          }
+          identityCheck =
+              CompletableFuture.runAsync(
+                  () -> {
+                    try {
+                      checkArchiveIdentity();
+                    } catch (IOException | RuntimeException e) {
+                      withdrawVerified();
+                      log("cannot read the archive manifest: " + Errors.oneLine(e));
+                    }
+                  });
+        }
+        if (System.nanoTime() - lastVerifiedNanos > VERIFIED_FOR_NANOS) {
+          withdrawVerified();
         }
         boolean busy = !waiters.isEmpty() || anyRunning();
         if (busy) {
@@ -176,9 +201,26 @@ final class SpoolWorker {
    * and acks are dropped if the archive's identity changed.
    */
   private void startNewLife() throws IOException {
+    withdrawVerified();
     deleteAll(state.prefetch);
     deleteAll(state.tmp);
     checkArchiveIdentity();
+    recordSameFilesystem();
+  }
+
+  /**
+   * Tells the launcher whether a prefetched file reaches pg_wal by a rename ({@code
+   * same-filesystem} present) or must be copied (absent: the launcher compares devices itself).
+   */
+  private void recordSameFilesystem() throws IOException {
+    Path marker = state.dir.resolve("same-filesystem");
+    Object spoolDevice = Files.getAttribute(state.prefetch, "unix:dev");
+    Object walDevice = Files.getAttribute(dataDir.resolve("pg_wal"), "unix:dev");
+    if (spoolDevice.equals(walDevice)) {
+      state.writeAtomically(marker, "");
+    } else {
+      Files.deleteIfExists(marker);
+    }
   }
 
   /**
@@ -186,10 +228,12 @@ final class SpoolWorker {
    * has no manifest, so nothing can be vouched for).
    */
   private synchronized void checkArchiveIdentity() throws IOException {
+    long started = System.nanoTime();
     String id = currentArchiveId();
     Path idFile = state.dir.resolve("archive-id");
     String before = Files.exists(idFile) ? Files.readString(idFile).trim() : null;
     if (!id.equals(before) || id.equals("none")) {
+      withdrawVerified();
       if (before != null && !before.equals(id)) {
         log("the archive changed (" + before + " -> " + id + "): spool state dropped");
       }
@@ -198,6 +242,20 @@ final class SpoolWorker {
       state.writeAtomically(idFile, id);
     }
     archiveId = id;
+    lastVerifiedNanos = started;
+    Path flag = state.dir.resolve("archive-verified");
+    if (!Files.exists(flag)) {
+      state.writeMarker(flag, "");
+    }
+  }
+
+  /** Stops the launcher answering from markers and prefetched files until the next check. */
+  private void withdrawVerified() {
+    try {
+      Files.deleteIfExists(state.dir.resolve("archive-verified"));
+    } catch (IOException e) {
+      log("cannot remove " + state.dir.resolve("archive-verified") + ": " + Errors.oneLine(e));
+    }
   }
 
   private String currentArchiveId() throws IOException {
@@ -240,10 +298,16 @@ final class SpoolWorker {
         }
         String text;
         try {
-          text = Files.readString(p, StandardCharsets.UTF_8).trim();
+          text = Files.readString(p, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
           continue;
         }
+        if (!text.endsWith("\n")) {
+          // the launcher writes a request in one short write: not complete yet (or left by a call
+          // killed in the middle, cleaned up with other old files)
+          continue;
+        }
+        text = text.trim();
         any = true;
         String[] parts = text.split(" ", 2);
         if (parts.length != 2) {
@@ -327,6 +391,7 @@ final class SpoolWorker {
       before = null; // push reports the missing file with the synchronous path's message
     }
     String identityBefore = before;
+    String archiveBefore = archiveId;
     long started = System.nanoTime();
     CompletableFuture<PushOutcome> f =
         pusher
@@ -334,22 +399,30 @@ final class SpoolWorker {
             .thenApply(
                 o -> {
                   if (o.succeeded()) {
-                    recordAck(name, file, identityBefore, o);
+                    recordAck(name, file, identityBefore, archiveBefore, o);
                   } else {
                     pushFailedAt.put(name, Instant.now());
                   }
+                  pushFinished = true;
                   return o;
                 });
     pushes.put(name, new Push(f, started, identityBefore));
     return true;
   }
 
-  /** An ack is written only if the file did not change while it was pushed. */
-  private void recordAck(String name, Path file, String before, PushOutcome o) {
+  /**
+   * An ack is written only if the file did not change while it was pushed, and the archive was not
+   * found replaced meanwhile (its acks are gone: this one may belong to the old archive).
+   */
+  private void recordAck(
+      String name, Path file, String before, String archiveBefore, PushOutcome o) {
     try {
       if (before != null && before.equals(SpoolState.identity(file))) {
         learnArchiveId();
-        state.writeAtomically(state.ack.resolve(name), before + " " + o.result().digest());
+        if (!archiveBefore.equals("none") && !archiveBefore.equals(archiveId)) {
+          return;
+        }
+        state.writeMarker(state.ack.resolve(name), before + " " + o.result().digest());
       }
     } catch (IOException e) {
       log("cannot record " + name + " as archived in the spool: " + Errors.oneLine(e));
@@ -552,6 +625,19 @@ final class SpoolWorker {
             Files.deleteIfExists(p);
           }
         }
+      }
+      // requests never completed (a call killed while writing its line)
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.req)) {
+        for (Path p : ds) {
+          if (!waiters.containsKey(p.getFileName().toString())
+              && Files.getLastModifiedTime(p)
+                  .toInstant()
+                  .isBefore(Instant.now().minusSeconds(600))) {
+            Files.deleteIfExists(p);
+          }
+        }
+      } catch (NoSuchFileException e) {
+        // raced with the file's own clean-up
       }
       pushes.values().removeIf(p -> p.future().isDone() && !waitedFor(p));
       // a push-ahead result nobody asked for is dropped; its ack (if any) stays

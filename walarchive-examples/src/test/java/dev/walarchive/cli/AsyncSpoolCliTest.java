@@ -184,6 +184,44 @@ class AsyncSpoolCliTest {
     assertThat(archived(a)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + a)));
   }
 
+  @Test
+  void anArchiveReplacedWhileTheWorkerRunsStopsItsMarkersAnswering() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    String b = readySegment(SYSID, 2, 2);
+    assertThat(push(a).exitCode()).isZero();
+    Path ackB = stateDir().resolve("ack/" + b);
+    awaitCondition(() -> Files.exists(ackB), "the worker pushes " + b + " ahead");
+    // replaced behind the running worker's back: a new archive (new manifest) at the same URL
+    PostgresServer.deleteTree(base.resolve("archive"));
+    Path other = Files.createDirectories(base.resolve("other"));
+    try (WalArchive archive = new CliConfig(env).openArchive()) {
+      archive.push(SyntheticWal.writeSegment(other, SYSID, 1, 3, SIZE, 3));
+    }
+    Path log = stateDir().resolve("worker.log");
+    awaitCondition(
+        () -> Files.readString(log).contains("the archive changed"),
+        "the running worker notices the new archive");
+    assertThat(ackB).doesNotExist();
+    Cli.Result r = push(b);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(archived(b)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + b)));
+  }
+
+  private interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  /** Waits (at most 20 s; the worker checks the archive every 2 s) until {@code c} holds. */
+  private static void awaitCondition(Condition c, String what) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!c.holds()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
   private void pushSynchronously(long sysid, long seedBase, int count) throws Exception {
     Path dir = Files.createDirectories(base.resolve("src-" + sysid));
     try (WalArchive archive = new CliConfig(env).openArchive()) {
@@ -230,7 +268,8 @@ class AsyncSpoolCliTest {
     Cli.Result found = fetch(third);
     assertThat(found.exitCode()).as(found.toString()).isZero();
     assertThat(dataDir.resolve("pg_wal/RECOVERYXLOG")).hasBinaryContent(archived(third));
-    assertThat(fetch("00000002.history").exitCode()).isEqualTo(1);
+    Cli.Result history = fetch("00000002.history");
+    assertThat(history.exitCode()).as(history.toString()).isEqualTo(1);
   }
 
   @Test

@@ -289,7 +289,14 @@ final class ArchiveBaseBackups implements BaseBackups {
 
   /** Opens and decodes an object; at its end the storage metadata is checked too. */
   InputStream openObject(String key) throws IOException {
-    OpenedObject stored = storage.openWithStat(key);
+    return decode(key, storage.openWithStat(key));
+  }
+
+  /**
+   * Decodes an opened object stored under {@code key} (every backup object is bound to its key);
+   * reading it to its end verifies it completely, the storage metadata included.
+   */
+  InputStream decode(String key, OpenedObject stored) throws IOException {
     InputStream plain;
     try {
       plain = codec.decode(key, stored.content());

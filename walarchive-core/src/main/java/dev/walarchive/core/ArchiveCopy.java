@@ -6,6 +6,7 @@ import dev.walarchive.core.archive.ArchiveConfigurationException;
 import dev.walarchive.core.archive.ArchiveConflictException;
 import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.archive.ArchiveMismatchException;
+import dev.walarchive.core.backup.BaseBackups;
 import dev.walarchive.core.format.ObjectFormatException;
 import dev.walarchive.core.format.ObjectIntegrityException;
 import dev.walarchive.core.storage.ObjectEntry;
@@ -40,11 +41,12 @@ import org.slf4j.LoggerFactory;
  * <p>Each object is copied byte for byte with its storage metadata. An archived WAL file is
  * verified in transit before it is written: authenticated header and trailer, its own name bound
  * into the header, its digest, the metadata against the content, and a segment's length; an object
- * that fails is refused and never written. Other objects (pins, base backups) are copied byte for
- * byte with their length checked. Nothing is ever overwritten (create-if-absent); the destination's
- * manifest is its own (created for the source's cluster in an empty destination) and is never
- * copied. Running a copy again copies only what is still missing, so an interrupted copy is resumed
- * by running it again.
+ * that fails is refused and never written; so is a base backup object (bound to its key under
+ * {@code basebackups/}, verified completely). Other objects (pins) are copied byte for byte with
+ * their length checked. Nothing is ever overwritten (create-if-absent); the destination's manifest
+ * is its own (created for the source's cluster in an empty destination) and is never copied.
+ * Running a copy again copies only what is still missing, so an interrupted copy is resumed by
+ * running it again.
  *
  * <pre>{@code
  * ArchiveCopy.Plan plan = ArchiveCopy.plan(primary, copy);
@@ -366,6 +368,14 @@ public final class ArchiveCopy {
         InputStream tee = new Tee(stored.content(), spool);
         from.decodeVerified(
             name.get(), new OpenedObject(stored.stat(), tee), OutputStream.nullOutputStream());
+        tee.transferTo(OutputStream.nullOutputStream());
+      } else if (key.startsWith(BaseBackups.PREFIX)) {
+        // base backup objects are bound to their keys: verified in transit like WAL
+        InputStream tee = new Tee(stored.content(), spool);
+        try (InputStream plain =
+            from.baseBackupObjects().decode(key, new OpenedObject(stored.stat(), tee))) {
+          plain.transferTo(OutputStream.nullOutputStream());
+        }
         tee.transferTo(OutputStream.nullOutputStream());
       } else {
         stored.content().transferTo(spool);

@@ -888,6 +888,11 @@ public final class WalArchive implements AutoCloseable {
     return baseBackups;
   }
 
+  /** The base backups' object access, for copying them verified. */
+  ArchiveBaseBackups baseBackupObjects() {
+    return baseBackups;
+  }
+
   /** The manifest, once checked against the keyring, for reading operations. */
   private ArchiveManifest checkedManifest(boolean requireKey) throws IOException {
     ArchiveManifest m = checkedForReading;

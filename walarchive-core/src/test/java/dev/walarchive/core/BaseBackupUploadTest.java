@@ -466,4 +466,56 @@ class BaseBackupUploadTest {
       }
     }
   }
+
+  @Test
+  void copyVerifiesBackupObjectsInTransitAndRefusesATamperedOne() throws Exception {
+    Path data = dataDirectory();
+    ArchiveStorage storage = ArchiveStorages.memory();
+    try (WalArchive archive = archive(storage)) {
+      pushHistory(archive);
+      try (BackupUpload upload = archive.baseBackups().upload(NAME, data, options())) {
+        upload.copyFiles();
+        upload.complete(LABEL, "", STOP);
+      }
+      BackupManifest m = archive.baseBackups().manifest(NAME);
+      String object =
+          m.files().stream()
+              .filter(f -> f.path().equals("base/5/16384"))
+              .findFirst()
+              .get()
+              .object();
+      // one flipped byte, the storage metadata kept: only the content can tell
+      ObjectStat stat = storage.stat(object);
+      byte[] bytes;
+      try (InputStream in = storage.open(object)) {
+        bytes = in.readAllBytes();
+      }
+      bytes[bytes.length / 2] ^= 1;
+      storage.delete(List.of(object));
+      storage.create(object, ObjectSource.ofBytes(bytes), stat.metadata());
+
+      ArchiveStorage target = ArchiveStorages.memory();
+      byte[] key = new byte[32];
+      key[0] = 1;
+      WalArchive copy =
+          WalArchive.builder(target)
+              .keyring(Keyring.builder().addKey("k1", key).activeKeyId("k1").build())
+              .tempDirectory(tmp)
+              .build();
+      ArchiveCopy.Result result =
+          ArchiveCopy.copy(
+              archive, copy, ArchiveCopy.plan(archive, copy), 2, ArchiveCopy.Listener.NONE);
+      assertThat(result.refused()).extracting(ArchiveCopy.Refusal::key).containsExactly(object);
+      assertThatThrownBy(() -> target.stat(object))
+          .isInstanceOf(java.nio.file.NoSuchFileException.class);
+      // the backup's other objects (its manifest and marker included) arrived verified
+      String backupPrefix = "basebackups/" + NAME + "/";
+      List<String> copied = new java.util.ArrayList<>();
+      ObjectIterator it = target.list(backupPrefix);
+      while (it.hasNext()) {
+        copied.add(it.next().key());
+      }
+      assertThat(copied).isNotEmpty().doesNotContain(object);
+    }
+  }
 }

@@ -97,4 +97,9 @@ class AzureArchiveStorageTest extends AbstractArchiveStorageTest {
                 .getCommittedBlocks())
         .isEmpty();
   }
+
+  @Test
+  public void aRefusedDeleteRequestFailsItsKeysAndTheRestIsStillDeleted() throws Exception {
+    checkARefusedDeleteRequestFailsItsKeysAndTheRestIsStillDeleted();
+  }
 }

@@ -6,6 +6,7 @@ import dev.walarchive.core.storage.ArchiveStorages;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The storage contract through the real client against {@link FakeGcsServer}. */
 class GcsArchiveStorageTest extends AbstractArchiveStorageTest {
@@ -44,5 +45,10 @@ class GcsArchiveStorageTest extends AbstractArchiveStorageTest {
   protected ArchiveStorage createStorage() throws Exception {
     return ArchiveStorages.open(
         server.url("contract-" + PREFIXES.incrementAndGet()), server.options());
+  }
+
+  @Test
+  public void aRefusedDeleteRequestFailsItsKeysAndTheRestIsStillDeleted() throws Exception {
+    checkARefusedDeleteRequestFailsItsKeysAndTheRestIsStillDeleted();
   }
 }

@@ -102,4 +102,9 @@ class S3ArchiveStorageTest extends AbstractArchiveStorageTest {
   protected int largeObjectSize() {
     return 12 * 1024 * 1024 + 17;
   }
+
+  @Test
+  public void aRefusedDeleteRequestFailsItsKeysAndTheRestIsStillDeleted() throws Exception {
+    checkARefusedDeleteRequestFailsItsKeysAndTheRestIsStillDeleted();
+  }
 }

@@ -1783,6 +1783,18 @@ public final class WalArchive implements AutoCloseable {
     for (dev.walarchive.core.backup.BaseBackupInfo b : backups) {
       (b.complete() ? complete : incomplete).add(b.name().startLsn());
     }
+    return incompleteBackupHistories(inventory, incomplete, complete);
+  }
+
+  /**
+   * The backup history files whose start LSN is in {@code incomplete} (start LSNs of incomplete
+   * walarchive backups) and not in {@code complete}.
+   */
+  static Set<WalFileName> incompleteBackupHistories(
+      ArchiveInventory inventory,
+      Set<dev.walarchive.core.wal.Lsn> incomplete,
+      Set<dev.walarchive.core.wal.Lsn> complete) {
+    incomplete = new java.util.HashSet<>(incomplete);
     incomplete.removeAll(complete);
     Set<WalFileName> result = new java.util.HashSet<>();
     if (incomplete.isEmpty() || inventory.segmentSize().isEmpty()) {

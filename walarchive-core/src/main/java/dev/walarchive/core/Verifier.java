@@ -227,6 +227,7 @@ final class Verifier {
           decoded,
           completed == null ? Optional.empty() : Optional.of(completed.startSegment()),
           completed == null ? Optional.empty() : Optional.of(completed.stopSegment()),
+          historyFile(),
           ok);
     }
   }

@@ -1850,6 +1850,26 @@ public final class WalArchive implements AutoCloseable {
   }
 
   /**
+   * The walarchive base backups {@link #applyRetention(RetentionPlan, RetentionListener)} would
+   * delete for {@code plan} now, each with the number of its objects in the archive: the complete
+   * ones whose backup history file the plan expires, and incomplete ones (interrupted pushes) with
+   * no object written for 6 hours. Deletes nothing; for a dry run.
+   */
+  public java.util.SortedMap<dev.walarchive.core.backup.BackupName, Long> baseBackupDeletions(
+      RetentionPlan plan) throws IOException {
+    requireNonNull(plan, "plan is null");
+    Set<dev.walarchive.core.backup.BackupName> names = backupDeletions(plan).keySet();
+    java.util.SortedMap<dev.walarchive.core.backup.BackupName, Long> result =
+        new java.util.TreeMap<>();
+    for (ArchiveBaseBackups.Listed l : baseBackups.scan()) {
+      if (names.contains(l.name())) {
+        result.put(l.name(), (long) l.keys().size());
+      }
+    }
+    return java.util.Collections.unmodifiableSortedMap(result);
+  }
+
+  /**
    * Applies a plan with batches of {@value #MAX_DELETE_BATCH}: {@link
    * #applyRetention(RetentionPlan, int, RetentionListener)}.
    */

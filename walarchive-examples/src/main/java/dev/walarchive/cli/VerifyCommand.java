@@ -121,6 +121,11 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
     while (next < findings.size() && isBeforeContinuity(findings.get(next).kind())) {
       out.println(line(findings.get(next++)));
     }
+    java.util.Map<dev.walarchive.core.wal.WalFileName, String> baseBackups =
+        new java.util.HashMap<>();
+    for (VerifyReport.BaseBackup b : report.baseBackups()) {
+      b.backupHistoryFile().ifPresent(h -> baseBackups.putIfAbsent(h, b.name().toString()));
+    }
     for (ContinuityCheck.Result r : report.continuity()) {
       for (int k = r.missing().size() + r.problems().size(); k > 0; k--) {
         out.println(line(findings.get(next++)));
@@ -129,6 +134,9 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
         out.println(
             "ok backup "
                 + r.backup().fileName()
+                + (baseBackups.containsKey(r.backup().fileName())
+                    ? " (base backup " + baseBackups.get(r.backup().fileName()) + ")"
+                    : "")
                 + " to the end of timeline "
                 + r.timeline()
                 + " ("

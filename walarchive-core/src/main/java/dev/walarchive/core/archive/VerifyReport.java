@@ -145,6 +145,8 @@ public record VerifyReport(
    *     SHA-256 (0 without the integrity check, fewer than all with a sample)
    * @param startSegment the first WAL segment it needs (empty if its marker could not be read)
    * @param stopSegment the last WAL segment it needs to become consistent (likewise)
+   * @param backupHistoryFile the backup history file its marker names (likewise), the {@link
+   *     ContinuityCheck.Result#backup()} of its continuity results
    * @param ok whether it is complete and no problem concerns its objects or the WAL from its start
    *     to its stop segment
    */
@@ -156,12 +158,14 @@ public record VerifyReport(
       long decoded,
       Optional<WalFileName> startSegment,
       Optional<WalFileName> stopSegment,
+      Optional<WalFileName> backupHistoryFile,
       boolean ok) {
     /** Checks that no component is null. */
     public BaseBackup {
       requireNonNull(name, "name is null");
       requireNonNull(startSegment, "startSegment is null");
       requireNonNull(stopSegment, "stopSegment is null");
+      requireNonNull(backupHistoryFile, "backupHistoryFile is null");
     }
   }
 

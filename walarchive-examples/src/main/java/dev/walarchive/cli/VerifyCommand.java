@@ -41,7 +41,11 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
           "Check the integrity of N objects chosen at random from the WAL objects and the base backups' data objects together, instead of all (manifests are always read).")
   Integer sample;
 
-  @Option(names = "--no-integrity", description = "Skip the integrity check.")
+  @Option(
+      names = "--no-integrity",
+      description =
+          "Skip the integrity check (base backups' manifests are still read and their data objects"
+              + " checked to exist).")
   boolean noIntegrity;
 
   @Option(

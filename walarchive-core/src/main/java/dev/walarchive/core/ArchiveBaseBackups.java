@@ -56,12 +56,29 @@ final class ArchiveBaseBackups implements BaseBackups {
 
   @Override
   public List<BaseBackupInfo> list() throws IOException {
-    archive.checkedManifestForListing();
     List<BaseBackupInfo> result = new ArrayList<>();
+    for (Listed l : scan()) {
+      result.add(info(l.name(), l.storedSize(), l.complete()));
+    }
+    return List.copyOf(result);
+  }
+
+  /**
+   * A backup as one listing of {@link #PREFIX} finds it, before any object is read.
+   *
+   * @param keys the storage keys of its objects
+   */
+  record Listed(BackupName name, long storedSize, boolean complete, java.util.Set<String> keys) {}
+
+  /** Every backup's objects from one listing, in name order; reads no object. */
+  List<Listed> scan() throws IOException {
+    archive.checkedManifestForListing();
+    List<Listed> result = new ArrayList<>();
     ObjectIterator it = storage.list(PREFIX);
     BackupName current = null;
     long stored = 0;
     boolean complete = false;
+    java.util.Set<String> keys = new java.util.HashSet<>();
     while (it.hasNext()) {
       ObjectEntry e = it.next();
       String rest = e.key().substring(PREFIX.length());
@@ -72,20 +89,22 @@ final class ArchiveBaseBackups implements BaseBackups {
       BackupName name = BackupName.parse(rest.substring(0, slash));
       if (!name.equals(current)) {
         if (current != null) {
-          result.add(info(current, stored, complete));
+          result.add(new Listed(current, stored, complete, java.util.Set.copyOf(keys)));
         }
         current = name;
         stored = 0;
         complete = false;
+        keys.clear();
       }
       stored += e.size();
       complete |= rest.substring(slash + 1).equals(COMPLETE);
+      keys.add(e.key());
     }
     if (current != null) {
-      result.add(info(current, stored, complete));
+      result.add(new Listed(current, stored, complete, java.util.Set.copyOf(keys)));
     }
-    result.sort(Comparator.comparing(BaseBackupInfo::name));
-    return List.copyOf(result);
+    result.sort(Comparator.comparing(Listed::name));
+    return result;
   }
 
   private BaseBackupInfo info(BackupName name, long stored, boolean complete) throws IOException {

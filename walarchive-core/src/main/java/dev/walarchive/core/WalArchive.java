@@ -1525,12 +1525,23 @@ public final class WalArchive implements AutoCloseable {
    *       VerifyReport.Kind#NO_BACKUP}. Backup and timeline history files are read {@linkplain
    *       #histories tolerantly}: one that cannot be read is an {@link
    *       VerifyReport.Kind#UNREADABLE_HISTORY} problem;
+   *   <li>walarchive base backups ({@link #baseBackups()}), each in {@link
+   *       VerifyReport#baseBackups()}: a complete one's marker and manifest are read, and every
+   *       data object the manifest names must exist ({@link
+   *       VerifyReport.Kind#BACKUP_MISSING_OBJECT}, {@link VerifyReport.Kind#BACKUP_CORRUPT}), also
+   *       without integrity; its WAL from start to consistency and beyond is the continuity check
+   *       of its backup history file (findings name the base backup), or, if that file is gone,
+   *       checked from start to stop on its own. An incomplete one is a {@link
+   *       VerifyReport.Kind#BACKUP_INCOMPLETE} warning, and its backup history file counts for
+   *       nothing, as in {@link #planRetention};
    *   <li>timelines growing side by side (two servers archiving into one archive) are a {@link
    *       VerifyReport.Kind#DIVERGENCE} warning;
    *   <li>integrity ({@link VerifyOptions#integrity()}): every object, or a random sample, is
    *       decoded and checked as {@link #verifyObject} does, {@link VerifyOptions#parallelism()} at
    *       a time; a damaged one (or one whose key the keyring lacks) is {@link
-   *       VerifyReport.Kind#CORRUPT};
+   *       VerifyReport.Kind#CORRUPT}. The complete base backups' data objects are checked too, each
+   *       decoded once with every file's SHA-256 compared to the manifest ({@link
+   *       VerifyReport.Kind#BACKUP_CORRUPT}); a sample is drawn from WAL and data objects together;
    *   <li>freshness ({@link VerifyOptions#maxAge()}): the newest segment, by the storage's time, is
    *       at most that old as of this archive's clock, otherwise {@link VerifyReport.Kind#STALE}.
    * </ul>
@@ -1783,6 +1794,18 @@ public final class WalArchive implements AutoCloseable {
     for (dev.walarchive.core.backup.BaseBackupInfo b : backups) {
       (b.complete() ? complete : incomplete).add(b.name().startLsn());
     }
+    return incompleteBackupHistories(inventory, incomplete, complete);
+  }
+
+  /**
+   * The backup history files whose start LSN is in {@code incomplete} (start LSNs of incomplete
+   * walarchive backups) and not in {@code complete}.
+   */
+  static Set<WalFileName> incompleteBackupHistories(
+      ArchiveInventory inventory,
+      Set<dev.walarchive.core.wal.Lsn> incomplete,
+      Set<dev.walarchive.core.wal.Lsn> complete) {
+    incomplete = new java.util.HashSet<>(incomplete);
     incomplete.removeAll(complete);
     Set<WalFileName> result = new java.util.HashSet<>();
     if (incomplete.isEmpty() || inventory.segmentSize().isEmpty()) {
@@ -1835,6 +1858,26 @@ public final class WalArchive implements AutoCloseable {
       }
     }
     return result;
+  }
+
+  /**
+   * The walarchive base backups {@link #applyRetention(RetentionPlan, RetentionListener)} would
+   * delete for {@code plan} now, each with the number of its objects in the archive: the complete
+   * ones whose backup history file the plan expires, and incomplete ones (interrupted pushes) with
+   * no object written for 6 hours. Deletes nothing; for a dry run.
+   */
+  public java.util.SortedMap<dev.walarchive.core.backup.BackupName, Long> baseBackupDeletions(
+      RetentionPlan plan) throws IOException {
+    requireNonNull(plan, "plan is null");
+    Set<dev.walarchive.core.backup.BackupName> names = backupDeletions(plan).keySet();
+    java.util.SortedMap<dev.walarchive.core.backup.BackupName, Long> result =
+        new java.util.TreeMap<>();
+    for (ArchiveBaseBackups.Listed l : baseBackups.scan()) {
+      if (names.contains(l.name())) {
+        result.put(l.name(), (long) l.keys().size());
+      }
+    }
+    return java.util.Collections.unmodifiableSortedMap(result);
   }
 
   /**

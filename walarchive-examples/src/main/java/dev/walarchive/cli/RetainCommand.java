@@ -104,8 +104,18 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
       }
       SortedSet<WalFileName> archivePins = plan.archivePins();
       List<String> warnings = plan.warnings();
+      java.util.SortedMap<dev.walarchive.core.backup.BackupName, Long> baseBackups =
+          archive.baseBackupDeletions(plan);
+      Map<dev.walarchive.core.backup.BackupName, dev.walarchive.core.backup.BaseBackupInfo> infos =
+          new LinkedHashMap<>();
+      if (!baseBackups.isEmpty()) {
+        for (dev.walarchive.core.backup.BaseBackupInfo b : archive.baseBackups().list()) {
+          infos.put(b.name(), b);
+        }
+      }
       if (!json) {
         printPlan(out, configured, archivePins, plan, warnings);
+        printBaseBackups(out, baseBackups, infos);
         out.flush();
       }
       long deleted = 0;
@@ -113,7 +123,8 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
         deleted = applyPlan(archive, plan);
       }
       if (json) {
-        out.println(toJson(configured, archivePins, plan, warnings, apply, deleted));
+        out.println(
+            toJson(configured, archivePins, plan, warnings, apply, deleted, baseBackups, infos));
       } else if (apply) {
         out.printf("applied: deleted %s, %s%n", files(deleted), bytes(plan.deletedBytes()));
       }
@@ -144,12 +155,20 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
       }
       if (json || apply) {
         // printed above
-      } else if (plan.isEmpty()) {
+      } else if (plan.isEmpty() && baseBackups.isEmpty()) {
         out.println("dry run: nothing to delete");
       } else {
         out.printf(
-            "dry run: nothing was deleted; run again with --apply to delete %s, %s%n",
-            files(plan.deletions().size()), bytes(plan.deletedBytes()));
+            "dry run: nothing was deleted; run again with --apply to delete %s, %s%s%n",
+            files(plan.deletions().size()),
+            bytes(plan.deletedBytes()),
+            baseBackups.isEmpty()
+                ? ""
+                : " and "
+                    + baseBackups.size()
+                    + " base backup(s) ("
+                    + objects(baseBackups.values().stream().mapToLong(Long::longValue).sum())
+                    + ")");
       }
     }
     out.flush();
@@ -300,6 +319,34 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
     }
   }
 
+  /** The walarchive base backups the plan deletes, one line each, after the plan. */
+  private static void printBaseBackups(
+      PrintWriter out,
+      java.util.SortedMap<dev.walarchive.core.backup.BackupName, Long> deletions,
+      Map<dev.walarchive.core.backup.BackupName, dev.walarchive.core.backup.BaseBackupInfo> infos) {
+    if (deletions.isEmpty()) {
+      return;
+    }
+    out.printf("delete base backups: %d%n", deletions.size());
+    for (var e : deletions.entrySet()) {
+      dev.walarchive.core.backup.BaseBackupInfo info = infos.get(e.getKey());
+      boolean complete = info != null && info.complete();
+      out.printf(
+          "  DELETE base backup %s: %s, %s (%s)%n",
+          e.getKey(),
+          objects(e.getValue()),
+          bytes(info == null ? 0 : info.storedSize()),
+          complete
+              ? "its backup history file " + info.completed().get().backupHistoryFile() + " expires"
+              : "incomplete: debris of an interrupted push");
+    }
+  }
+
+  /** {@code 1 object}, {@code 2 objects}. */
+  private static String objects(long n) {
+    return n + (n == 1 ? " object" : " objects");
+  }
+
   private static void printBackup(PrintWriter out, String verb, RetentionPlan.Backup b) {
     out.printf(
         "  %s %s (timeline %d, start %s, stopped %s)%n    %s%n",
@@ -350,7 +397,9 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
       RetentionPlan plan,
       List<String> warnings,
       boolean applied,
-      long deleted) {
+      long deleted,
+      java.util.SortedMap<dev.walarchive.core.backup.BackupName, Long> baseBackups,
+      Map<dev.walarchive.core.backup.BackupName, dev.walarchive.core.backup.BaseBackupInfo> infos) {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("policy", configured.toString());
     root.put("pinnedInArchive", names(archivePins));
@@ -379,6 +428,17 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
       deletions.add(m);
     }
     root.put("deletions", deletions);
+    List<Object> backupDeletions = new ArrayList<>();
+    for (var e : baseBackups.entrySet()) {
+      dev.walarchive.core.backup.BaseBackupInfo info = infos.get(e.getKey());
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", e.getKey().toString());
+      m.put("complete", info != null && info.complete());
+      m.put("objects", e.getValue());
+      m.put("storedSize", info == null ? 0 : info.storedSize());
+      backupDeletions.add(m);
+    }
+    root.put("baseBackupDeletions", backupDeletions);
     root.put("deletionCount", plan.deletions().size());
     root.put("deletedBytes", plan.deletedBytes());
     root.put("warnings", warnings);

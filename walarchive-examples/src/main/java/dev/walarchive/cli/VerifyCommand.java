@@ -21,11 +21,11 @@ import picocli.CommandLine.Spec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description =
-        "Checks that every base backup in the archive can be recovered to the end of the archived WAL of every timeline it can reach (continuity along the timeline history, per timeline: gaps are named exactly), that archived objects decrypt and match their digests (integrity: all, or a sample), and optionally that the newest segment is recent (freshness). Warns (without failing) when two timelines grow side by side, i.e. two servers archive into one archive. Prints one line per problem or warning.",
+        "Checks that every base backup in the archive can be recovered to the end of the archived WAL of every timeline it can reach (continuity along the timeline history, per timeline: gaps are named exactly), that every complete walarchive base backup's manifest and data objects are there and its WAL from start to consistency is archived, that archived objects (WAL and base backup data, every backed-up file's SHA-256) decrypt and match their digests (integrity: all, or a sample drawn from both together), and optionally that the newest segment is recent (freshness). Warns (without failing) when two timelines grow side by side, i.e. two servers archive into one archive, and for each incomplete base backup (debris of an interrupted push). Prints one line per problem or warning.",
     exitCodeListHeading = "%nExit codes (for cron and monitoring checks):%n",
     exitCodeList = {
       "0:no problem found",
-      "1:a problem was found (gap, integrity failure, stale archive, no backup)",
+      "1:a problem was found (gap, integrity failure, missing or damaged base backup object, stale archive, no backup)",
       "2:usage or configuration error",
       "3:the archive could not be read (storage error)"
     })
@@ -37,10 +37,15 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
   @Option(
       names = "--sample",
       paramLabel = "N",
-      description = "Check the integrity of N randomly chosen objects instead of all.")
+      description =
+          "Check the integrity of N objects chosen at random from the WAL objects and the base backups' data objects together, instead of all (manifests are always read).")
   Integer sample;
 
-  @Option(names = "--no-integrity", description = "Skip the integrity check.")
+  @Option(
+      names = "--no-integrity",
+      description =
+          "Skip the integrity check (base backups' manifests are still read and their data objects"
+              + " checked to exist).")
   boolean noIntegrity;
 
   @Option(
@@ -120,6 +125,11 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
     while (next < findings.size() && isBeforeContinuity(findings.get(next).kind())) {
       out.println(line(findings.get(next++)));
     }
+    java.util.Map<dev.walarchive.core.wal.WalFileName, String> baseBackups =
+        new java.util.HashMap<>();
+    for (VerifyReport.BaseBackup b : report.baseBackups()) {
+      b.backupHistoryFile().ifPresent(h -> baseBackups.putIfAbsent(h, b.name().toString()));
+    }
     for (ContinuityCheck.Result r : report.continuity()) {
       for (int k = r.missing().size() + r.problems().size(); k > 0; k--) {
         out.println(line(findings.get(next++)));
@@ -128,6 +138,9 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
         out.println(
             "ok backup "
                 + r.backup().fileName()
+                + (baseBackups.containsKey(r.backup().fileName())
+                    ? " (base backup " + baseBackups.get(r.backup().fileName()) + ")"
+                    : "")
                 + " to the end of timeline "
                 + r.timeline()
                 + " ("
@@ -146,9 +159,42 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
             i ->
                 out.println(
                     "integrity: " + i.verified() + " of " + i.checked() + " objects verified"));
+    for (VerifyReport.BaseBackup b : report.baseBackups()) {
+      if (b.ok()) {
+        out.println(okLine(b, report.integrity().isPresent()));
+      }
+    }
     while (next < findings.size()) {
       out.println(line(findings.get(next++)));
     }
+  }
+
+  /**
+   * Such as {@code ok base backup base_...: 8 files in 4 data objects, 4 decoded and verified; WAL
+   * 000000010000000000000002..000000010000000000000003 present}.
+   */
+  private static String okLine(VerifyReport.BaseBackup b, boolean integrity) {
+    String checked;
+    if (!integrity) {
+      checked = "present (not decoded: --no-integrity)";
+    } else if (b.decoded() == b.dataObjects()) {
+      checked = "all decoded and verified";
+    } else {
+      checked = b.decoded() + " decoded and verified (sample), the others present";
+    }
+    return "ok base backup "
+        + b.name()
+        + ": "
+        + b.files()
+        + " files in "
+        + b.dataObjects()
+        + " data objects "
+        + checked
+        + "; WAL "
+        + b.startSegment().map(Object::toString).orElse("?")
+        + ".."
+        + b.stopSegment().map(Object::toString).orElse("?")
+        + " present";
   }
 
   private static boolean isBeforeContinuity(VerifyReport.Kind kind) {
@@ -161,7 +207,9 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
           case GAP -> "GAP";
           case CORRUPT -> "CORRUPT";
           case STALE -> "STALE";
-          case DIVERGENCE -> "WARNING";
+          case BACKUP_CORRUPT -> "CORRUPT";
+          case BACKUP_MISSING_OBJECT -> "MISSING";
+          case DIVERGENCE, BACKUP_INCOMPLETE -> "WARNING";
           case NO_BACKUP, UNREADABLE_HISTORY, CONTINUITY -> "PROBLEM";
         };
     return label + " " + f.message();

@@ -110,4 +110,121 @@ class VerifyCliTest {
             "PROBLEM no readable base backup in the archive (1 .backup file(s) cannot be read)")
         .endsWith("verify: 2 problem(s)\n");
   }
+
+  /** Pushes a base backup of a tiny synthetic data directory; completes it if asked. */
+  private dev.walarchive.core.backup.BackupName pushBaseBackup(long second, boolean complete)
+      throws Exception {
+    Path data = base.resolve("data");
+    Files.createDirectories(data.resolve("global"));
+    Files.createDirectories(data.resolve("base/5"));
+    Files.writeString(data.resolve("PG_VERSION"), "15\n");
+    byte[] control = new byte[8192];
+    java.nio.ByteBuffer.wrap(control).order(java.nio.ByteOrder.nativeOrder()).putLong(SYSID);
+    Files.write(data.resolve("global/pg_control"), control);
+    Files.write(data.resolve("base/5/16384"), new byte[(1 << 20) + 7]);
+    Lsn start = Lsn.ofSegment(2, 0x28, SIZE);
+    dev.walarchive.core.backup.BackupName name =
+        dev.walarchive.core.backup.BackupName.of(
+            Instant.parse("2026-01-01T00:00:00Z").plusSeconds(second), start);
+    try (WalArchive archive =
+            WalArchive.builder(ArchiveStorages.filesystem(archiveDir)).tempDirectory(base).build();
+        dev.walarchive.core.backup.BackupUpload upload =
+            archive
+                .baseBackups()
+                .upload(
+                    name,
+                    data,
+                    new dev.walarchive.core.backup.BackupUpload.Options(
+                        2,
+                        "b",
+                        150018,
+                        "PG_15_202209061",
+                        dev.walarchive.core.backup.BackupUpload.Progress.NONE))) {
+      upload.copyFiles();
+      if (complete) {
+        upload.complete(
+            "START WAL LOCATION: "
+                + start
+                + " (file 000000010000000000000002)\nCHECKPOINT LOCATION: "
+                + Lsn.ofSegment(2, 0x60, SIZE)
+                + "\nSTART TIMELINE: 1\n",
+            "",
+            Lsn.ofSegment(2, 0x100, SIZE));
+      }
+    }
+    return name;
+  }
+
+  @Test
+  void walarchiveBaseBackupsGetOneLineEachAndIncompleteOnesAWarning() throws Exception {
+    dev.walarchive.core.backup.BackupName name = pushBaseBackup(0, true);
+    Cli.Result ok = Cli.run(env, "verify");
+    assertThat(ok.exitCode()).as(ok.toString()).isZero();
+    assertThat(ok.stdout())
+        .contains(
+            "ok backup "
+                + backup
+                + " (base backup "
+                + name
+                + ") to the end of timeline 1 (0/500000): 3 segments present\n")
+        .containsPattern(
+            "(?m)^ok base backup "
+                + name
+                + ": 3 files in 3 data objects all decoded and verified; WAL"
+                + " 000000010000000000000002..000000010000000000000002 present$")
+        .endsWith("verify: ok\n");
+
+    // a flipped byte in a data object: one CORRUPT line naming the backup and the object
+    String object = "basebackups/" + name + "/data/000001";
+    Path file = archiveDir.resolve(object);
+    byte[] original = Files.readAllBytes(file);
+    byte[] bytes = original.clone();
+    bytes[bytes.length / 2] ^= 0x01;
+    Files.write(file, bytes);
+    Cli.Result corrupt = Cli.run(env, "verify");
+    assertThat(corrupt.exitCode()).as(corrupt.toString()).isEqualTo(1);
+    assertThat(corrupt.stdout())
+        .containsPattern("(?m)^CORRUPT base backup " + name + ": data object " + object + " ")
+        .doesNotContain("ok base backup")
+        .endsWith("verify: 1 problem(s)\n");
+    Files.write(file, original);
+
+    // an interrupted push: a warning, exit 0; retain lists it once it is debris
+    dev.walarchive.core.backup.BackupName interrupted = pushBaseBackup(60, false);
+    Cli.Result warned = Cli.run(env, "verify", "--no-integrity");
+    assertThat(warned.exitCode()).as(warned.toString()).isZero();
+    assertThat(warned.stdout())
+        .containsPattern("(?m)^WARNING base backup " + interrupted + " is not complete ")
+        .contains("ok base backup " + name)
+        .endsWith("verify: ok, 1 warning(s)\n");
+    try (var files = Files.list(archiveDir.resolve("basebackups/" + interrupted + "/data"))) {
+      for (Path f : files.toList()) {
+        Files.setLastModifiedTime(f, FileTime.from(Instant.now().minus(Duration.ofHours(7))));
+      }
+    }
+    long debris;
+    try (var files = Files.walk(archiveDir.resolve("basebackups/" + interrupted))) {
+      debris = files.filter(Files::isRegularFile).count();
+    }
+    Cli.Result plan = Cli.run(env, "retain", "--policy", "keep=1");
+    assertThat(plan.exitCode()).as(plan.toString()).isZero();
+    assertThat(plan.stdout())
+        .contains("delete base backups: 1\n")
+        .containsPattern(
+            "(?m)^  DELETE base backup "
+                + interrupted
+                + ": "
+                + debris
+                + " objects, .* \\(incomplete: debris of an interrupted push\\)$")
+        .contains("and 1 base backup(s) (" + debris + " objects)")
+        .doesNotContain("DELETE base backup " + name);
+
+    // a deleted data object: MISSING, even without decoding
+    Files.delete(file);
+    Cli.Result missing = Cli.run(env, "verify", "--no-integrity");
+    assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(1);
+    assertThat(missing.stdout())
+        .containsPattern(
+            "(?m)^MISSING base backup " + name + ": data object " + object + " is missing ");
+  }
 }

@@ -83,7 +83,10 @@ public final class VerifyOptions {
 
     private Builder() {}
 
-    /** Checks the integrity of {@code objects} randomly chosen objects instead of all. */
+    /**
+     * Checks the integrity of {@code objects} randomly chosen objects instead of all, drawn from
+     * the WAL objects and the base backups' data objects together.
+     */
     public Builder sample(int objects) {
       if (objects < 1) {
         throw new IllegalArgumentException("sample must be at least 1 object, not " + objects);
@@ -100,7 +103,10 @@ public final class VerifyOptions {
       return this;
     }
 
-    /** Skips the integrity check: continuity (and freshness, if asked) only. */
+    /**
+     * Skips the integrity check: continuity (and freshness, if asked) only; base backups' manifests
+     * are still read and their data objects checked to exist.
+     */
     public Builder noIntegrity() {
       this.integrity = false;
       this.sample = OptionalInt.empty();

@@ -2,6 +2,7 @@ package dev.walarchive.core.archive;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.backup.BackupName;
 import dev.walarchive.core.wal.WalFileName;
 import java.util.List;
 import java.util.Optional;
@@ -21,14 +22,21 @@ import java.util.OptionalLong;
  * @param findings problems and warnings in report order: {@link Kind#UNREADABLE_HISTORY}, {@link
  *     Kind#NO_BACKUP}, then for each continuity result in order one {@link Kind#GAP} per {@link
  *     ContinuityCheck.Result#missing() missing run} and one {@link Kind#CONTINUITY} per {@link
- *     ContinuityCheck.Result#problems() problem}, then {@link Kind#DIVERGENCE}, {@link
- *     Kind#CORRUPT}, {@link Kind#STALE}
+ *     ContinuityCheck.Result#problems() problem}, then per walarchive base backup in name order
+ *     {@link Kind#BACKUP_INCOMPLETE}, {@link Kind#BACKUP_MISSING_OBJECT}, {@link
+ *     Kind#BACKUP_CORRUPT} (marker or manifest) and {@link Kind#GAP} / {@link Kind#CONTINUITY} for
+ *     the WAL it needs when no backup history file covers it, then {@link Kind#DIVERGENCE}, then
+ *     from the integrity check {@link Kind#CORRUPT} (WAL objects) and {@link Kind#BACKUP_CORRUPT}
+ *     (data objects), then {@link Kind#STALE}
+ * @param baseBackups every walarchive base backup ({@code archive.baseBackups().list()}), in name
+ *     order, with what was checked of it
  */
 public record VerifyReport(
     List<ContinuityCheck.Result> continuity,
     List<ContinuityCheck.Divergence> divergences,
     Optional<Integrity> integrity,
-    List<Finding> findings) {
+    List<Finding> findings,
+    List<BaseBackup> baseBackups) {
 
   /** What a finding is about. */
   public enum Kind {
@@ -47,7 +55,22 @@ public record VerifyReport(
     /** The newest segment is older than the limit, or there is none. */
     STALE(true),
     /** Two timelines grow side by side: two servers archive into one archive (a warning). */
-    DIVERGENCE(false);
+    DIVERGENCE(false),
+    /**
+     * An object a complete walarchive base backup needs (its manifest, or a data object its
+     * manifest names) is not in the archive.
+     */
+    BACKUP_MISSING_OBJECT(true),
+    /**
+     * A complete walarchive base backup's completion marker, manifest or a data object does not
+     * decode, or a file's bytes do not match the SHA-256 in the manifest.
+     */
+    BACKUP_CORRUPT(true),
+    /**
+     * A walarchive base backup is not complete: the debris of an interrupted push (or one still
+     * running), which is never restored and which retention removes (a warning).
+     */
+    BACKUP_INCOMPLETE(false);
 
     private final boolean problem;
 
@@ -70,7 +93,8 @@ public record VerifyReport(
    *     00000001000000000000000B}
    * @param file the file it concerns: the first missing segment, the corrupt object, the newest
    *     segment of a stale archive, the unreadable history file
-   * @param backup the backup history file of the backup it concerns (gaps and continuity)
+   * @param backup the backup history file of the backup it concerns (gaps and continuity; for a
+   *     walarchive base backup's findings, the one its completion marker names)
    * @param timeline the timeline it concerns (gaps and continuity: the timeline recovered to;
    *     divergence: the timeline that kept growing)
    */
@@ -103,10 +127,47 @@ public record VerifyReport(
   /**
    * The integrity check's count.
    *
-   * @param checked objects checked (all, or the sample)
+   * @param checked objects checked (all, or the sample): WAL objects and walarchive base backups'
+   *     data objects together
    * @param verified of those, the ones that decoded and matched
    */
   public record Integrity(long checked, long verified) {}
+
+  /**
+   * What was checked of one walarchive base backup.
+   *
+   * @param name the backup
+   * @param complete whether it is complete (an incomplete one is only reported, as {@link
+   *     Kind#BACKUP_INCOMPLETE})
+   * @param files the files its manifest lists (0 if the manifest could not be read)
+   * @param dataObjects the data objects its manifest names
+   * @param decoded of those, how many were decoded and every file in them checked against its
+   *     SHA-256 (0 without the integrity check, fewer than all with a sample)
+   * @param startSegment the first WAL segment it needs (empty if its marker could not be read)
+   * @param stopSegment the last WAL segment it needs to become consistent (likewise)
+   * @param backupHistoryFile the backup history file its marker names (likewise), the {@link
+   *     ContinuityCheck.Result#backup()} of its continuity results
+   * @param ok whether it is complete and no problem concerns its objects or the WAL from its start
+   *     to its stop segment
+   */
+  public record BaseBackup(
+      BackupName name,
+      boolean complete,
+      long files,
+      long dataObjects,
+      long decoded,
+      Optional<WalFileName> startSegment,
+      Optional<WalFileName> stopSegment,
+      Optional<WalFileName> backupHistoryFile,
+      boolean ok) {
+    /** Checks that no component is null. */
+    public BaseBackup {
+      requireNonNull(name, "name is null");
+      requireNonNull(startSegment, "startSegment is null");
+      requireNonNull(stopSegment, "stopSegment is null");
+      requireNonNull(backupHistoryFile, "backupHistoryFile is null");
+    }
+  }
 
   /** Copies the lists; no component may be null. */
   public VerifyReport {
@@ -114,6 +175,16 @@ public record VerifyReport(
     divergences = List.copyOf(requireNonNull(divergences, "divergences is null"));
     requireNonNull(integrity, "integrity is null");
     findings = List.copyOf(requireNonNull(findings, "findings is null"));
+    baseBackups = List.copyOf(requireNonNull(baseBackups, "baseBackups is null"));
+  }
+
+  /** A report of an archive without walarchive base backups. */
+  public VerifyReport(
+      List<ContinuityCheck.Result> continuity,
+      List<ContinuityCheck.Divergence> divergences,
+      Optional<Integrity> integrity,
+      List<Finding> findings) {
+    this(continuity, divergences, integrity, findings, List.of());
   }
 
   /** The problems, in report order. */

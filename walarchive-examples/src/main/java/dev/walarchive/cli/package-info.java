@@ -1,0 +1,10 @@
+/**
+ * The reference command line tool, {@code walarchive}: what PostgreSQL's {@code archive_command}
+ * and {@code restore_command} call, and the commands an operator runs (README, "CLI reference").
+ *
+ * <p>Not an API: every command is a thin printer over the library ({@link
+ * dev.walarchive.core.WalArchive} and the types it returns), and the types here may change in any
+ * release. {@link dev.walarchive.cli.Main} is the entry point the launcher script runs; embedders
+ * use walarchive-core and the backend modules instead.
+ */
+package dev.walarchive.cli;

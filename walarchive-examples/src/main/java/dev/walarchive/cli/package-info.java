@@ -4,7 +4,8 @@
  *
  * <p>Not an API: every command is a thin printer over the library ({@link
  * dev.walarchive.core.WalArchive} and the types it returns), and the types here may change in any
- * release. {@link dev.walarchive.cli.Main} is the entry point the launcher script runs; embedders
- * use walarchive-core and the backend modules instead.
+ * release; only the two entry points are public: {@link dev.walarchive.cli.Bootstrap}, which the
+ * launcher script starts, and {@link dev.walarchive.cli.Main}, the picocli command. Embedders use
+ * walarchive-core and the backend modules instead.
  */
 package dev.walarchive.cli;

@@ -1,7 +1,7 @@
 /**
  * Checks against a live PostgreSQL server that WAL archiving into a walarchive archive works, end
  * to end, and base backups pushed from a running server. For embedders; the CLI's {@code check},
- * {@code status} and {@code backup-push} are printers over these types.
+ * {@code status} and {@code backup-push} are built on these types.
  *
  * <p>Two types matter: {@link dev.walarchive.postgres.ArchivingCheck} runs the checks on a JDBC
  * connection and an open {@link dev.walarchive.core.WalArchive}, and returns a {@link

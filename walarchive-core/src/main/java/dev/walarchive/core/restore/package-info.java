@@ -1,7 +1,7 @@
 /**
  * Restore: a base backup from the archive into a new data directory, ready for point-in-time
  * recovery. For embedders that restore from their own tools; the CLI's {@code walarchive restore}
- * is a thin printer over these types.
+ * is built on these types.
  *
  * <ul>
  *   <li>{@link dev.walarchive.core.restore.BackupSelector}: a pure function choosing the backup for

@@ -1,7 +1,7 @@
 /**
  * What the {@link dev.walarchive.core.WalArchive} facade takes and returns: results, options,
- * events and the exceptions of archive operations. For embedders; nothing here needs to be
- * constructed by hand except options and listeners.
+ * events and the exceptions of archive operations. For embedders: most of it comes back from the
+ * facade; options and listeners are what an embedder builds.
  *
  * <ul>
  *   <li>{@link dev.walarchive.core.archive.PushResult}: what {@code push} did ({@code ARCHIVED} or

@@ -8,5 +8,9 @@
  * BlobContainerClient} built with your own credential, into an {@link
  * dev.walarchive.core.storage.ArchiveStorage}. The providers make both URL forms available to
  * {@link dev.walarchive.core.storage.ArchiveStorages#open}.
+ *
+ * <p>For embedders who configure the backend in code or inject their own client; with URLs and
+ * options alone, the module only needs to be on the class path. Everything else here (the storage
+ * itself, error translation) is package-private.
  */
 package dev.walarchive.azure;

@@ -82,8 +82,8 @@ public final class ArchiveCopy {
     }
 
     /**
-     * The archived WAL files (under {@link WalArchive#WAL_PREFIX}) the destination lacks: how far a
-     * copy lags behind its primary.
+     * The archived WAL files (under {@code wal/}) the destination lacks: how far a copy lags behind
+     * its primary.
      */
     public List<ObjectEntry> missingWal() {
       return toCopy.stream().filter(e -> e.key().startsWith(WalArchive.WAL_PREFIX)).toList();

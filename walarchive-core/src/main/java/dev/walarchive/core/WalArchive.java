@@ -103,7 +103,7 @@ public final class WalArchive implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WalArchive.class);
 
   /** Storage key prefix of archived WAL files. */
-  public static final String WAL_PREFIX = "wal/";
+  static final String WAL_PREFIX = "wal/";
 
   static final String META_DIGEST = "digest";
   static final String META_PLAINSIZE = "plainsize";
@@ -2012,7 +2012,7 @@ public final class WalArchive implements AutoCloseable {
   }
 
   /** Storage key prefix of backup pins. */
-  public static final String PIN_PREFIX = "pins/";
+  static final String PIN_PREFIX = "pins/";
 
   /**
    * Pins a base backup so that retention never expires it, whatever the policy. Pinning a pinned

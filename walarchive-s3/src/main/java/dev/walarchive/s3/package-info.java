@@ -9,5 +9,9 @@
  * (creates the storage, optionally on an injected {@code S3Client}). {@link
  * dev.walarchive.s3.S3StorageProvider} makes {@code s3://} URLs work with {@code
  * ArchiveStorages.open}.
+ *
+ * <p>For embedders who configure the backend in code or inject their own client; with URLs and
+ * options alone, the module only needs to be on the class path. Everything else here (the storage
+ * itself, error translation) is package-private.
  */
 package dev.walarchive.s3;

@@ -1,6 +1,7 @@
 /**
  * Asynchronous archiving for processes that live longer than one {@code archive_command} call: a
- * sidecar, an operator, or the CLI's spool worker.
+ * sidecar, an operator, or the CLI's spool worker. For embedders; a short-lived {@code
+ * archive_command} needs none of it.
  *
  * <p>Two types matter. {@link dev.walarchive.core.async.PushAhead} pushes every segment that
  * PostgreSQL marked ready ({@code pg_wal/archive_status/*.ready}) in parallel, oldest first, with a

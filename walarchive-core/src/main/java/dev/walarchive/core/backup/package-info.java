@@ -6,5 +6,9 @@
  * dev.walarchive.core.backup.BackupFile files}) and the verified bytes of each file. Names are
  * {@link dev.walarchive.core.backup.BackupName}s. The storage layout is described in {@code
  * docs/backup-format.md}.
+ *
+ * <p>For embedders that list or read base backups; backups are written by {@code
+ * dev.walarchive.postgres.BaseBackupPush} (module walarchive-postgres) through {@link
+ * dev.walarchive.core.backup.BackupUpload}, and restored by {@link dev.walarchive.core.restore}.
  */
 package dev.walarchive.core.backup;

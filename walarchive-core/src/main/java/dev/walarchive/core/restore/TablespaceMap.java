@@ -13,7 +13,7 @@ import java.util.Map;
  * PATH}, with a backslash before every backslash, line feed and carriage return of the path, and
  * recreates the links from it at the start of recovery.
  */
-public final class TablespaceMap {
+final class TablespaceMap {
   private final Map<Long, String> paths;
 
   private TablespaceMap(Map<Long, String> paths) {

@@ -1,6 +1,7 @@
 /**
  * Restore: a base backup from the archive into a new data directory, ready for point-in-time
- * recovery.
+ * recovery. For embedders that restore from their own tools; the CLI's {@code walarchive restore}
+ * is built on these types.
  *
  * <ul>
  *   <li>{@link dev.walarchive.core.restore.BackupSelector}: a pure function choosing the backup for
@@ -10,8 +11,7 @@
  *   <li>{@link dev.walarchive.core.restore.DataDirectoryRestore}: restores the files, verified, in
  *       parallel, with tablespaces remapped, so that a failure leaves nothing startable;
  *   <li>{@link dev.walarchive.core.restore.RecoveryConfiguration}: the signal file and the recovery
- *       settings appended to {@code postgresql.auto.conf};
- *   <li>{@link dev.walarchive.core.restore.TablespaceMap}: PostgreSQL's {@code tablespace_map}.
+ *       settings appended to {@code postgresql.auto.conf}.
  * </ul>
  *
  * <pre>{@code

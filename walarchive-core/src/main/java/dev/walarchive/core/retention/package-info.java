@@ -1,5 +1,6 @@
 /**
- * Retention: which base backups to keep and which archived WAL they need.
+ * Retention: which base backups to keep and which archived WAL they need. For embedders who run
+ * their own retention job, and for tools that want to show a plan.
  *
  * <ul>
  *   <li>{@link dev.walarchive.core.retention.RetentionPolicy}: keep the newest N backups, a

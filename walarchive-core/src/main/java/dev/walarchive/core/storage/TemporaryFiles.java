@@ -40,6 +40,10 @@ import java.util.regex.Pattern;
  * <p>When the system property {@code walarchive.launcher.temps} names a file (the CLI launcher sets
  * it), every temporary file's absolute path is appended to it before the file is created, so that
  * the launcher can remove them if it has to kill the JVM.
+ *
+ * <p>Internal: public only because the facade ({@code wal-fetch}) and the {@code file:} backend, in
+ * two packages, share it. Not part of the API; it may change in any release (the API compatibility
+ * check excludes it, see {@code docs/releasing.md}).
  */
 public final class TemporaryFiles {
   /** Part of every temporary file's name; never part of an object key. */

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL write-ahead log primitives: strict, immutable value types for what an archive has to
- * reason about.
+ * reason about. For everyone: embedders, backend authors and walarchive itself use them.
  *
  * <ul>
  *   <li>{@link dev.walarchive.core.wal.Lsn}: a WAL position, with segment arithmetic;

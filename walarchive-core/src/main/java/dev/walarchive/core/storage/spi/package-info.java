@@ -1,7 +1,9 @@
 /**
  * Support for authors of storage backends, not for archive users: the parts every {@link
  * dev.walarchive.core.storage.ArchiveStorage} on an SDK needs and should not write again, so that
- * all backends behave alike under the SPI.
+ * all backends behave alike under the SPI. The S3, GCS and Azure modules use these; so can a
+ * backend in any other package. Its compatibility promise is the SPI's, not the facade's (see
+ * {@code docs/releasing.md}).
  *
  * <ul>
  *   <li>{@link dev.walarchive.core.storage.spi.LazyClient}: the SDK client built on first use,

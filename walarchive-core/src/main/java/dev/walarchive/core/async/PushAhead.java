@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Pushes the WAL files PostgreSQL has marked ready for archiving, in parallel, oldest first.
@@ -47,16 +45,9 @@ public final class PushAhead implements AutoCloseable {
 
   private PushAhead(Builder b) {
     this.archive = b.archive;
-    this.listener = b.listener;
-    this.retries = new Retries(b.attempts, b.retryDelay, b.listener);
-    this.pool =
-        Executors.newFixedThreadPool(
-            b.parallelism,
-            r -> {
-              Thread t = new Thread(r, "walarchive-push");
-              t.setDaemon(true);
-              return t;
-            });
+    this.listener = b.settings.listener();
+    this.retries = b.settings.retries();
+    this.pool = b.settings.pool("walarchive-push");
   }
 
   /** Starts configuring push-ahead on {@code archive} (which the caller keeps and closes). */
@@ -168,21 +159,13 @@ public final class PushAhead implements AutoCloseable {
   /** Stops accepting work and waits up to a minute for pushes under way. */
   @Override
   public void close() {
-    pool.shutdown();
-    try {
-      pool.awaitTermination(1, TimeUnit.MINUTES);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    WorkerSettings.shutDown(pool);
   }
 
   /** Configuration of {@link PushAhead}; every setter validates at once. */
   public static final class Builder {
     private final WalArchive archive;
-    private int parallelism = 4;
-    private AsyncListener listener = AsyncListener.NONE;
-    private int attempts = 3;
-    private Duration retryDelay = Duration.ofSeconds(1);
+    private final WorkerSettings settings = new WorkerSettings();
 
     private Builder(WalArchive archive) {
       this.archive = requireNonNull(archive, "archive is null");
@@ -190,16 +173,13 @@ public final class PushAhead implements AutoCloseable {
 
     /** Pushes at the same time, 1 to 64; default 4. */
     public Builder parallelism(int parallelism) {
-      if (parallelism < 1 || parallelism > 64) {
-        throw new IllegalArgumentException("parallelism must be 1 to 64, not " + parallelism);
-      }
-      this.parallelism = parallelism;
+      settings.parallelism(parallelism);
       return this;
     }
 
     /** Who hears about progress; default none. */
     public Builder listener(AsyncListener listener) {
-      this.listener = requireNonNull(listener, "listener is null");
+      settings.listener(listener);
       return this;
     }
 
@@ -208,15 +188,7 @@ public final class PushAhead implements AutoCloseable {
      * delay} (default 1 s), doubling after each further failure.
      */
     public Builder retries(int attempts, Duration delay) {
-      if (attempts < 1 || attempts > 100) {
-        throw new IllegalArgumentException("attempts must be 1 to 100, not " + attempts);
-      }
-      requireNonNull(delay, "delay is null");
-      if (delay.isNegative()) {
-        throw new IllegalArgumentException("delay must not be negative: " + delay);
-      }
-      this.attempts = attempts;
-      this.retryDelay = delay;
+      settings.retries(attempts, delay);
       return this;
     }
 

@@ -9,8 +9,9 @@
 # Settings: walarchive zstd level 3 with a random 256-bit key (AES-256-GCM), backup-push
 # --parallel 2 and restore --parallel 2; pgBackRest compress-type=zst (level 3),
 # repo1-cipher-type=aes-256-cbc with a random passphrase, process-max=2, archive-check=n (the WAL
-# goes to walarchive; pgBackRest's backup is timed for its files only). Both repositories are local
-# directories. The restores are not started (walarchive's drills prove those start).
+# goes to walarchive; pgBackRest's backup is timed for its files only; the archiver has archived
+# the WAL of pgbench -i before the backups start). Both take an immediate checkpoint at the start
+# (backup-push by default, pgBackRest start-fast=y). Both repositories are local directories. The restores are not started (walarchive's drills prove those start).
 #
 # Needs: PostgreSQL 15 and pgbench, pgBackRest (apt-get install pgbackrest), and the CLI built:
 # mvn -B -q -DskipTests -Dmaven.javadoc.skip package -pl walarchive-examples -am
@@ -94,6 +95,14 @@ as_pg "$pgbin/pg_ctl" -D "$work/data" -l "$work/server.log" -w start >/dev/null
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 as_pg "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s "$scale" postgres >/dev/null 2>&1
 as_pg "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtc "CHECKPOINT" postgres >/dev/null
+# pgbench -i leaves about 1 GiB of WAL for archive_command; let the archiver catch up first, so
+# that backup-push's pg_backup_stop (which waits for the WAL it needs to be archived) is not timed
+# for archiving the load's WAL backlog, which pgBackRest (archive-check=n) does not wait for
+echo "waiting for the archiver to catch up ..." >&2
+until [[ $(as_pg "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtc \
+  "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'" postgres) == 0 ]]; do
+  sleep 1
+done
 size=$(du -sb "$work/data" | cut -f1)
 as_pg pgbackrest --config="$work/pgbackrest.conf" --stanza=bench stanza-create
 

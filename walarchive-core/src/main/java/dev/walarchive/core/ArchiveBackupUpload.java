@@ -21,7 +21,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -48,6 +47,11 @@ final class ArchiveBackupUpload implements BackupUpload {
 
   /** Small files are packed into objects of up to this much plaintext. */
   static final long PACK_LIMIT = 4L << 20;
+
+  /** Files larger than this are stored in extents of this size, encoded in parallel. */
+  static final long EXTENT_SIZE = 32L << 20;
+
+  private final long extentSize;
 
   private final WalArchive archive;
   private final ArchiveStorage storage;
@@ -79,6 +83,7 @@ final class ArchiveBackupUpload implements BackupUpload {
     this.name = name;
     this.dataDirectory = dataDirectory;
     this.options = options;
+    this.extentSize = EXTENT_SIZE;
     this.archiveManifest = archive.writableManifestForBackups();
     if (storage.list(ArchiveBaseBackups.prefixOf(name)).hasNext()) {
       throw new FileAlreadyExistsException(
@@ -109,37 +114,39 @@ final class ArchiveBackupUpload implements BackupUpload {
       totalBytes += e.size();
     }
     totalBytes += scan.pgControl().size();
-    List<List<DataDirectoryScan.Entry>> packs = plan(scan.files());
-    List<Future<List<BackupFile>>> futures = new ArrayList<>();
+    List<List<Range>> packs = plan(scan.files(), extentSize);
+    List<Future<List<Piece>>> futures = new ArrayList<>();
     List<Integer> order = new ArrayList<>();
     for (int i = 0; i < packs.size(); i++) {
       order.add(i);
       objects.add(ArchiveBaseBackups.dataKey(name, i + 1));
     }
-    // largest first, so that one big file does not start last and run alone
+    // largest first, so that one big object does not start last and run alone
     order.sort(
         java.util.Comparator.comparingLong(
-                (Integer i) -> packs.get(i).stream().mapToLong(DataDirectoryScan.Entry::size).sum())
+                (Integer i) -> packs.get(i).stream().mapToLong(Range::length).sum())
             .reversed());
     for (int i : order) {
       String key = objects.get(i);
-      List<DataDirectoryScan.Entry> pack = packs.get(i);
+      List<Range> pack = packs.get(i);
       futures.add(workers.submit(() -> upload(key, pack)));
     }
     int index = packs.size();
-    List<BackupFile> result = new ArrayList<>();
+    List<Piece> pieces = new ArrayList<>();
     try {
-      for (Future<List<BackupFile>> f : futures) {
-        result.addAll(get(f));
+      for (Future<List<Piece>> f : futures) {
+        pieces.addAll(get(f));
       }
     } catch (IOException | RuntimeException e) {
       futures.forEach(f -> f.cancel(true));
       throw e;
     }
+    List<BackupFile> result = assemble(pieces);
     // pg_control last, after every other file was read (as pg_basebackup does)
     String key = ArchiveBaseBackups.dataKey(name, ++index);
     objects.add(key);
-    List<BackupFile> control = upload(key, List.of(scan.pgControl()));
+    List<BackupFile> control =
+        assemble(upload(key, List.of(new Range(scan.pgControl(), 0, scan.pgControl().size(), 0))));
     if (control.isEmpty()) {
       throw new NoSuchFileException(
           scan.pgControl().file().toString(), null, "pg_control vanished");
@@ -170,14 +177,34 @@ final class ArchiveBackupUpload implements BackupUpload {
     }
   }
 
-  /** Large files alone, small files packed, in path order. */
-  static List<List<DataDirectoryScan.Entry>> plan(List<DataDirectoryScan.Entry> files) {
-    List<List<DataDirectoryScan.Entry>> packs = new ArrayList<>();
-    List<DataDirectoryScan.Entry> current = new ArrayList<>();
+  /**
+   * A range of a file to copy: {@code length} bytes from {@code start}; {@code extent} is 0 for a
+   * whole file in one range, else the extent's number (1, 2, ...) of a file stored in extents.
+   */
+  record Range(DataDirectoryScan.Entry entry, long start, long length, int extent) {}
+
+  /** What was read of a range: how many bytes, their SHA-256, and where they are stored. */
+  record Piece(
+      Range range, boolean vanished, long read, String sha256, String object, long offset) {}
+
+  /**
+   * Files larger than {@code extentSize} in extents of that size (each in an object of its own),
+   * others of at least {@link #OWN_OBJECT_THRESHOLD} alone, small files packed, in path order.
+   */
+  static List<List<Range>> plan(List<DataDirectoryScan.Entry> files, long extentSize) {
+    List<List<Range>> packs = new ArrayList<>();
+    List<Range> current = new ArrayList<>();
     long size = 0;
     for (DataDirectoryScan.Entry e : files) {
+      if (e.size() > extentSize) {
+        int n = 1;
+        for (long start = 0; start < e.size(); start += extentSize, n++) {
+          packs.add(List.of(new Range(e, start, Math.min(extentSize, e.size() - start), n)));
+        }
+        continue;
+      }
       if (e.size() >= OWN_OBJECT_THRESHOLD) {
-        packs.add(List.of(e));
+        packs.add(List.of(new Range(e, 0, e.size(), 0)));
         continue;
       }
       if (!current.isEmpty() && size + e.size() > PACK_LIMIT) {
@@ -185,7 +212,7 @@ final class ArchiveBackupUpload implements BackupUpload {
         current = new ArrayList<>();
         size = 0;
       }
-      current.add(e);
+      current.add(new Range(e, 0, e.size(), 0));
       size += e.size();
     }
     if (!current.isEmpty()) {
@@ -194,10 +221,67 @@ final class ArchiveBackupUpload implements BackupUpload {
     return packs;
   }
 
-  /** Encodes the files one after another into object {@code key} and stores it. */
-  private List<BackupFile> upload(String key, List<DataDirectoryScan.Entry> files)
-      throws IOException {
-    PackStream in = new PackStream(key, files);
+  /**
+   * The manifest entries of what was read. A file stored in extents that shrank while it was copied
+   * keeps its extents up to the first short one (the later ones, read after, are left out: it is
+   * copied up to its end, with every byte at its position); one that vanished is left out.
+   */
+  static List<BackupFile> assemble(List<Piece> pieces) {
+    List<BackupFile> result = new ArrayList<>();
+    Map<String, List<Piece>> extents = new java.util.TreeMap<>();
+    for (Piece p : pieces) {
+      if (p.range().extent() == 0) {
+        if (!p.vanished()) {
+          result.add(file(p.range().entry(), p.read(), p.sha256(), p.object(), p.offset()));
+        }
+      } else {
+        extents.computeIfAbsent(p.range().entry().path(), k -> new ArrayList<>()).add(p);
+      }
+    }
+    for (List<Piece> list : extents.values()) {
+      list.sort(java.util.Comparator.comparingInt(p -> p.range().extent()));
+      if (list.get(0).vanished()) {
+        continue;
+      }
+      List<BackupFile.Extent> kept = new ArrayList<>();
+      long size = 0;
+      for (Piece p : list) {
+        if (p.read() > 0) {
+          kept.add(new BackupFile.Extent(p.object(), p.offset(), p.read(), p.sha256()));
+          size += p.read();
+        }
+        if (p.vanished() || p.read() < p.range().length()) {
+          break;
+        }
+      }
+      Piece first = list.get(0);
+      DataDirectoryScan.Entry e = first.range().entry();
+      if (kept.size() < 2) {
+        result.add(file(e, size, first.sha256(), first.object(), first.offset()));
+      } else {
+        result.add(
+            new BackupFile(
+                e.path(),
+                e.mode(),
+                e.modified(),
+                size,
+                BackupFile.extentsDigest(kept),
+                kept.get(0).object(),
+                kept.get(0).offset(),
+                kept));
+      }
+    }
+    return result;
+  }
+
+  private static BackupFile file(
+      DataDirectoryScan.Entry e, long size, String sha256, String object, long offset) {
+    return new BackupFile(e.path(), e.mode(), e.modified(), size, sha256, object, offset);
+  }
+
+  /** Encodes the ranges one after another into object {@code key} and stores it. */
+  private List<Piece> upload(String key, List<Range> ranges) throws IOException {
+    PackStream in = new PackStream(key, ranges);
     try (Spool spool = archive.newSpool()) {
       EncodeResult encoded = codec.encode(key, in, spool);
       Map<String, String> metadata = new HashMap<>();
@@ -211,22 +295,22 @@ final class ArchiveBackupUpload implements BackupUpload {
     return in.results;
   }
 
-  /** The files of one data object as one stream, each digested and recorded as it is read. */
+  /** The ranges of one data object as one stream, each digested and recorded as it is read. */
   private final class PackStream extends InputStream {
     private final String key;
-    private final List<DataDirectoryScan.Entry> files;
-    final List<BackupFile> results = new ArrayList<>();
+    private final List<Range> ranges;
+    final List<Piece> results = new ArrayList<>();
     private int next;
     private InputStream current;
-    private DataDirectoryScan.Entry entry;
+    private Range range;
     private MessageDigest digest;
     private long remaining;
     private long read;
     private long offset;
 
-    PackStream(String key, List<DataDirectoryScan.Entry> files) {
+    PackStream(String key, List<Range> ranges) {
       this.key = key;
-      this.files = files;
+      this.ranges = ranges;
     }
 
     @Override
@@ -262,16 +346,20 @@ final class ArchiveBackupUpload implements BackupUpload {
     }
 
     private boolean openNext() throws IOException {
-      while (next < files.size()) {
-        entry = files.get(next++);
+      while (next < ranges.size()) {
+        range = ranges.get(next++);
         try {
-          current = Files.newInputStream(entry.file());
+          java.nio.channels.FileChannel ch =
+              java.nio.channels.FileChannel.open(range.entry().file());
+          ch.position(range.start());
+          current = java.nio.channels.Channels.newInputStream(ch);
         } catch (NoSuchFileException e) {
-          log.debug("{} vanished before it was copied", entry.file());
+          log.debug("{} vanished before it was copied", range.entry().file());
+          results.add(new Piece(range, true, 0, EMPTY_SHA256, key, offset));
           continue;
         }
         digest = ArchiveBaseBackups.newSha256();
-        remaining = entry.size();
+        remaining = range.length();
         read = 0;
         return true;
       }
@@ -282,14 +370,7 @@ final class ArchiveBackupUpload implements BackupUpload {
       current.close();
       current = null;
       results.add(
-          new BackupFile(
-              entry.path(),
-              entry.mode(),
-              entry.modified(),
-              read,
-              HexFormat.of().formatHex(digest.digest()),
-              key,
-              offset));
+          new Piece(range, false, read, HexFormat.of().formatHex(digest.digest()), key, offset));
       offset += read;
     }
 
@@ -301,6 +382,9 @@ final class ArchiveBackupUpload implements BackupUpload {
       }
     }
   }
+
+  private static final String EMPTY_SHA256 =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
   @Override
   public synchronized BaseBackupInfo complete(String backupLabel, String tablespaceMap, Lsn stopLsn)

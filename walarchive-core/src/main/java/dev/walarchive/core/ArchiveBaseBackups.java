@@ -176,15 +176,17 @@ final class ArchiveBaseBackups implements BaseBackups {
           "base backup " + name + " is damaged: its manifest names " + manifest.name());
     }
     String prefix = prefixOf(name) + DATA;
-    for (BackupFile f : manifest.files()) {
-      if (!f.object().startsWith(prefix)) {
-        throw new ObjectIntegrityException(
-            "base backup "
-                + name
-                + " is damaged: file "
-                + f.path()
-                + " names object "
-                + f.object());
+    for (BackupFile file : manifest.files()) {
+      for (BackupFile f : file.pieces()) {
+        if (!f.object().startsWith(prefix)) {
+          throw new ObjectIntegrityException(
+              "base backup "
+                  + name
+                  + " is damaged: file "
+                  + f.path()
+                  + " names object "
+                  + f.object());
+        }
       }
     }
     return manifest;
@@ -246,6 +248,17 @@ final class ArchiveBaseBackups implements BaseBackups {
     requireNonNull(file, "file is null");
     archive.checkedManifestForBackups();
     checkComplete(name);
+    if (!file.extents().isEmpty()) {
+      List<BackupFile> pieces = file.pieces();
+      for (BackupFile p : pieces) {
+        checkObject(name, p.object());
+      }
+      return new ExtentsStream(name, pieces);
+    }
+    return openPiece(name, file);
+  }
+
+  private InputStream openPiece(BackupName name, BackupFile file) throws IOException {
     checkObject(name, file.object());
     InputStream plain = openObject(file.object());
     try {
@@ -254,6 +267,56 @@ final class ArchiveBaseBackups implements BaseBackups {
     } catch (IOException | RuntimeException e) {
       plain.close();
       throw e;
+    }
+  }
+
+  /** The extents of a file one after another, each opened when the one before has ended. */
+  private final class ExtentsStream extends InputStream {
+    private final BackupName name;
+    private final List<BackupFile> pieces;
+    private int next;
+    private InputStream current;
+
+    ExtentsStream(BackupName name, List<BackupFile> pieces) {
+      this.name = name;
+      this.pieces = pieces;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      while (true) {
+        if (current == null) {
+          if (next == pieces.size()) {
+            return -1;
+          }
+          current = openPiece(name, pieces.get(next++));
+        }
+        int n = current.read(b, off, len);
+        if (n >= 0) {
+          return n;
+        }
+        current.close();
+        current = null;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (current != null) {
+        current.close();
+        current = null;
+      }
+      next = pieces.size();
     }
   }
 

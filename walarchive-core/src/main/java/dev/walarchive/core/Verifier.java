@@ -278,8 +278,10 @@ final class Verifier {
       return b;
     }
     TreeMap<String, List<BackupFile>> byObject = new TreeMap<>();
-    for (BackupFile f : b.manifest.files()) {
-      byObject.computeIfAbsent(f.object(), k -> new ArrayList<>()).add(f);
+    for (BackupFile file : b.manifest.files()) {
+      for (BackupFile f : file.pieces()) {
+        byObject.computeIfAbsent(f.object(), k -> new ArrayList<>()).add(f);
+      }
     }
     b.dataObjects = byObject.size();
     for (Map.Entry<String, List<BackupFile>> e : byObject.entrySet()) {

@@ -518,4 +518,93 @@ class BaseBackupUploadTest {
       assertThat(copied).isNotEmpty().doesNotContain(object);
     }
   }
+
+  /** Restores {@link #NAME} into {@code dir} and returns the error, if any. */
+  private static Throwable restore(WalArchive archive, Path dir) {
+    try {
+      dev.walarchive.core.restore.DataDirectoryRestore.builder(archive.baseBackups(), NAME, dir)
+          .tablespace(16499, dir.resolveSibling(dir.getFileName() + "-ts"))
+          .parallelism(2)
+          .run();
+      return null;
+    } catch (Exception e) {
+      return e;
+    }
+  }
+
+  @Test
+  void aFileLargerThanAnExtentIsStoredInExtentsAndRestoresByteIdenticalOrNotAtAll()
+      throws Exception {
+    Path data = dataDirectory();
+    Random r = new Random(11);
+    long big = 2 * ArchiveBackupUpload.EXTENT_SIZE + 5_000_123;
+    byte[] content = random(r, (int) big);
+    write(data.resolve("base/5/16600"), content);
+    Path root = Files.createDirectories(tmp.resolve("archive"));
+    try (WalArchive archive = archive(ArchiveStorages.open("file:" + root, Map.of()))) {
+      pushHistory(archive);
+      try (BackupUpload upload = archive.baseBackups().upload(NAME, data, options())) {
+        upload.copyFiles();
+        upload.complete(LABEL, "", STOP);
+      }
+      BackupManifest m = archive.baseBackups().manifest(NAME);
+      BackupFile f =
+          m.files().stream().filter(x -> x.path().equals("base/5/16600")).findFirst().get();
+      assertThat(f.size()).isEqualTo(big);
+      assertThat(f.extents()).hasSize(3);
+      assertThat(f.extents())
+          .extracting(BackupFile.Extent::length)
+          .containsExactly(
+              ArchiveBackupUpload.EXTENT_SIZE, ArchiveBackupUpload.EXTENT_SIZE, 5_000_123L);
+      assertThat(f.extents()).extracting(BackupFile.Extent::object).doesNotHaveDuplicates();
+      try (InputStream in = archive.baseBackups().openFile(NAME, f)) {
+        assertThat(in.readAllBytes()).isEqualTo(content);
+      }
+      Path dir = tmp.resolve("restored");
+      assertThat(restore(archive, dir)).isNull();
+      assertThat(Files.readAllBytes(dir.resolve("base/5/16600"))).isEqualTo(content);
+      assertThat(Files.getPosixFilePermissions(dir.resolve("base/5/16600")))
+          .isEqualTo(Files.getPosixFilePermissions(data.resolve("base/5/16600")));
+      for (BackupFile other : m.files()) {
+        if (!other.path().equals("global/pg_control")) {
+          assertThat(Files.readAllBytes(dir.resolve(other.path())))
+              .as(other.path())
+              .isEqualTo(Files.readAllBytes(data.resolve(other.path())));
+        }
+      }
+      assertThat(dir.resolve("global/pg_control")).exists();
+
+      Path second = root.resolve(f.extents().get(1).object());
+      Path third = root.resolve(f.extents().get(2).object());
+      byte[] original = Files.readAllBytes(second);
+      // a flipped byte in the middle extent
+      byte[] tampered = original.clone();
+      tampered[tampered.length / 2] ^= 1;
+      Files.write(second, tampered);
+      assertFailsLeavingNothing(archive, tmp.resolve("tampered"), f.extents().get(1).object());
+      // the middle extent missing
+      Files.delete(second);
+      assertFailsLeavingNothing(archive, tmp.resolve("missing"), f.extents().get(1).object());
+      // two extents swapped (each object is bound to its own name)
+      byte[] last = Files.readAllBytes(third);
+      Files.write(second, last);
+      Files.write(third, original);
+      assertFailsLeavingNothing(archive, tmp.resolve("swapped"), "");
+      // the last extent cut short
+      Files.write(second, original);
+      Files.write(third, java.util.Arrays.copyOf(last, last.length - 100));
+      assertFailsLeavingNothing(archive, tmp.resolve("truncated"), "");
+      Files.write(third, last);
+      assertThat(restore(archive, tmp.resolve("again"))).isNull();
+      assertThat(Files.readAllBytes(tmp.resolve("again/base/5/16600"))).isEqualTo(content);
+    }
+  }
+
+  private static void assertFailsLeavingNothing(WalArchive archive, Path dir, String naming) {
+    Throwable e = restore(archive, dir);
+    assertThat(e).isInstanceOf(IOException.class);
+    assertThat(e.getMessage()).contains(naming);
+    assertThat(dir).doesNotExist();
+    assertThat(dir.resolveSibling(dir.getFileName() + "-ts")).doesNotExist();
+  }
 }

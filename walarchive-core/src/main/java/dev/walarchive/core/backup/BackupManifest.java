@@ -68,7 +68,8 @@ public record BackupManifest(
   /** The first line of every manifest: its format name and version. */
   static final String MAGIC = "walarchive-backup-manifest";
 
-  static final int VERSION = 1;
+  /** The version written: 2 (extents); version 1 (no extents) is still read. */
+  static final int VERSION = 2;
 
   public BackupManifest {
     requireNonNull(name, "name is null");
@@ -188,10 +189,28 @@ public record BackupManifest(
           Long.toString(f.size()),
           f.sha256(),
           f.object(),
-          Long.toString(f.offset()));
+          Long.toString(f.offset()),
+          Integer.toString(f.extents().size()));
+      for (BackupFile.Extent e : f.extents()) {
+        line(
+            b,
+            "extent",
+            e.object(),
+            Long.toString(e.offset()),
+            Long.toString(e.length()),
+            e.sha256());
+      }
     }
-    line(b, "end", Integer.toString(tablespaces.size() + directories.size() + files.size()));
+    line(b, "end", Long.toString(entries(tablespaces.size(), directories.size(), files)));
     return b.toString();
+  }
+
+  private static long entries(int tablespaces, int directories, List<BackupFile> files) {
+    long n = tablespaces + directories + files.size();
+    for (BackupFile f : files) {
+      n += f.extents().size();
+    }
+    return n;
   }
 
   void header(StringBuilder b) {
@@ -297,7 +316,8 @@ public record BackupManifest(
     if (first.length != 2 || !first[0].equals(MAGIC)) {
       throw malformed(1, "not a walarchive backup manifest");
     }
-    if (!first[1].equals(Integer.toString(VERSION))) {
+    int version = first[1].equals("1") ? 1 : first[1].equals("2") ? 2 : 0;
+    if (version == 0) {
       throw new IllegalArgumentException(
           "backup manifest version '"
               + BackupPaths.shown(first[1])
@@ -325,7 +345,30 @@ public record BackupManifest(
             dirs.add(new BackupDirectory(unescape(f[1], n), parseMode(f[2], n), instant(f[3], n)));
           }
           case "file" -> {
-            lines.expectFields(f, 8);
+            lines.expectFields(f, version == 1 ? 8 : 9);
+            long count = version == 1 ? 0 : number(f[8], n);
+            if (count == 1 || count > 1_000_000) {
+              throw malformed(n, "an invalid number of extents");
+            }
+            List<BackupFile.Extent> extents = new ArrayList<>();
+            for (long i = 0; i < count; i++) {
+              String[] e = lines.next();
+              if (!e[0].equals("extent")) {
+                throw malformed(
+                    lines.number,
+                    "file '"
+                        + BackupPaths.shown(f[1])
+                        + "' lists "
+                        + count
+                        + " extents, but only "
+                        + i
+                        + " follow (the manifest is truncated?)");
+              }
+              lines.expectFields(e, 5);
+              extents.add(
+                  new BackupFile.Extent(
+                      e[1], number(e[2], lines.number), number(e[3], lines.number), e[4]));
+            }
             files.add(
                 new BackupFile(
                     unescape(f[1], n),
@@ -334,12 +377,13 @@ public record BackupManifest(
                     number(f[4], n),
                     f[5],
                     f[6],
-                    number(f[7], n)));
+                    number(f[7], n),
+                    extents));
           }
           case "end" -> {
             lines.expectFields(f, 2);
             long count = number(f[1], n);
-            if (count != tablespaces.size() + dirs.size() + files.size()) {
+            if (count != entries(tablespaces.size(), dirs.size(), files)) {
               throw malformed(n, "the entry count does not match (the manifest is truncated?)");
             }
             if (lines.hasNext()) {

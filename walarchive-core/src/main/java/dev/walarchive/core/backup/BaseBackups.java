@@ -74,7 +74,9 @@ public interface BaseBackups {
    * what the handler wrote for that file, and for the object, must then be discarded.
    *
    * @param object a data object key, as in {@link BackupFile#object()}
-   * @param files the manifest entries that live in {@code object} (others are refused)
+   * @param files the manifest entries that live in {@code object} (others are refused); for a file
+   *     stored in extents, its {@link BackupFile#pieces() pieces} in this object, each handed over
+   *     as such a piece
    * @throws BackupNotFoundException if there is no such complete backup
    */
   void readObject(BackupName name, String object, List<BackupFile> files, FileHandler handler)

@@ -93,6 +93,32 @@ class BackupManifestPropertiesTest {
         dirs.add(new BackupDirectory(p, r.nextInt(01000), instant(r)));
       } else {
         r.nextBytes(sha);
+        if (r.nextInt(4) == 0) {
+          List<BackupFile.Extent> extents = new ArrayList<>();
+          long size = 0;
+          for (int e = 2 + r.nextInt(4); e > 0; e--) {
+            r.nextBytes(sha);
+            long length = 1 + (r.nextLong() >>> 40);
+            extents.add(
+                new BackupFile.Extent(
+                    "basebackups/" + name + "/data/" + String.format("%06d", 1 + r.nextInt(999)),
+                    r.nextInt(3) == 0 ? 0 : r.nextLong() >>> 20,
+                    length,
+                    HexFormat.of().formatHex(sha)));
+            size += length;
+          }
+          files.add(
+              new BackupFile(
+                  p,
+                  r.nextInt(07777 + 1),
+                  instant(r),
+                  size,
+                  BackupFile.extentsDigest(extents),
+                  extents.get(0).object(),
+                  extents.get(0).offset(),
+                  extents));
+          continue;
+        }
         files.add(
             new BackupFile(
                 p,
@@ -138,7 +164,11 @@ class BackupManifestPropertiesTest {
               // one entry per line, no raw control characters in any field
               assertThat(text.lines().count())
                   .isEqualTo(
-                      16 + m.tablespaces().size() + m.directories().size() + m.files().size());
+                      16
+                          + m.tablespaces().size()
+                          + m.directories().size()
+                          + m.files().size()
+                          + m.files().stream().mapToLong(f -> f.extents().size()).sum());
             });
   }
 
@@ -178,13 +208,109 @@ class BackupManifestPropertiesTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown entry");
     // a newer version
-    assertThatThrownBy(() -> BackupManifest.parse(text.replaceFirst("\t1\n", "\t2\n")))
+    assertThatThrownBy(() -> BackupManifest.parse(text.replaceFirst("\t2\n", "\t3\n")))
         .hasMessageContaining("newer walarchive");
     // paths that could escape the restore directory
     for (String bad : List.of("../etc/passwd", "/etc/passwd", "a//b", "a/./b", "a/", "")) {
       assertThatThrownBy(() -> new BackupDirectory(bad, 0700, Instant.EPOCH))
           .isInstanceOf(IllegalArgumentException.class);
     }
+  }
+
+  /** A manifest with at least one file in extents. */
+  static BackupManifest withExtents(long seed) {
+    for (long s = seed; ; s++) {
+      BackupManifest m = manifest(s, 30);
+      if (m.files().stream().anyMatch(f -> !f.extents().isEmpty())) {
+        return m;
+      }
+    }
+  }
+
+  @Test
+  void aTruncatedMissingOrReorderedExtentListIsRefused() {
+    qt().withExamples(100)
+        .forAll(longs().all())
+        .checkAssert(
+            seed -> {
+              List<String> lines = new ArrayList<>(withExtents(seed).toText().lines().toList());
+              int first = -1;
+              for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).startsWith("extent\t")) {
+                  first = i;
+                  break;
+                }
+              }
+              int at = first;
+              // an extent line dropped, the end count adjusted to match
+              List<String> dropped = new ArrayList<>(lines);
+              dropped.remove(at);
+              String end = dropped.get(dropped.size() - 1);
+              long count = Long.parseLong(end.substring("end\t".length()));
+              dropped.set(dropped.size() - 1, "end\t" + (count - 1));
+              assertThatThrownBy(() -> BackupManifest.parse(String.join("\n", dropped) + "\n"))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("line ");
+              // the first two extents swapped
+              List<String> swapped = new ArrayList<>(lines);
+              swapped.set(at, lines.get(at + 1));
+              swapped.set(at + 1, lines.get(at));
+              assertThatThrownBy(() -> BackupManifest.parse(String.join("\n", swapped) + "\n"))
+                  .isInstanceOf(IllegalArgumentException.class);
+              // an extent line outside a file's list
+              List<String> stray = new ArrayList<>(lines);
+              stray.add(lines.size() - 1, lines.get(at));
+              assertThatThrownBy(() -> BackupManifest.parse(String.join("\n", stray) + "\n"))
+                  .isInstanceOf(IllegalArgumentException.class);
+              // a file claiming one extent
+              String file = lines.get(at - 1);
+              List<String> one = new ArrayList<>(lines);
+              one.set(at - 1, file.substring(0, file.lastIndexOf('\t')) + "\t1");
+              assertThatThrownBy(() -> BackupManifest.parse(String.join("\n", one) + "\n"))
+                  .isInstanceOf(IllegalArgumentException.class);
+            });
+  }
+
+  @Test
+  void version1ManifestsAreStillRead() {
+    qt().withExamples(100)
+        .forAll(longs().all(), integers().between(0, 30))
+        .checkAssert(
+            (seed, n) -> {
+              BackupManifest m = manifest(seed, n);
+              if (m.files().stream().anyMatch(f -> !f.extents().isEmpty())) {
+                return; // version 1 has no extents
+              }
+              StringBuilder v1 = new StringBuilder();
+              for (String line : m.toText().lines().toList()) {
+                if (line.startsWith("walarchive-backup-manifest\t")) {
+                  line = "walarchive-backup-manifest\t1";
+                } else if (line.startsWith("file\t")) {
+                  line = line.substring(0, line.lastIndexOf('\t'));
+                }
+                v1.append(line).append('\n');
+              }
+              assertThat(BackupManifest.parse(v1.toString())).isEqualTo(m);
+              // and a version 1 file line in a version 2 manifest is refused, and vice versa
+              if (!m.files().isEmpty()) {
+                assertThatThrownBy(
+                        () ->
+                            BackupManifest.parse(
+                                v1.toString()
+                                    .replaceFirst(
+                                        "walarchive-backup-manifest\t1",
+                                        "walarchive-backup-manifest\t2")))
+                    .isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(
+                        () ->
+                            BackupManifest.parse(
+                                m.toText()
+                                    .replaceFirst(
+                                        "walarchive-backup-manifest\t2",
+                                        "walarchive-backup-manifest\t1")))
+                    .isInstanceOf(IllegalArgumentException.class);
+              }
+            });
   }
 
   @Test

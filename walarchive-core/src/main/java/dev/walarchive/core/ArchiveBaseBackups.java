@@ -334,6 +334,10 @@ final class ArchiveBaseBackups implements BaseBackups {
     sorted.sort(Comparator.comparingLong(BackupFile::offset));
     long position = 0;
     for (BackupFile f : sorted) {
+      if (!f.extents().isEmpty()) {
+        throw new IllegalArgumentException(
+            f.path() + " is stored in extents: pass its pieces() that are in object " + object);
+      }
       if (!f.object().equals(object)) {
         throw new IllegalArgumentException(f.path() + " is not in object " + object);
       }

@@ -459,9 +459,28 @@ final class ArchiveBackupUpload implements BackupUpload {
     String manifestKey = ArchiveBaseBackups.prefixOf(name) + ArchiveBaseBackups.MANIFEST;
     store(manifestKey, text);
     BackupMarker marker = BackupMarker.of(manifest, ArchiveBaseBackups.sha256(text), text.length);
-    store(
-        ArchiveBaseBackups.prefixOf(name) + ArchiveBaseBackups.COMPLETE,
-        marker.toText().getBytes(StandardCharsets.UTF_8));
+    String markerKey = ArchiveBaseBackups.prefixOf(name) + ArchiveBaseBackups.COMPLETE;
+    store(markerKey, marker.toText().getBytes(StandardCharsets.UTF_8));
+    // Retention removes an incomplete backup with no object written for 6 hours; one that decided
+    // so just before the manifest (a fresh write) was stored may be deleting objects now. Checked
+    // again after the marker: if anything is gone, the backup is not reported complete.
+    List<String> all = new ArrayList<>(objects);
+    all.add(manifestKey);
+    all.add(markerKey);
+    for (String key : all) {
+      try {
+        storage.stat(key);
+      } catch (NoSuchFileException e) {
+        storage.delete(List.of(markerKey));
+        throw new IOException(
+            "object "
+                + key
+                + " of base backup "
+                + name
+                + " was deleted while the backup was completing (retention removed it as an"
+                + " idle interrupted push?); the backup stays incomplete; run backup-push again");
+      }
+    }
     completed = true;
     log.info("base backup {} is complete", name);
     long stored = 0;

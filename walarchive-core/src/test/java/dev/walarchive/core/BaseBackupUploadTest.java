@@ -62,11 +62,17 @@ class BaseBackupUploadTest {
     final AtomicInteger dataCreates = new AtomicInteger();
     volatile int allowed = Integer.MAX_VALUE;
 
+    /** Deleted (as by a concurrent retention run) just before the completion marker is created. */
+    volatile String deleteBeforeMarker;
+
     @Override
     public void create(String key, ObjectSource content, Map<String, String> metadata)
         throws IOException {
       if (key.contains("/data/") && dataCreates.incrementAndGet() > allowed) {
         throw new IOException("injected storage failure writing " + key);
+      }
+      if (key.endsWith("/complete") && deleteBeforeMarker != null) {
+        delegate.delete(List.of(deleteBeforeMarker));
       }
       delegate.create(key, content, metadata);
     }
@@ -243,6 +249,26 @@ class BaseBackupUploadTest {
                 });
       }
       assertThat(seen.get()).isEqualTo(m.files().size());
+    }
+  }
+
+  @Test
+  void anObjectDeletedWhileTheBackupCompletesLeavesItIncomplete() throws Exception {
+    Path data = dataDirectory();
+    FailingStorage storage = new FailingStorage();
+    try (WalArchive archive = archive(storage)) {
+      pushHistory(archive);
+      storage.deleteBeforeMarker = ArchiveBaseBackups.dataKey(NAME, 1);
+      try (BackupUpload upload = archive.baseBackups().upload(NAME, data, options())) {
+        upload.copyFiles();
+        assertThatThrownBy(() -> upload.complete(LABEL, "", STOP))
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining(ArchiveBaseBackups.dataKey(NAME, 1))
+            .hasMessageContaining("stays incomplete");
+      }
+      assertThat(archive.baseBackups().list())
+          .singleElement()
+          .matches(b -> !b.complete() && b.name().equals(NAME));
     }
   }
 

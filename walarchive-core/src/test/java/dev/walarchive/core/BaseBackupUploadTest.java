@@ -1,5 +1,7 @@
 package dev.walarchive.core;
 
+import static dev.walarchive.core.testing.SyntheticDataDirectory.random;
+import static dev.walarchive.core.testing.SyntheticDataDirectory.write;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +19,7 @@ import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
 import dev.walarchive.core.storage.OpenedObject;
+import dev.walarchive.core.testing.SyntheticDataDirectory;
 import dev.walarchive.core.testing.SyntheticWal;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalSegmentSize;
@@ -105,10 +108,7 @@ class BaseBackupUploadTest {
   private Path dataDirectory() throws IOException {
     Path d = tmp.resolve("data");
     Random r = new Random(7);
-    write(d.resolve("PG_VERSION"), "15\n".getBytes(UTF_8));
-    byte[] control = new byte[8192];
-    java.nio.ByteBuffer.wrap(control).order(java.nio.ByteOrder.nativeOrder()).putLong(SYSID);
-    write(d.resolve("global/pg_control"), control);
+    SyntheticDataDirectory.create(d, SYSID);
     write(d.resolve("global/1262"), random(r, 8192));
     write(d.resolve("base/5/16384"), random(r, 3 << 20)); // large: an object of its own
     write(d.resolve("base/5/16384_fsm"), random(r, 24576));
@@ -129,17 +129,6 @@ class BaseBackupUploadTest {
     Files.createDirectories(d.resolve("pg_tblspc"));
     Files.createSymbolicLink(d.resolve("pg_tblspc/16499"), ts);
     return d;
-  }
-
-  private static byte[] random(Random r, int n) {
-    byte[] b = new byte[n];
-    r.nextBytes(b);
-    return b;
-  }
-
-  private static void write(Path file, byte[] content) throws IOException {
-    Files.createDirectories(file.getParent());
-    Files.write(file, content);
   }
 
   private WalArchive archive(ArchiveStorage storage) throws IOException {

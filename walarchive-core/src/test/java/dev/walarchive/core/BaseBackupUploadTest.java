@@ -18,7 +18,6 @@ import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
-import dev.walarchive.core.storage.OpenedObject;
 import dev.walarchive.core.testing.SyntheticDataDirectory;
 import dev.walarchive.core.testing.SyntheticWal;
 import dev.walarchive.core.wal.Lsn;
@@ -28,7 +27,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -60,10 +58,13 @@ class BaseBackupUploadTest {
   @TempDir Path tmp;
 
   /** Fails every create of a data object after the first {@code allowed}. */
-  static final class FailingStorage implements ArchiveStorage {
-    final ArchiveStorage delegate = ArchiveStorages.memory();
+  static final class FailingStorage extends ForwardingStorage {
     final AtomicInteger dataCreates = new AtomicInteger();
     volatile int allowed = Integer.MAX_VALUE;
+
+    FailingStorage() {
+      super(ArchiveStorages.memory());
+    }
 
     @Override
     public void create(String key, ObjectSource content, Map<String, String> metadata)
@@ -72,36 +73,6 @@ class BaseBackupUploadTest {
         throw new IOException("injected storage failure writing " + key);
       }
       delegate.create(key, content, metadata);
-    }
-
-    @Override
-    public InputStream open(String key) throws IOException {
-      return delegate.open(key);
-    }
-
-    @Override
-    public OpenedObject openWithStat(String key) throws IOException {
-      return delegate.openWithStat(key);
-    }
-
-    @Override
-    public ObjectStat stat(String key) throws IOException {
-      return delegate.stat(key);
-    }
-
-    @Override
-    public ObjectIterator list(String prefix) throws IOException {
-      return delegate.list(prefix);
-    }
-
-    @Override
-    public void delete(Collection<String> keys) throws IOException {
-      delegate.delete(keys);
-    }
-
-    @Override
-    public void close() throws IOException {
-      delegate.close();
     }
   }
 

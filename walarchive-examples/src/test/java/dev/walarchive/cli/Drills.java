@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Chores of the drills: directories and files PostgreSQL (user postgres) can use, an encrypted
@@ -22,6 +23,32 @@ import java.util.concurrent.TimeUnit;
  */
 final class Drills {
   private Drills() {}
+
+  /** Writes a random AES-256 key, base64 as walarchive reads a key file, to {@code file}. */
+  static Path writeRandomKey(Path file) throws IOException {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    Files.writeString(file, Base64.getEncoder().encodeToString(key), UTF_8);
+    return file;
+  }
+
+  /**
+   * The names in the {@code wal/} folder of the {@code file:} archive in {@code archiveDir},
+   * sorted; none if there is no such folder. The backend's temporary files ({@code
+   * .walarchive-tmp-files}) are not objects and not listed.
+   */
+  static List<String> archivedWalNames(Path archiveDir) throws IOException {
+    Path wal = archiveDir.resolve("wal");
+    if (!Files.isDirectory(wal)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(wal)) {
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .sorted()
+          .toList();
+    }
+  }
 
   /**
    * Writes a random AES-256 key ({@code archive.key}) and the settings of an encrypted,

@@ -313,16 +313,7 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
       m.put("timeline", t.timeline());
       m.put("segments", t.segments());
       m.put("storedBytes", t.storedBytes());
-      m.put(
-          "gaps",
-          t.gaps().stream()
-              .map(
-                  g ->
-                      Map.of(
-                          "firstMissing", g.firstMissing().name(),
-                          "lastMissing", g.lastMissing().name(),
-                          "count", g.count()))
-              .toList());
+      m.put("gaps", ShowCommand.gapsJson(t));
       timelines.add(m);
     }
     root.put("timelines", timelines);

@@ -12,6 +12,7 @@ import dev.walarchive.core.backup.BackupManifest;
 import dev.walarchive.core.backup.BackupName;
 import dev.walarchive.core.backup.BaseBackupInfo;
 import dev.walarchive.core.format.ObjectFormatException;
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.wal.BackupHistory;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.TimelineHistory;
@@ -248,7 +249,7 @@ final class Verifier {
                   + name
                   + " is not complete (an interrupted push, or one still running): it is never"
                   + " restored, and retention deletes its objects once none was written for "
-                  + format(WalArchive.STALE_BACKUP),
+                  + OptionValues.formatRounded(WalArchive.STALE_BACKUP),
               Optional.empty(),
               Optional.empty(),
               OptionalLong.empty()));
@@ -453,29 +454,14 @@ final class Verifier {
               "newest segment "
                   + newest.get().name()
                   + " is "
-                  + format(age)
+                  + OptionValues.formatRounded(age)
                   + " old (limit "
-                  + format(limit)
+                  + OptionValues.formatRounded(limit)
                   + ")",
               Optional.of(newest.get().name()),
               Optional.empty(),
               OptionalLong.of(newest.get().name().timeline())));
     }
-  }
-
-  /** An age in the largest unit that keeps it readable: {@code 90s}, {@code 45m}, {@code 2h}. */
-  static String format(Duration d) {
-    long s = d.getSeconds();
-    if (s < 120) {
-      return s + "s";
-    }
-    if (s < 7200) {
-      return (s / 60) + "m";
-    }
-    if (s < 172800) {
-      return (s / 3600) + "h";
-    }
-    return (s / 86400) + "d";
   }
 
   /** One line: which timelines grow side by side, since when, and what to do about it. */

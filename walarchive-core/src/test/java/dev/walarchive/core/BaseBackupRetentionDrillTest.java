@@ -1,5 +1,6 @@
 package dev.walarchive.core;
 
+import static dev.walarchive.core.testing.SyntheticDataDirectory.write;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,6 +18,7 @@ import dev.walarchive.core.retention.RetentionPolicy;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.ObjectIterator;
+import dev.walarchive.core.testing.SyntheticDataDirectory;
 import dev.walarchive.core.testing.SyntheticWal;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalFileName;
@@ -68,11 +70,6 @@ class BaseBackupRetentionDrillTest {
     return WalFileName.segment(1, n, SIZE);
   }
 
-  private static void write(Path file, byte[] content) throws IOException {
-    Files.createDirectories(file.getParent());
-    Files.write(file, content);
-  }
-
   private static List<String> keys(ArchiveStorage storage, String prefix) throws IOException {
     List<String> keys = new ArrayList<>();
     ObjectIterator it = storage.list(prefix);
@@ -98,10 +95,7 @@ class BaseBackupRetentionDrillTest {
       }
       Path data = tmp.resolve("data");
       Random r = new Random(5);
-      write(data.resolve("PG_VERSION"), "15\n".getBytes(UTF_8));
-      byte[] control = new byte[8192];
-      java.nio.ByteBuffer.wrap(control).order(java.nio.ByteOrder.nativeOrder()).putLong(SYSID);
-      write(data.resolve("global/pg_control"), control);
+      SyntheticDataDirectory.create(data, SYSID);
       Files.createDirectories(data.resolve("pg_wal"));
       List<BackupName> names = new ArrayList<>();
       // what each backup's files held when it was taken

@@ -1,5 +1,7 @@
 package dev.walarchive.core;
 
+import static dev.walarchive.core.testing.SyntheticDataDirectory.random;
+import static dev.walarchive.core.testing.SyntheticDataDirectory.write;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,7 +18,7 @@ import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
 import dev.walarchive.core.storage.ObjectStat;
-import dev.walarchive.core.storage.OpenedObject;
+import dev.walarchive.core.testing.SyntheticDataDirectory;
 import dev.walarchive.core.testing.SyntheticWal;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalSegmentSize;
@@ -25,7 +27,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -57,13 +58,16 @@ class BaseBackupUploadTest {
   @TempDir Path tmp;
 
   /** Fails every create of a data object after the first {@code allowed}. */
-  static final class FailingStorage implements ArchiveStorage {
-    final ArchiveStorage delegate = ArchiveStorages.memory();
+  static final class FailingStorage extends ForwardingStorage {
     final AtomicInteger dataCreates = new AtomicInteger();
     volatile int allowed = Integer.MAX_VALUE;
 
     /** Deleted (as by a concurrent retention run) just before the completion marker is created. */
     volatile String deleteBeforeMarker;
+
+    FailingStorage() {
+      super(ArchiveStorages.memory());
+    }
 
     @Override
     public void create(String key, ObjectSource content, Map<String, String> metadata)
@@ -76,45 +80,12 @@ class BaseBackupUploadTest {
       }
       delegate.create(key, content, metadata);
     }
-
-    @Override
-    public InputStream open(String key) throws IOException {
-      return delegate.open(key);
-    }
-
-    @Override
-    public OpenedObject openWithStat(String key) throws IOException {
-      return delegate.openWithStat(key);
-    }
-
-    @Override
-    public ObjectStat stat(String key) throws IOException {
-      return delegate.stat(key);
-    }
-
-    @Override
-    public ObjectIterator list(String prefix) throws IOException {
-      return delegate.list(prefix);
-    }
-
-    @Override
-    public void delete(Collection<String> keys) throws IOException {
-      delegate.delete(keys);
-    }
-
-    @Override
-    public void close() throws IOException {
-      delegate.close();
-    }
   }
 
   private Path dataDirectory() throws IOException {
     Path d = tmp.resolve("data");
     Random r = new Random(7);
-    write(d.resolve("PG_VERSION"), "15\n".getBytes(UTF_8));
-    byte[] control = new byte[8192];
-    java.nio.ByteBuffer.wrap(control).order(java.nio.ByteOrder.nativeOrder()).putLong(SYSID);
-    write(d.resolve("global/pg_control"), control);
+    SyntheticDataDirectory.create(d, SYSID);
     write(d.resolve("global/1262"), random(r, 8192));
     write(d.resolve("base/5/16384"), random(r, 3 << 20)); // large: an object of its own
     write(d.resolve("base/5/16384_fsm"), random(r, 24576));
@@ -135,17 +106,6 @@ class BaseBackupUploadTest {
     Files.createDirectories(d.resolve("pg_tblspc"));
     Files.createSymbolicLink(d.resolve("pg_tblspc/16499"), ts);
     return d;
-  }
-
-  private static byte[] random(Random r, int n) {
-    byte[] b = new byte[n];
-    r.nextBytes(b);
-    return b;
-  }
-
-  private static void write(Path file, byte[] content) throws IOException {
-    Files.createDirectories(file.getParent());
-    Files.write(file, content);
   }
 
   private WalArchive archive(ArchiveStorage storage) throws IOException {

@@ -1,5 +1,7 @@
 package dev.walarchive.core;
 
+import static dev.walarchive.core.testing.SyntheticDataDirectory.random;
+import static dev.walarchive.core.testing.SyntheticDataDirectory.write;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +16,7 @@ import dev.walarchive.core.backup.BackupUpload;
 import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.testing.SyntheticDataDirectory;
 import dev.walarchive.core.testing.SyntheticWal;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalFileName;
@@ -81,26 +84,12 @@ class BaseBackupVerifyTest {
   private Path dataDirectory() throws IOException {
     Path d = tmp.resolve("data");
     Random r = new Random(11);
-    write(d.resolve("PG_VERSION"), "15\n".getBytes(UTF_8));
-    byte[] control = new byte[8192];
-    java.nio.ByteBuffer.wrap(control).order(java.nio.ByteOrder.nativeOrder()).putLong(SYSID);
-    write(d.resolve("global/pg_control"), control);
+    SyntheticDataDirectory.create(d, SYSID);
     write(d.resolve("base/5/16384"), random(r, 2 << 20)); // an object of its own
     write(d.resolve("base/5/16385"), random(r, 20000));
     write(d.resolve("postgresql.conf"), "# conf\n".getBytes(UTF_8));
     Files.createDirectories(d.resolve("pg_wal"));
     return d;
-  }
-
-  private static byte[] random(Random r, int n) {
-    byte[] b = new byte[n];
-    r.nextBytes(b);
-    return b;
-  }
-
-  private static void write(Path file, byte[] content) throws IOException {
-    Files.createDirectories(file.getParent());
-    Files.write(file, content);
   }
 
   private void pushHistory() throws IOException {

@@ -19,12 +19,10 @@ import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.BatchDeleteException;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
-import dev.walarchive.core.storage.ObjectStat;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalFileName;
 import dev.walarchive.core.wal.WalSegmentSize;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -315,33 +313,11 @@ class WalArchiveRetentionTest {
   }
 
   /** Memory storage whose batch delete fails for one key, deleting the others. */
-  private static final class FailingDeletes implements ArchiveStorage {
-    private final ArchiveStorage delegate;
+  private static final class FailingDeletes extends ForwardingStorage {
     volatile String failing;
 
     FailingDeletes(ArchiveStorage delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void create(String key, ObjectSource content, Map<String, String> metadata)
-        throws IOException {
-      delegate.create(key, content, metadata);
-    }
-
-    @Override
-    public InputStream open(String key) throws IOException {
-      return delegate.open(key);
-    }
-
-    @Override
-    public ObjectStat stat(String key) throws IOException {
-      return delegate.stat(key);
-    }
-
-    @Override
-    public ObjectIterator list(String prefix) throws IOException {
-      return delegate.list(prefix);
+      super(delegate);
     }
 
     @Override
@@ -353,11 +329,6 @@ class WalArchiveRetentionTest {
       }
       delegate.delete(keys.stream().filter(k -> !k.equals(f)).collect(Collectors.toList()));
       throw new BatchDeleteException(Map.of(f, "injected"));
-    }
-
-    @Override
-    public void close() throws IOException {
-      delegate.close();
     }
   }
 }

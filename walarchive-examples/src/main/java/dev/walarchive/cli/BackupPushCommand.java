@@ -148,8 +148,8 @@ final class BackupPushCommand implements Callable<Integer>, ExitCodes {
       last = now;
       printed = true;
       err.printf(
-          "\rcopied %d of %d MiB (%d%%)   ",
-          done >> 20, total >> 20, total == 0 ? 100 : done * 100 / total);
+          "\rcopied %s of %s (%d%%)   ",
+          Sizes.approximate(done), Sizes.approximate(total), total == 0 ? 100 : done * 100 / total);
       err.flush();
     }
 

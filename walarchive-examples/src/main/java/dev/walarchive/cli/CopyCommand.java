@@ -1,11 +1,6 @@
 package dev.walarchive.cli;
 
-import dev.walarchive.core.ArchiveCopy;
 import dev.walarchive.core.WalArchive;
-import dev.walarchive.core.storage.ArchiveStorages;
-import dev.walarchive.core.storage.ObjectEntry;
-import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,14 +35,7 @@ final class CopyCommand implements Callable<Integer>, ExitCodes {
   @Option(names = "--to", required = true, paramLabel = "URL", description = "Destination.")
   String to;
 
-  @Option(names = "--dry-run", description = "List what would be copied; change nothing.")
-  boolean dryRun;
-
-  @Option(
-      names = "--parallelism",
-      paramLabel = "N",
-      description = "Objects copied at the same time, 1 to 64 (default 4).")
-  int parallelism = 4;
+  @Mixin ArchiveCopying.Options copying;
 
   @Override
   public Integer call() throws Exception {
@@ -57,89 +45,8 @@ final class CopyCommand implements Callable<Integer>, ExitCodes {
     }
     try (WalArchive src = config.openArchive(source, config.optionsFor(source), "--from");
         WalArchive dst = config.openArchive(to, config.optionsFor(to), "--to")) {
-      return run(src, dst, dryRun, parallelism, spec.commandLine().getOut());
+      return ArchiveCopying.run(src, dst, copying, spec.commandLine().getOut());
     }
-  }
-
-  /** Plans and copies (or lists, with {@code dryRun}); returns the exit code. */
-  static int run(WalArchive src, WalArchive dst, boolean dryRun, int parallelism, PrintWriter out)
-      throws Exception {
-    if (parallelism < 1 || parallelism > 64) {
-      throw new CliException("--parallelism must be from 1 to 64, not " + parallelism);
-    }
-    src.requireManifest();
-    ArchiveCopy.Plan plan = ArchiveCopy.plan(src, dst);
-    String route =
-        ArchiveStorages.redact(src.location()) + " to " + ArchiveStorages.redact(dst.location());
-    if (dryRun) {
-      for (ObjectEntry e : plan.toCopy()) {
-        out.println("would copy " + e.key() + " (" + e.size() + " bytes)");
-      }
-      for (ObjectEntry e : plan.toCompare()) {
-        out.println("would compare " + e.key() + " (present in both with different sizes)");
-      }
-      out.println(
-          plan.toCopy().size()
-              + " object(s) ("
-              + plan.bytesToCopy()
-              + " bytes) to copy from "
-              + route
-              + "; "
-              + plan.present().size()
-              + " already there; nothing was changed (dry run)");
-      out.flush();
-      return 0;
-    }
-    int total = plan.toCopy().size() + plan.toCompare().size();
-    PrintStream progress = System.console() == null ? null : System.err;
-    PrintStream err = System.err;
-    ArchiveCopy.Result result =
-        ArchiveCopy.copy(
-            src,
-            dst,
-            plan,
-            parallelism,
-            new ArchiveCopy.Listener() {
-              @Override
-              public void copied(ObjectEntry entry, long done) {
-                if (progress != null) {
-                  synchronized (progress) {
-                    progress.print("\rcopied " + done + "/" + total + " ");
-                    progress.flush();
-                  }
-                }
-              }
-
-              @Override
-              public void refused(ArchiveCopy.Refusal refusal) {
-                synchronized (err) {
-                  err.println(
-                      (progress != null ? "\r" : "")
-                          + "walarchive copy: refused "
-                          + refusal.key()
-                          + ": "
-                          + refusal.reason());
-                }
-              }
-            });
-    if (progress != null && total > 0) {
-      progress.println();
-    }
-    out.println(
-        "copied "
-            + result.copied()
-            + " object(s) ("
-            + result.bytes()
-            + " bytes) from "
-            + route
-            + "; "
-            + result.identical()
-            + " already there"
-            + (result.refused().isEmpty()
-                ? ""
-                : ", " + result.refused().size() + " refused (see above; not copied)"));
-    out.flush();
-    return result.refused().isEmpty() ? 0 : 1;
   }
 
   @Override
@@ -149,11 +56,6 @@ final class CopyCommand implements Callable<Integer>, ExitCodes {
 
   @Override
   public int forFailure(Exception e) {
-    return e instanceof CliException
-            || e instanceof IllegalArgumentException
-            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
-            || e instanceof dev.walarchive.core.archive.ArchiveMismatchException
-        ? 2
-        : 3;
+    return ArchiveCopying.forFailure(e);
   }
 }

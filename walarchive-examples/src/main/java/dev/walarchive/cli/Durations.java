@@ -21,18 +21,4 @@ final class Durations {
       throw new CliException(e.getMessage());
     }
   }
-
-  static String format(Duration d) {
-    long s = d.getSeconds();
-    if (s < 120) {
-      return s + "s";
-    }
-    if (s < 7200) {
-      return (s / 60) + "m";
-    }
-    if (s < 172800) {
-      return (s / 3600) + "h";
-    }
-    return (s / 86400) + "d";
-  }
 }

@@ -241,7 +241,7 @@ final class RestoreCommand implements Callable<Integer>, ExitCodes {
               + " ("
               + manifest.files().size()
               + " files, "
-              + Progress.size(manifest.originalSize())
+              + Sizes.approximate(manifest.originalSize())
               + ", stopped "
               + manifest.stopTime()
               + " at "
@@ -391,8 +391,8 @@ final class RestoreCommand implements Callable<Integer>, ExitCodes {
           Locale.ROOT,
           "\rrestoring: %3d%% (%s of %s, %d of %d files)   ",
           bytesTotal == 0 ? 100 : bytesDone * 100 / bytesTotal,
-          size(bytesDone),
-          size(bytesTotal),
+          Sizes.approximate(bytesDone),
+          Sizes.approximate(bytesTotal),
           filesDone,
           filesTotal);
       System.err.flush();
@@ -402,16 +402,6 @@ final class RestoreCommand implements Callable<Integer>, ExitCodes {
       if (printed) {
         System.err.println();
       }
-    }
-
-    static String size(long bytes) {
-      if (bytes < 1024 * 1024) {
-        return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
-      }
-      if (bytes < 1024L * 1024 * 1024) {
-        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
-      }
-      return String.format(Locale.ROOT, "%.2f GiB", bytes / (1024.0 * 1024 * 1024));
     }
   }
 }

@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.concurrent.Callable;
@@ -126,7 +125,9 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
         out.println(
             toJson(configured, archivePins, plan, warnings, apply, deleted, baseBackups, infos));
       } else if (apply) {
-        out.printf("applied: deleted %s, %s%n", files(deleted), bytes(plan.deletedBytes()));
+        out.printf(
+            "applied: deleted %s, %s%n",
+            files(deleted), Sizes.exactAndApproximate(plan.deletedBytes()));
       }
       // the copies follow the archive's plan: the same deletions, in the same safe order
       for (WalArchive copy : archive.copies()) {
@@ -161,7 +162,7 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
         out.printf(
             "dry run: nothing was deleted; run again with --apply to delete %s, %s%s%n",
             files(plan.deletions().size()),
-            bytes(plan.deletedBytes()),
+            Sizes.exactAndApproximate(plan.deletedBytes()),
             baseBackups.isEmpty()
                 ? ""
                 : " and "
@@ -267,7 +268,10 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
       if (terminal != null) {
         terminal.printf(
             "\rdeleting: %d of %d files, %s of %s",
-            files, totalFiles, bytes(bytesDone), bytes(totalBytes));
+            files,
+            totalFiles,
+            Sizes.exactAndApproximate(bytesDone),
+            Sizes.exactAndApproximate(totalBytes));
         terminal.flush();
       }
     }
@@ -304,14 +308,19 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
           "  timeline %d: %s%n    %s%n",
           k.timeline(), range(k.files(), k.first(), k.last()), k.reason());
     }
-    out.printf("delete: %s, %s%n", files(plan.deletions().size()), bytes(plan.deletedBytes()));
+    out.printf(
+        "delete: %s, %s%n",
+        files(plan.deletions().size()), Sizes.exactAndApproximate(plan.deletedBytes()));
     for (Group g : groups(plan)) {
       if (g.first.kind() == WalFileName.Kind.BACKUP_HISTORY) {
-        out.printf("  DELETE backup history %s, %s%n", g.first, bytes(g.bytes));
+        out.printf("  DELETE backup history %s, %s%n", g.first, Sizes.exactAndApproximate(g.bytes));
       } else {
         out.printf(
             "  DELETE timeline %d: %s, %s%n    %s%n",
-            g.timeline, range(g.files, g.first, g.last), bytes(g.bytes), g.reason);
+            g.timeline,
+            range(g.files, g.first, g.last),
+            Sizes.exactAndApproximate(g.bytes),
+            g.reason);
       }
     }
     for (String w : warnings) {
@@ -335,7 +344,7 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
           "  DELETE base backup %s: %s, %s (%s)%n",
           e.getKey(),
           objects(e.getValue()),
-          bytes(info == null ? 0 : info.storedSize()),
+          Sizes.exactAndApproximate(info == null ? 0 : info.storedSize()),
           complete
               ? "its backup history file " + info.completed().get().backupHistoryFile() + " expires"
               : "incomplete: debris of an interrupted push");
@@ -469,21 +478,6 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
   /** {@code 1 file NAME} or {@code 3 files FIRST .. LAST}. */
   private static String range(long n, WalFileName first, WalFileName last) {
     return n == 1 ? files(n) + " " + first : files(n) + " " + first + " .. " + last;
-  }
-
-  /** Bytes as a number and, from 1 KiB, in binary units: {@code 3145728 bytes (3.0 MiB)}. */
-  static String bytes(long n) {
-    if (n < 1024) {
-      return n + " bytes";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    double value = n;
-    int unit = -1;
-    while (value >= 1024 && unit < units.length - 1) {
-      value /= 1024;
-      unit++;
-    }
-    return n + " bytes (" + String.format(Locale.ROOT, "%.1f", value) + " " + units[unit] + ")";
   }
 
   @Override

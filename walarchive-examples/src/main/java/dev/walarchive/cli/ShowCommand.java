@@ -100,6 +100,18 @@ final class ShowCommand implements Callable<Integer>, ExitCodes {
         .ifPresent(e -> out.printf("newest segment: %s archived %s%n", e.name(), e.lastModified()));
   }
 
+  /** The gaps of timeline {@code t} as 'show --json' and 'status --json' print them. */
+  static List<Object> gapsJson(ArchiveInventory.TimelineSummary t) {
+    return t.gaps().stream()
+        .<Object>map(
+            g ->
+                Map.of(
+                    "firstMissing", g.firstMissing().name(),
+                    "lastMissing", g.lastMissing().name(),
+                    "count", g.count()))
+        .toList();
+  }
+
   private static String toJson(
       Optional<ArchiveManifest> manifest,
       ArchiveInventory inventory,
@@ -127,16 +139,7 @@ final class ShowCommand implements Callable<Integer>, ExitCodes {
                       Map.of(
                           "first", r.first().name(), "last", r.last().name(), "count", r.count()))
               .toList());
-      tl.put(
-          "gaps",
-          t.gaps().stream()
-              .map(
-                  g ->
-                      Map.of(
-                          "firstMissing", g.firstMissing().name(),
-                          "lastMissing", g.lastMissing().name(),
-                          "count", g.count()))
-              .toList());
+      tl.put("gaps", gapsJson(t));
       timelines.add(tl);
     }
     root.put("timelines", timelines);

@@ -3,6 +3,7 @@ package dev.walarchive.cli;
 import dev.walarchive.core.ArchiveCopy;
 import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.archive.ArchiveInventory;
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.postgres.ArchivingCheck;
 import dev.walarchive.postgres.PgConnectionSettings;
 import dev.walarchive.postgres.ServerFigures;
@@ -154,7 +155,7 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
           + ": lags "
           + missing
           + " WAL file(s) behind the archive, the oldest archived "
-          + Durations.format(Duration.ofSeconds(lagSeconds))
+          + OptionValues.formatRounded(Duration.ofSeconds(lagSeconds))
           + " ago; run 'walarchive sync'";
     }
 
@@ -225,7 +226,13 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
           f.failedCount().orElse(0),
           f.lastArchivedWal().orElse("none"),
           f.lastArchivedTime()
-              .map(t -> " at " + t + " (" + Durations.format(Duration.between(t, now)) + " ago)")
+              .map(
+                  t ->
+                      " at "
+                          + t
+                          + " ("
+                          + OptionValues.formatRounded(Duration.between(t, now))
+                          + " ago)")
               .orElse(""));
     }
     if (f.lastFailedWal().isPresent()) {
@@ -275,7 +282,7 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
           "newest segment: %s, archived %s (%s ago)%n",
           newest.get().name(),
           newest.get().lastModified(),
-          Durations.format(Duration.between(newest.get().lastModified(), now)));
+          OptionValues.formatRounded(Duration.between(newest.get().lastModified(), now)));
     }
     long gaps = 0;
     for (ArchiveInventory.TimelineSummary t : inventory.timelines()) {
@@ -306,16 +313,7 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
       m.put("timeline", t.timeline());
       m.put("segments", t.segments());
       m.put("storedBytes", t.storedBytes());
-      m.put(
-          "gaps",
-          t.gaps().stream()
-              .map(
-                  g ->
-                      Map.of(
-                          "firstMissing", g.firstMissing().name(),
-                          "lastMissing", g.lastMissing().name(),
-                          "count", g.count()))
-              .toList());
+      m.put("gaps", ShowCommand.gapsJson(t));
       timelines.add(m);
     }
     root.put("timelines", timelines);

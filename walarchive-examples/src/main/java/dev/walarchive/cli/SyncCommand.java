@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code walarchive sync}: brings every configured copy level with the archive. */
@@ -26,14 +25,7 @@ final class SyncCommand implements Callable<Integer>, ExitCodes {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--dry-run", description = "List what would be copied; change nothing.")
-  boolean dryRun;
-
-  @Option(
-      names = "--parallelism",
-      paramLabel = "N",
-      description = "Objects copied at the same time, 1 to 64 (default 4).")
-  int parallelism = 4;
+  @Mixin ArchiveCopying.Options copying;
 
   @Override
   public Integer call() throws Exception {
@@ -46,7 +38,7 @@ final class SyncCommand implements Callable<Integer>, ExitCodes {
       }
       int code = 0;
       for (WalArchive copy : archive.copies()) {
-        code = Math.max(code, CopyCommand.run(archive, copy, dryRun, parallelism, out));
+        code = Math.max(code, ArchiveCopying.run(archive, copy, copying, out));
       }
       return code;
     }
@@ -59,11 +51,6 @@ final class SyncCommand implements Callable<Integer>, ExitCodes {
 
   @Override
   public int forFailure(Exception e) {
-    return e instanceof CliException
-            || e instanceof IllegalArgumentException
-            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
-            || e instanceof dev.walarchive.core.archive.ArchiveMismatchException
-        ? 2
-        : 3;
+    return ArchiveCopying.forFailure(e);
   }
 }

@@ -1,19 +1,14 @@
 package dev.walarchive.cli;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.walarchive.core.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,19 +34,7 @@ class BackupRetentionDrillTest {
   void startPrimary() throws Exception {
     base = PostgresServer.createBaseDir("walarchive-backup-retention");
     archiveDir = base.resolve("archive");
-    byte[] k = new byte[32];
-    new SecureRandom().nextBytes(k);
-    Path keyFile = base.resolve("archive.key");
-    Files.writeString(keyFile, Base64.getEncoder().encodeToString(k) + "\n", UTF_8);
-    config = base.resolve("walarchive.properties");
-    Files.writeString(
-        config,
-        "url=file:" + archiveDir + "\ncompression=zstd\nkey-file=" + keyFile + "\nkey-id=k1\n",
-        UTF_8);
-    for (Path p : List.of(keyFile, config)) {
-      Drills.chownToPostgres(p);
-      Drills.restrictToOwner(p);
-    }
+    config = Drills.encryptedFileArchiveConfig(base, archiveDir);
     primary =
         track(PostgresServer.initdb(PostgresServer.createDirectory(base.resolve("primary")), 16));
     primary.setConfig("archive_mode", "on");
@@ -63,31 +46,12 @@ class BackupRetentionDrillTest {
 
   @AfterAll
   void cleanUp() throws Exception {
-    for (PostgresServer s : servers) {
-      try {
-        s.close();
-      } catch (Exception e) {
-        // keep closing the others
-      }
-    }
-    if (base != null) {
-      Drills.exec(List.of("chmod", "-R", "u+rwX", base.toString()));
-      PostgresServer.deleteTree(base);
-    }
+    Drills.closeAllAndDelete(servers, base);
   }
 
   private PostgresServer track(PostgresServer server) {
     servers.add(server);
     return server;
-  }
-
-  private Map<String, String> pgEnv() {
-    Map<String, String> env = new HashMap<>();
-    env.put("PGHOST", "127.0.0.1");
-    env.put("PGPORT", Integer.toString(primary.port()));
-    env.put("PGUSER", "postgres");
-    env.put("PGDATABASE", "postgres");
-    return env;
   }
 
   private Cli.Result walarchive(String... args) throws Exception {
@@ -116,39 +80,13 @@ class BackupRetentionDrillTest {
     }
   }
 
-  /** Runs {@code walarchive restore ...} as the database user. */
-  private Cli.Result restoreAsPostgres(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    if (Drills.isRoot()) {
-      cmd.addAll(List.of("runuser", "-u", PostgresServer.OS_USER, "--"));
-    }
-    cmd.add(Cli.launcher().toString());
-    cmd.add("restore");
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("WALARCHIVE_"));
-    Path out = Files.createTempFile("restore-", ".out");
-    Path err = Files.createTempFile("restore-", ".err");
-    try {
-      Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      if (!p.waitFor(5, TimeUnit.MINUTES)) {
-        p.destroyForcibly();
-        throw new AssertionError("restore hung");
-      }
-      return new Cli.Result(
-          p.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
-  }
-
   @Test
   void keepTwoOverFourBackupsDeletesTheOldestTwoAndBothKeptOnesStillRestore() throws Exception {
     for (int phase = 1; phase <= 4; phase++) {
       primary.execute(
           "INSERT INTO marks (phase) SELECT " + phase + " FROM generate_series(1, 100)");
-      Cli.Result push = Cli.run(pgEnv(), "backup-push", "--config", config.toString());
+      Cli.Result push =
+          Cli.run(Drills.pgEnv(primary), "backup-push", "--config", config.toString());
       assertThat(push.exitCode()).as(push.toString()).isZero();
     }
     primary.execute("INSERT INTO marks (phase) SELECT 5 FROM generate_series(1, 100)");
@@ -194,7 +132,7 @@ class BackupRetentionDrillTest {
     for (int i = 2; i < 4; i++) {
       Path dir = base.resolve("restored-" + i);
       Cli.Result r =
-          restoreAsPostgres(
+          Drills.restoreAsPostgres(
               "--config",
               config.toString(),
               dir.toString(),

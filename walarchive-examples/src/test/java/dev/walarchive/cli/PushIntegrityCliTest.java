@@ -10,8 +10,6 @@ import dev.walarchive.core.wal.WalSegmentSize;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -39,10 +37,7 @@ class PushIntegrityCliTest {
     base = PostgresServer.createBaseDir("walarchive-push-integrity");
     archiveDir = base.resolve("archive");
     spoolDir = Files.createDirectories(base.resolve("spool"));
-    Path keyFile = base.resolve("key");
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
-    Files.writeString(keyFile, Base64.getEncoder().encodeToString(key), UTF_8);
+    Path keyFile = Drills.writeRandomKey(base.resolve("key"));
     env =
         Map.of(
             "WALARCHIVE_URL", "file:" + archiveDir,
@@ -61,17 +56,7 @@ class PushIntegrityCliTest {
   }
 
   private List<String> archivedNames() throws Exception {
-    Path wal = archiveDir.resolve("wal");
-    if (!Files.isDirectory(wal)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.list(wal)) {
-      // (the file: backend keeps its temporary files in .walarchive-tmp-files: not objects)
-      return s.map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith("."))
-          .sorted()
-          .toList();
-    }
+    return Drills.archivedWalNames(archiveDir);
   }
 
   private static void assertOneLineError(Cli.Result r, int exitCode, String... contains) {

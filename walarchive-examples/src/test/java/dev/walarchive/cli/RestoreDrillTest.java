@@ -1,6 +1,5 @@
 package dev.walarchive.cli;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.walarchive.core.restore.DataDirectoryRestore;
@@ -8,11 +7,8 @@ import dev.walarchive.core.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -53,19 +49,7 @@ class RestoreDrillTest {
   void archiveABackupAndMoreWrites() throws Exception {
     base = PostgresServer.createBaseDir("walarchive-restore-drill");
     archiveDir = base.resolve("archive");
-    byte[] k = new byte[32];
-    new SecureRandom().nextBytes(k);
-    Path keyFile = base.resolve("archive.key");
-    Files.writeString(keyFile, Base64.getEncoder().encodeToString(k) + "\n", UTF_8);
-    config = base.resolve("walarchive.properties");
-    Files.writeString(
-        config,
-        "url=file:" + archiveDir + "\ncompression=zstd\nkey-file=" + keyFile + "\nkey-id=k1\n",
-        UTF_8);
-    for (Path p : List.of(keyFile, config)) {
-      Drills.chownToPostgres(p);
-      Drills.restrictToOwner(p);
-    }
+    config = Drills.encryptedFileArchiveConfig(base, archiveDir);
     primary =
         track(PostgresServer.initdb(PostgresServer.createDirectory(base.resolve("primary")), 16));
     primary.setConfig("archive_mode", "on");
@@ -89,7 +73,8 @@ class RestoreDrillTest {
                 return null;
               });
       Thread.sleep(500);
-      Cli.Result push = Cli.run(pgEnv(), "backup-push", "--config", config.toString());
+      Cli.Result push =
+          Cli.run(Drills.pgEnv(primary), "backup-push", "--config", config.toString());
       assertThat(push.exitCode()).as(push.toString()).isZero();
       load.get(5, TimeUnit.MINUTES);
     } finally {
@@ -128,58 +113,12 @@ class RestoreDrillTest {
 
   @AfterAll
   void cleanUp() throws Exception {
-    for (PostgresServer s : servers) {
-      try {
-        s.close();
-      } catch (Exception e) {
-        // keep closing the others
-      }
-    }
-    if (base != null) {
-      Drills.exec(List.of("chmod", "-R", "u+rwX", base.toString()));
-      PostgresServer.deleteTree(base);
-    }
+    Drills.closeAllAndDelete(servers, base);
   }
 
   private PostgresServer track(PostgresServer server) {
     servers.add(server);
     return server;
-  }
-
-  private Map<String, String> pgEnv() {
-    Map<String, String> env = new HashMap<>();
-    env.put("PGHOST", "127.0.0.1");
-    env.put("PGPORT", Integer.toString(primary.port()));
-    env.put("PGUSER", "postgres");
-    env.put("PGDATABASE", "postgres");
-    return env;
-  }
-
-  /** Runs {@code walarchive restore ...} as the database user, as the README says to. */
-  private static Cli.Result restoreAsPostgres(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    if (Drills.isRoot()) {
-      cmd.addAll(List.of("runuser", "-u", PostgresServer.OS_USER, "--"));
-    }
-    cmd.add(Cli.launcher().toString());
-    cmd.add("restore");
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("WALARCHIVE_"));
-    Path out = Files.createTempFile("restore-", ".out");
-    Path err = Files.createTempFile("restore-", ".err");
-    try {
-      Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      if (!p.waitFor(5, TimeUnit.MINUTES)) {
-        p.destroyForcibly();
-        throw new AssertionError("restore hung");
-      }
-      return new Cli.Result(
-          p.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
   }
 
   @Test
@@ -188,7 +127,7 @@ class RestoreDrillTest {
     Path dir = base.resolve("pitr");
     Path ts = base.resolve("pitr-ts");
     Cli.Result r =
-        restoreAsPostgres(
+        Drills.restoreAsPostgres(
             "--config",
             config.toString(),
             dir.toString(),
@@ -239,7 +178,7 @@ class RestoreDrillTest {
   void restoresTheLatestBackupAsAStandbyThatFollowsTheRunningPrimary() throws Exception {
     Path dir = base.resolve("standby");
     Cli.Result r =
-        restoreAsPostgres(
+        Drills.restoreAsPostgres(
             "--config",
             config.toString(),
             dir.toString(),
@@ -280,7 +219,7 @@ class RestoreDrillTest {
       Path dir = base.resolve("tampered");
       Path ts = base.resolve("tampered-ts");
       Cli.Result r =
-          restoreAsPostgres(
+          Drills.restoreAsPostgres(
               "--config",
               config.toString(),
               dir.toString(),
@@ -313,7 +252,7 @@ class RestoreDrillTest {
     try {
       Path dir = PostgresServer.createDirectory(base.resolve("unreadable"));
       Cli.Result r =
-          restoreAsPostgres(
+          Drills.restoreAsPostgres(
               "--config",
               config.toString(),
               dir.toString(),
@@ -377,7 +316,7 @@ class RestoreDrillTest {
       killed++;
       assertThat(dir.resolve("recovery.signal")).doesNotExist();
       assertThat(dir.resolve(DataDirectoryRestore.INCOMPLETE_MARKER)).exists();
-      Cli.Result again = restoreAsPostgres("--config", config.toString(), dir.toString());
+      Cli.Result again = Drills.restoreAsPostgres("--config", config.toString(), dir.toString());
       assertThat(again.exitCode()).as(again.toString()).isEqualTo(2);
       assertThat(again.stderrLines())
           .singleElement()

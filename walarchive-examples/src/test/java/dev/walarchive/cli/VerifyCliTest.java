@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.testing.PostgresServer;
+import dev.walarchive.core.testing.SyntheticDataDirectory;
 import dev.walarchive.core.testing.SyntheticWal;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalFileName;
@@ -115,13 +116,8 @@ class VerifyCliTest {
   private dev.walarchive.core.backup.BackupName pushBaseBackup(long second, boolean complete)
       throws Exception {
     Path data = base.resolve("data");
-    Files.createDirectories(data.resolve("global"));
-    Files.createDirectories(data.resolve("base/5"));
-    Files.writeString(data.resolve("PG_VERSION"), "15\n");
-    byte[] control = new byte[8192];
-    java.nio.ByteBuffer.wrap(control).order(java.nio.ByteOrder.nativeOrder()).putLong(SYSID);
-    Files.write(data.resolve("global/pg_control"), control);
-    Files.write(data.resolve("base/5/16384"), new byte[(1 << 20) + 7]);
+    SyntheticDataDirectory.create(data, SYSID);
+    SyntheticDataDirectory.write(data.resolve("base/5/16384"), new byte[(1 << 20) + 7]);
     Lsn start = Lsn.ofSegment(2, 0x28, SIZE);
     dev.walarchive.core.backup.BackupName name =
         dev.walarchive.core.backup.BackupName.of(

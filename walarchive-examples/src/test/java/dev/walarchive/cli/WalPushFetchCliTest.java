@@ -10,14 +10,12 @@ import dev.walarchive.core.wal.WalSegmentSize;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,10 +34,7 @@ class WalPushFetchCliTest {
   void setUp() throws Exception {
     base = PostgresServer.createBaseDir("walarchive-cli");
     archiveDir = base.resolve("archive");
-    keyFile = base.resolve("key");
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
-    Files.writeString(keyFile, Base64.getEncoder().encodeToString(key), UTF_8);
+    keyFile = Drills.writeRandomKey(base.resolve("key"));
     env =
         Map.of(
             "WALARCHIVE_URL", "file:" + archiveDir,
@@ -58,16 +53,7 @@ class WalPushFetchCliTest {
   }
 
   private List<String> archivedNames() throws Exception {
-    Path wal = archiveDir.resolve("wal");
-    if (!Files.isDirectory(wal)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.list(wal)) {
-      return s.map(p -> p.getFileName().toString())
-          .filter(n -> !n.contains(".walarchive-tmp-"))
-          .sorted()
-          .toList();
-    }
+    return Drills.archivedWalNames(archiveDir);
   }
 
   private byte[] fetch(String name) throws Exception {

@@ -12,6 +12,7 @@ import dev.walarchive.core.format.ObjectCodec;
 import dev.walarchive.core.format.ObjectFormatException;
 import dev.walarchive.core.format.ObjectHeader;
 import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.SegmentHeader;
 import dev.walarchive.core.wal.WalFileName;
@@ -1248,17 +1249,7 @@ public final class ArchivingCheck {
     if (ms < 10_000) {
       return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
     }
-    long s = d.getSeconds();
-    if (s < 120) {
-      return s + "s";
-    }
-    if (s < 7200) {
-      return (s / 60) + "m";
-    }
-    if (s < 172800) {
-      return (s / 3600) + "h";
-    }
-    return (s / 86400) + "d";
+    return OptionValues.formatRounded(d);
   }
 
   static String oneLine(Throwable e) {

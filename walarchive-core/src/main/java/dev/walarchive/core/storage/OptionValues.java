@@ -118,6 +118,27 @@ public final class OptionValues {
   }
 
   /**
+   * Writes a duration for a message, rounded down to a whole number of the largest unit that keeps
+   * it readable: seconds below two minutes, minutes below two hours, hours below two days, else
+   * days ({@code 90s}, {@code 45m}, {@code 36h}, {@code 12d}). {@link #parseDuration} reads it
+   * (once it is positive), but as an approximation: {@link #formatDuration} is the exact form.
+   */
+  public static String formatRounded(Duration duration) {
+    requireNonNull(duration, "duration is null");
+    long s = duration.getSeconds();
+    if (s < 120) {
+      return s + "s";
+    }
+    if (s < 7200) {
+      return (s / 60) + "m";
+    }
+    if (s < 172800) {
+      return (s / 3600) + "h";
+    }
+    return (s / 86400) + "d";
+  }
+
+  /**
    * Parses a size in bytes (see the class description).
    *
    * @param what what is being read, for the message

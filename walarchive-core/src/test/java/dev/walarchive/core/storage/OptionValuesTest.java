@@ -52,6 +52,30 @@ class OptionValuesTest {
   }
 
   @Test
+  void aRoundedDurationReadsBackAsAtMostItAndLessThanOneOfItsUnitsBelow() {
+    qt().withExamples(2000)
+        .forAll(longs().between(1, 10_000_000_000L), integers().between(0, 999_999_999))
+        .checkAssert(
+            (seconds, nanos) -> {
+              Duration d = Duration.ofSeconds(seconds, nanos);
+              String text = OptionValues.formatRounded(d);
+              Duration read = OptionValues.parseDuration("t", text);
+              Duration unit =
+                  seconds < 120
+                      ? Duration.ofSeconds(1)
+                      : seconds < 7200
+                          ? Duration.ofMinutes(1)
+                          : seconds < 172800 ? Duration.ofHours(1) : Duration.ofDays(1);
+              assertThat(read).as(text).isLessThanOrEqualTo(d);
+              assertThat(d.minus(read)).as(text).isLessThan(unit);
+            });
+    assertThat(OptionValues.formatRounded(Duration.ofSeconds(119))).isEqualTo("119s");
+    assertThat(OptionValues.formatRounded(Duration.ofSeconds(7199))).isEqualTo("119m");
+    assertThat(OptionValues.formatRounded(Duration.ofHours(47).plusMinutes(59))).isEqualTo("47h");
+    assertThat(OptionValues.formatRounded(Duration.ofDays(30).plusHours(23))).isEqualTo("30d");
+  }
+
+  @Test
   void everyUnitMeansWhatTheDocumentationSays() {
     qt().withExamples(500)
         .forAll(

@@ -98,6 +98,18 @@ class WalArchiveListenerTest {
   }
 
   @Test
+  void theDefaultNameOfAnArchiveOnMemStorageIsItsUrlNotItsContent() throws IOException {
+    ArchiveStorage storage = ArchiveStorages.open("mem:team", Map.of());
+    storage.create("unrelated", ObjectSource.ofBytes(new byte[] {1}), Map.of());
+    try (WalArchive archive = WalArchive.builder(storage).listener(recorder).build()) {
+      archive.push(SyntheticWal.writeSegment(dir, SYSID, 1, 1, SIZE, 0));
+      assertThat(heard)
+          .containsExactly(
+              "PUSH mem:team " + WalFileName.segment(1, 1, SIZE) + " 1048576 ARCHIVED");
+    }
+  }
+
+  @Test
   void aDamagedObjectIsAFailedVerifyAndVerifyReportsEachObject() throws IOException {
     ArchiveStorage storage = ArchiveStorages.memory();
     String name = storage.toString(); // the default name: the storage's, when the archive is built

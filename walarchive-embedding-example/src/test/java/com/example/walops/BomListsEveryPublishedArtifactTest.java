@@ -53,6 +53,39 @@ class BomListsEveryPublishedArtifactTest {
     assertThat(managed).isEqualTo(published);
   }
 
+  /**
+   * A published test-jar has its own JPMS name ({@code <main>.test}): sharing the main jar's
+   * Automatic-Module-Name would keep the two off one module path. (The jars themselves: {@code
+   * unzip -p walarchive-s3/target/walarchive-s3-*-tests.jar META-INF/MANIFEST.MF}.)
+   */
+  @Test
+  void everyTestJarIsGivenItsOwnAutomaticModuleName() throws Exception {
+    List<String> withTestJar = new ArrayList<>();
+    for (String module : children(parse(ROOT.resolve("pom.xml")), "modules", "module")) {
+      Path pom = ROOT.resolve(module).resolve("pom.xml");
+      String text = Files.readString(pom);
+      if (!text.contains("<goal>test-jar</goal>")) {
+        continue;
+      }
+      withTestJar.add(module);
+      Element testJar = null;
+      NodeList executions = parse(pom).getElementsByTagName("execution");
+      for (int i = 0; i < executions.getLength(); i++) {
+        Element e = (Element) executions.item(i);
+        if (e.getTextContent().contains("test-jar")
+            && e.getElementsByTagName("goal").item(0).getTextContent().strip().equals("test-jar")) {
+          testJar = e;
+        }
+      }
+      assertThat(testJar).as("%s: its test-jar execution", module).isNotNull();
+      NodeList names = testJar.getElementsByTagName("Automatic-Module-Name");
+      assertThat(names.getLength()).as("%s: the test-jar's Automatic-Module-Name", module).isOne();
+      assertThat(names.item(0).getTextContent().strip())
+          .isEqualTo("${walarchive.module.name}.test");
+    }
+    assertThat(withTestJar).contains("walarchive-core", "walarchive-s3");
+  }
+
   private static Document parse(Path pom) throws Exception {
     return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(pom.toFile());
   }

@@ -25,9 +25,16 @@ final class MemoryArchiveStorage implements ArchiveStorage {
   private final LazyClient<ConcurrentSkipListMap<String, Blob>> open =
       LazyClient.injected("mem:", objects);
   private final Clock clock;
+  private final String name;
 
   MemoryArchiveStorage(Clock clock) {
+    this(clock, "mem:");
+  }
+
+  /** {@code name}: what {@link #toString()} returns, fixed for the storage's life. */
+  MemoryArchiveStorage(Clock clock, String name) {
     this.clock = requireNonNull(clock, "clock is null");
+    this.name = requireNonNull(name, "name is null");
   }
 
   @Override
@@ -114,6 +121,7 @@ final class MemoryArchiveStorage implements ArchiveStorage {
 
   @Override
   public String toString() {
-    return "mem:[" + objects.size() + " objects]";
+    // stable: WalArchive takes it as its default name (a metrics label), so no object count here
+    return name;
   }
 }

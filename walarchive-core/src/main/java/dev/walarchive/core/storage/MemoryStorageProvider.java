@@ -18,6 +18,9 @@ public final class MemoryStorageProvider implements ArchiveStorageProvider {
 
   @Override
   public ArchiveStorage open(URI url, Map<String, String> options) {
-    return ArchiveStorages.memory();
+    // named by its URL ("mem:" or "mem:team"), the stable default name of a WalArchive on it
+    String ssp = url.getRawSchemeSpecificPart();
+    return new MemoryArchiveStorage(
+        java.time.Clock.systemUTC(), "mem:" + (ssp == null || ssp.equals("/") ? "" : ssp));
   }
 }

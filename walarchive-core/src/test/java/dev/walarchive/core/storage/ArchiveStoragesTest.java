@@ -21,6 +21,20 @@ class ArchiveStoragesTest {
   }
 
   @Test
+  void aMemStorageIsNamedByItsUrlWhateverItHolds() throws IOException {
+    try (ArchiveStorage team = ArchiveStorages.open("mem:team", Map.of());
+        ArchiveStorage plain = ArchiveStorages.open("mem:", Map.of());
+        ArchiveStorage built = ArchiveStorages.memory()) {
+      assertThat(team).hasToString("mem:team");
+      team.create("k", ObjectSource.ofBytes(new byte[] {1}), Map.of());
+      assertThat(team).hasToString("mem:team");
+      assertThat(plain).hasToString("mem:");
+      built.create("k", ObjectSource.ofBytes(new byte[] {1}), Map.of());
+      assertThat(built).hasToString("mem:");
+    }
+  }
+
+  @Test
   void aUrlWithoutSchemeIsRefusedWithAnExample() {
     assertThatThrownBy(() -> ArchiveStorages.open("/var/lib/walarchive", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)

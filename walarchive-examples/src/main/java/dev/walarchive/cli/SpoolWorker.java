@@ -62,6 +62,10 @@ final class SpoolWorker {
   private volatile boolean pushFinished;
 
   private volatile String archiveId = "none";
+
+  /** Incremented whenever the spool state is dropped because the archive changed. */
+  private volatile long archiveGeneration;
+
   private volatile long lastVerifiedNanos;
   private CompletableFuture<Void> identityCheck = CompletableFuture.completedFuture(null);
   private Prefetcher prefetcher;
@@ -69,7 +73,10 @@ final class SpoolWorker {
   private long lastFetchedSegment = -1;
 
   private record Push(
-      CompletableFuture<PushOutcome> future, long startedNanos, String identityBefore) {}
+      CompletableFuture<PushOutcome> future,
+      long startedNanos,
+      String identityBefore,
+      long archiveGeneration) {}
 
   private record Fetch(CompletableFuture<FetchOutcome> future, long startedNanos) {}
 
@@ -237,6 +244,7 @@ final class SpoolWorker {
       if (before != null && !before.equals(id)) {
         log("the archive changed (" + before + " -> " + id + "): spool state dropped");
       }
+      archiveGeneration++;
       deleteAll(state.ack);
       deleteAll(state.prefetch);
       state.writeAtomically(idFile, id);
@@ -392,6 +400,7 @@ final class SpoolWorker {
     }
     String identityBefore = before;
     String archiveBefore = archiveId;
+    long generation = archiveGeneration;
     long started = System.nanoTime();
     CompletableFuture<PushOutcome> f =
         pusher
@@ -406,7 +415,7 @@ final class SpoolWorker {
                   pushFinished = true;
                   return o;
                 });
-    pushes.put(name, new Push(f, started, identityBefore));
+    pushes.put(name, new Push(f, started, identityBefore, generation));
     return true;
   }
 
@@ -420,6 +429,14 @@ final class SpoolWorker {
       if (before != null && before.equals(SpoolState.identity(file))) {
         learnArchiveId();
         if (!archiveBefore.equals("none") && !archiveBefore.equals(archiveId)) {
+          log(
+              "the archive changed while "
+                  + name
+                  + " was pushed ("
+                  + archiveBefore
+                  + " -> "
+                  + archiveId
+                  + "): not acknowledged, it is pushed again when PostgreSQL asks");
           return;
         }
         state.writeMarker(state.ack.resolve(name), before + " " + o.result().digest());
@@ -484,7 +501,14 @@ final class SpoolWorker {
                 w.token(), w.arrivedNanos(), new WalPushCommand().forFailure(e), Errors.oneLine(e));
             it.remove();
           } else if (!state.acked(w.name(), file)) {
-            if (p.identityBefore() != null && p.identityBefore().equals(identityOrNull(file))) {
+            if (p.archiveGeneration() != archiveGeneration) {
+              // pushed, but the archive at the URL was replaced meanwhile (its markers were
+              // dropped): push it again, into the archive that is there now
+              log("the archive changed while " + w.name() + " was pushed: pushing it again");
+              pushes.remove(w.name());
+              startPush(pusher, w.name());
+            } else if (p.identityBefore() != null
+                && p.identityBefore().equals(identityOrNull(file))) {
               // durable in the archive, but the spool could not record it: not a success here
               reply(
                   w.token(),
@@ -579,7 +603,8 @@ final class SpoolWorker {
   }
 
   private void reply(String token, long arrivedNanos, int code, String message) throws IOException {
-    state.writeAtomically(state.reply.resolve(token), code + " " + message);
+    // no fsync: a reply matters only to the call waiting for it, which a crash ends as well
+    state.writeMarker(state.reply.resolve(token), code + " " + message);
     Files.deleteIfExists(state.req.resolve(token));
   }
 

@@ -236,9 +236,10 @@ results=$work/results.tsv
 : >"$results"
 warm=${WARM_SEGMENTS:-10}
 start_agent() { # LAUNCHER: a permanent worker (walarchive agent) for the data directory, started first
+  rm -f "$work/agent.log"
   as_pg setsid "$1" agent --pgdata "$data" --config "$work/async.properties" </dev/null >>"$work/agent.log" 2>&1 &
   for _ in $(seq 1 300); do
-    grep -qs 'worker started' "$work"/spool/*/worker.log && return 0
+    grep -qs 'worker started' "$work/agent.log" && return 0
     sleep 0.1
   done
   echo "error: walarchive agent did not start:" >&2; cat "$work/agent.log" >&2; exit 1

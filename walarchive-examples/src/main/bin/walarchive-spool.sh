@@ -274,10 +274,11 @@ async_front_end() {
   if [ "$spool_cmd" = wal-push ]; then
     name=${p1##*/}
     case $name in '' | *[!0-9A-Za-z.]*) return 0 ;; esac
-    if [ -f "$K/ack/$name" ] && [ -f "$K/archive-verified" ]; then
-      # durable in the archive, as long as the file is still the one the worker pushed and the
-      # worker that checks the archive's identity (every 2 s; archive-verified is there only while
-      # those checks succeed) runs
+    if [ "$K/archive-verified" -nt "$K/ack/$name" ]; then
+      # durable in the archive, as long as the file is still the one the worker pushed, a check of
+      # the archive's identity that began after the marker was written succeeded (archive-verified
+      # is there only while those checks succeed, and its time is when the last one began), and
+      # the worker that makes the checks (after each push, and every 2 s) runs
       id=$(stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p1" 2>/dev/null) &&
         IFS=' ' read -r rec _ <"$K/ack/$name" && [ "$rec" = "$id" ] && spool__worker_alive && exit 0
     fi

@@ -279,13 +279,13 @@ final class SpoolWorker {
     String before = Files.exists(idFile) ? Files.readString(idFile).trim() : null;
     if (!id.equals(before) || id.equals("none")) {
       withdrawVerified();
-      if (before != null && !before.equals(id)) {
-        log("the archive changed (" + before + " -> " + id + "): spool state dropped");
-      }
       archiveGeneration++;
       deleteAll(state.ack);
       deleteAll(state.prefetch);
       state.writeAtomically(idFile, id);
+      if (before != null && !before.equals(id)) {
+        log("the archive changed (" + before + " -> " + id + "): spool state dropped");
+      }
     }
     archiveId = id;
     lastVerifiedNanos = started;
@@ -470,7 +470,7 @@ final class SpoolWorker {
         if (generation != archiveGeneration
             || !archiveBefore.equals("none") && !archiveBefore.equals(archiveId)) {
           log(
-              "the archive changed while "
+              "archive replaced while "
                   + name
                   + " was pushed ("
                   + archiveBefore
@@ -554,7 +554,7 @@ final class SpoolWorker {
             if (p.archiveGeneration() != archiveGeneration) {
               // pushed, but the archive at the URL was replaced meanwhile (its markers were
               // dropped): push it again, into the archive that is there now
-              log("the archive changed while " + w.name() + " was pushed: pushing it again");
+              log("archive replaced while " + w.name() + " was pushed: pushing it again");
               pushes.remove(w.name());
               startPush(pusher, w.name());
             } else if (p.identityBefore() != null

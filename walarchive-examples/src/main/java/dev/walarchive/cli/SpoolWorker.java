@@ -283,7 +283,8 @@ final class SpoolWorker {
       deleteAll(state.ack);
       deleteAll(state.prefetch);
       state.writeAtomically(idFile, id);
-      if (before != null && !before.equals(id)) {
+      // (none -> an identity is the first push creating the archive, not a change)
+      if (before != null && !before.equals("none") && !before.equals(id)) {
         log("the archive changed (" + before + " -> " + id + "): spool state dropped");
       }
     }

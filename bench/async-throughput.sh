@@ -5,7 +5,8 @@
 #  1. archiving: SEGMENTS segments of pgbench WAL wait as .ready (archive_command = ''); then the
 #     tool's archive_command is set and the server reloaded; time until the archiver has archived
 #     all of them (pg_stat_archiver). Tools: walarchive synchronous, walarchive with a spool,
-#     `test ! -f && cp`, pgBackRest archive-async with process-max=2 (when installed). walarchive
+#     a warm 'walarchive agent' (async-agent: not in the default tools), `test ! -f && cp`,
+#     pgBackRest archive-async with process-max=2 (when installed). walarchive
 #     and pgBackRest use zstd level 3 + encryption.
 #  2. recovery: a base backup taken before the WAL is restored through restore_command until the
 #     end of the archive; time from start until recovery ends. Tools: walarchive synchronous,
@@ -17,7 +18,9 @@
 # pgbackrest"), RECOVERY_TOOLS (default "sync async cp"; empty: no recovery), WORKER_JAVA_OPTS
 # (JVM options of the async worker, e.g. a flight recording), BASELINE (the target/walarchive
 # directory of another build: adds the tool async-baseline, measured in turn with async, for an A/B
-# comparison of two builds), FRONTEND_CALLS (default 30; 0: no front-end figure), KEEP_WORK=1
+# comparison of two builds), WARM_SEGMENTS (default 10: for the tool async-agent, a permanent
+# 'walarchive agent' started before the run and warmed by archiving the first WARM_SEGMENTS
+# segments; only the rest are timed, rates are per timed segment), FRONTEND_CALLS (default 30; 0: no front-end figure), KEEP_WORK=1
 # (keep the work directory). Prints per-run seconds, segments/s, medians and ratios.
 #
 # STORE=s3 LATENCY_MS=20 (default 20): the same against a local S3 server (s3proxy, in memory, in
@@ -194,6 +197,7 @@ if [[ -n ${BASELINE:-} ]]; then
   baseline_launcher=$(cd "$BASELINE" && pwd)/bin/walarchive
   [[ -x $baseline_launcher ]] || { echo "error: BASELINE=$BASELINE has no bin/walarchive" >&2; exit 1; }
   tools+=(async-baseline)
+  for t in "${tools[@]}"; do [[ $t != async-agent ]] || tools+=(async-agent-baseline); done
   recovery_tools+=(async-baseline)
 fi
 worker_env=
@@ -203,7 +207,8 @@ archive_cmd() {
   case $1 in
     sync) echo "$launcher wal-push --config $work/sync.properties %p" ;;
     async) echo "$worker_env$launcher wal-push --config $work/async.properties %p" ;;
-    async-baseline) echo "$worker_env$baseline_launcher wal-push --config $work/async.properties %p" ;;
+    async-baseline | async-agent-baseline) echo "$worker_env$baseline_launcher wal-push --config $work/async.properties %p" ;;
+    async-agent) echo "$launcher wal-push --config $work/async.properties %p" ;;
     cp) echo "test ! -f $work/archive-cp/%f && cp %p $work/archive-cp/%f" ;;
     pgbackrest) echo "pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p" ;;
   esac
@@ -229,19 +234,51 @@ reset_archive() { # TOOL: empties its archive (and spools), marks the segments r
 
 results=$work/results.tsv
 : >"$results"
+warm=${WARM_SEGMENTS:-10}
+start_agent() { # LAUNCHER: a permanent worker (walarchive agent) for the data directory, started first
+  rm -f "$work/agent.log"
+  as_pg setsid "$1" agent --pgdata "$data" --config "$work/async.properties" </dev/null >>"$work/agent.log" 2>&1 &
+  for _ in $(seq 1 300); do
+    grep -qs 'worker started' "$work/agent.log" && return 0
+    sleep 0.1
+  done
+  echo "error: walarchive agent did not start:" >&2; cat "$work/agent.log" >&2; exit 1
+}
+wait_archived() { # NAME: until the archiver has archived NAME
+  until [[ $(psql_ "SELECT coalesce(last_archived_wal, '') >= '$1' FROM pg_stat_archiver") == t ]]; do
+    sleep 0.05
+  done
+}
 for run in $(seq 1 "$runs"); do
   for tool in "${tools[@]}"; do
     reset_archive "$tool"
     psql_ "SELECT pg_stat_reset_shared('archiver')" >/dev/null
-    t0=$EPOCHREALTIME
+    timed=("${ready[@]}")
+    case $tool in
+      async-agent | async-agent-baseline)
+        # a warm agent: started before, warmed by archiving the first WARM_SEGMENTS segments (the
+        # others held back), then the rest wait and are timed
+        if [[ $tool == async-agent ]]; then start_agent "$launcher"; else start_agent "$baseline_launcher"; fi
+        s=$data/pg_wal/archive_status
+        for n in "${ready[@]:$warm}"; do as_pg mv "$s/$n.ready" "$s/$n.hold"; done
+        psql_ "ALTER SYSTEM SET archive_command = '$(archive_cmd "$tool")'" >/dev/null
+        psql_ "SELECT pg_reload_conf()" >/dev/null
+        wait_archived "${ready[$((warm - 1))]}"
+        psql_ "ALTER SYSTEM SET archive_command = ''" >/dev/null
+        psql_ "SELECT pg_reload_conf()" >/dev/null
+        sleep 1
+        timed=("${ready[@]:$warm}")
+        t0=$EPOCHREALTIME
+        for n in "${timed[@]}"; do as_pg mv "$s/$n.hold" "$s/$n.ready"; done
+        ;;
+      *) t0=$EPOCHREALTIME ;;
+    esac
     psql_ "ALTER SYSTEM SET archive_command = '$(archive_cmd "$tool")'" >/dev/null
     psql_ "SELECT pg_reload_conf()" >/dev/null
-    until [[ $(psql_ "SELECT coalesce(last_archived_wal, '') >= '$last' FROM pg_stat_archiver") == t ]]; do
-      sleep 0.05
-    done
+    wait_archived "$last"
     t1=$EPOCHREALTIME
     secs=$(echo "$t1 - $t0" | bc -l)
-    printf 'archive\t%s\t%s\t%.2f\n' "$tool" "$run" "$secs" | tee -a "$results" >&2
+    printf 'archive\t%s\t%s\t%.2f\t%s\n' "$tool" "$run" "$secs" "${#timed[@]}" | tee -a "$results" >&2
   done
 done
 
@@ -292,38 +329,51 @@ done
 fi
 
 echo
-echo "median of $runs runs; $count segments"
-python3 - "$results" "$count" <<'PY'
+echo "median of $runs runs; $count segments (async-agent: the last $((count - warm)), timed after a warm-up batch)"
+python3 - "$results" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-count = int(sys.argv[2])
-for phase in ("archive", "recover"):
-    med = {}
+def pair_ratio(phase, a, b):
+    """median over runs of rate(a) / rate(b)"""
+    runs = {}
     for r in rows:
         if r[0] == phase:
-            med.setdefault(r[1], []).append(float(r[3]))
-    if not med:
+            runs.setdefault(r[2], {})[r[1]] = r
+    xs = []
+    for v in runs.values():
+        if a in v and b in v:
+            ra = int(v[a][4]) / float(v[a][3]) if phase == "archive" else 1 / float(v[a][3])
+            rb = int(v[b][4]) / float(v[b][3]) if phase == "archive" else 1 / float(v[b][3])
+            xs.append(ra / rb)
+    return statistics.median(xs) if xs else None
+for phase in ("archive", "recover"):
+    secs, counts = {}, {}
+    for r in rows:
+        if r[0] == phase:
+            secs.setdefault(r[1], []).append(float(r[3]))
+            counts[r[1]] = int(r[4])
+    if not secs:
         continue
-    base = "cp" if "cp" in med else None
     print(f"{phase}:")
-    for tool, xs in med.items():
+    rate = {}
+    for tool, xs in secs.items():
         m = statistics.median(xs)
-        vs = f"  vs cp {statistics.median(med[base]) / m:5.2f}x" if base else ""
-        extra = ""
-        if phase == "recover":
-            extra = "  restored " + next(r[4] for r in rows if r[0] == phase and r[1] == tool)
-        print(f"  {tool:11s} {m:7.2f} s  {count / m:7.1f} segments/s{vs}{extra}")
-    if "pgbackrest" in med and "async" in med:
-        print(f"  walarchive async / pgBackRest async: {statistics.median(med['pgbackrest']) / statistics.median(med['async']):.2f}x")
-    if "async-baseline" in med and "async" in med:
-        runs = {}
-        for r in rows:
-            if r[0] == phase:
-                runs.setdefault(r[2], {})[r[1]] = float(r[3])
-        pairs = [v["async-baseline"] / v["async"] for v in runs.values() if "async" in v and "async-baseline" in v]
-        print(f"  walarchive async / async-baseline (speed-up, median of per-run ratios): {statistics.median(pairs):.2f}x")
-    if "sync" in med and "async" in med:
-        print(f"  walarchive async / walarchive sync: {statistics.median(med['sync']) / statistics.median(med['async']):.2f}x")
+        rate[tool] = counts[tool] / m
+        print(f"  {tool:20s} {m:7.2f} s  (min {min(xs):.2f}, max {max(xs):.2f})  {counts[tool]:4d} segments  {rate[tool]:7.1f} segments/s", end="")
+        if "cp" in secs:
+            vs = rate[tool] / (counts['cp'] / statistics.median(secs['cp'])) if phase == "archive" else statistics.median(secs['cp']) / m
+            print(f"  vs cp {vs:5.2f}x", end="")
+        print()
+    for a, b, label in (("async", "pgbackrest", "walarchive async (worker on demand) / pgBackRest async"),
+                        ("async-agent", "pgbackrest", "walarchive async, warm agent / pgBackRest async"),
+                        ("async", "async-baseline", "walarchive async / async-baseline"),
+                        ("async-agent", "async-agent-baseline", "walarchive warm agent / agent-baseline"),
+                        ("async", "sync", "walarchive async / walarchive sync"),
+                        ("async", "cp", "walarchive async / cp")):
+        if a in secs and b in secs:
+            x = pair_ratio(phase, a, b)
+            if x is not None:
+                print(f"  {label} (rate, median of per-run ratios): {x:.2f}x")
 PY
 
 # front-end cost of a call answered from the spool: median wall time of FRONTEND_CALLS calls

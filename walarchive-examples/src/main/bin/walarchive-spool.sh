@@ -23,23 +23,28 @@ spool__start_failed() {
   if [ "$spool_cmd" = wal-fetch ]; then spool__fail 126 "$1"; else spool__fail 2 "$1"; fi
 }
 
-# reads the settings spool-dir and url of properties file $1 into cfg_spool and cfg_url, in the
-# shell itself (no process): name=value lines, spaces around name and value dropped, the last one
-# wins (the worker refuses a file that names a setting twice, so a disagreement fails there)
+# reads the settings spool-dir, url, copy-url and copy-mode of properties file $1 into cfg_spool,
+# cfg_url, cfg_copies and cfg_mode, in the shell itself (no process): name=value lines, spaces
+# around name and value dropped, the last one wins (the worker refuses a file that names a setting
+# twice, and a spool key other than its own, so a disagreement fails there)
 spool__read_config() {
   cfg_spool=
   cfg_url=
+  cfg_copies=
+  cfg_mode=
   [ -f "$1" ] && [ -r "$1" ] || return 0
   while IFS= read -r line || [ -n "$line" ]; do
     case $line in *=*) ;; *) continue ;; esac
     k=${line%%=*}
     k=${k#"${k%%[![:space:]]*}"}
     k=${k%"${k##*[![:space:]]}"}
-    case $k in spool-dir | url) ;; *) continue ;; esac
+    case $k in spool-dir | url | copy-url | copy-mode) ;; *) continue ;; esac
     v=${line#*=}
     v=${v#"${v%%[![:space:]]*}"}
     v=${v%"${v##*[![:space:]]}"}
-    if [ "$k" = url ]; then cfg_url=$v; else cfg_spool=$v; fi
+    case $k in
+      url) cfg_url=$v ;; spool-dir) cfg_spool=$v ;; copy-url) cfg_copies=$v ;; *) cfg_mode=$v ;;
+    esac
   done <"$1"
 }
 
@@ -211,7 +216,9 @@ async_front_end() {
   [ -z "$expect" ] || return 0
   cfg_spool=
   cfg_url=
-  if [ -n "$config" ] && { [ -z "$spool" ] && [ -z "${WALARCHIVE_SPOOL_DIR:-}" ] || { [ -z "$url" ] && [ -z "${WALARCHIVE_URL:-}" ]; }; }; then
+  cfg_copies=
+  cfg_mode=
+  if [ -n "$config" ]; then
     spool__read_config "$config"
   fi
   [ -n "$spool" ] || spool=${WALARCHIVE_SPOOL_DIR:-$cfg_spool}
@@ -240,11 +247,10 @@ async_front_end() {
   # the copies and their mode are part of the key (as in SpoolState.key): a worker pushes to the
   # archives it was started with, so another set of copies gets a worker and markers of its own
   [ -n "$copies" ] || copies=${WALARCHIVE_COPY_URL:-}
-  if [ -z "$copies" ] && [ -n "$config" ]; then copies=$(spool__prop "$config" copy-url); fi
-  [ -n "$mode" ] || mode=${WALARCHIVE_COPY_MODE:-}
-  if [ -z "$mode" ] && [ -n "$config" ]; then mode=$(spool__prop "$config" copy-mode); fi
-  copies=$(printf '%s' "$copies" | tr -d ' \t')
+  [ -n "$copies" ] || copies=$cfg_copies
+  [ -n "$mode" ] || mode=${WALARCHIVE_COPY_MODE:-$cfg_mode}
   if [ -n "$copies" ]; then
+    copies=$(printf '%s' "$copies" | tr -d ' \t')
     mode=$(printf '%s' "${mode:-strict}" | tr -d ' \t' | tr '[:upper:]' '[:lower:]')
     key=$(printf 'v1\n%s\n%s\ncopies %s %s' "$datadir" "$url" "$copies" "$mode" | sha256sum)
   else
@@ -268,10 +274,11 @@ async_front_end() {
   if [ "$spool_cmd" = wal-push ]; then
     name=${p1##*/}
     case $name in '' | *[!0-9A-Za-z.]*) return 0 ;; esac
-    if [ -f "$K/ack/$name" ] && [ -f "$K/archive-verified" ]; then
-      # durable in the archive, as long as the file is still the one the worker pushed and the
-      # worker that checks the archive's identity (every 2 s; archive-verified is there only while
-      # those checks succeed) runs
+    if [ "$K/archive-verified" -nt "$K/ack/$name" ]; then
+      # durable in the archive, as long as the file is still the one the worker pushed, a check of
+      # the archive's identity that began after the marker was written succeeded (archive-verified
+      # is there only while those checks succeed, and its time is when the last one began), and
+      # the worker that makes the checks (after each push, and every 2 s) runs
       id=$(stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p1" 2>/dev/null) &&
         IFS=' ' read -r rec _ <"$K/ack/$name" && [ "$rec" = "$id" ] && spool__worker_alive && exit 0
     fi

@@ -23,7 +23,12 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <ul>
  *   <li>{@code ack/<name>}: "identity digest" of a segment that is durable in the archive; the
- *       launcher answers success only if the file at %p still has that identity
+ *       launcher answers success only if the file at %p still has that identity and {@code
+ *       archive-verified} is newer than the marker
+ *   <li>{@code archive-verified}: present while the worker's checks of the archive's identity
+ *       succeed; its modification time is when the newest successful check began (a stamp made
+ *       before the manifest was read), so a marker older than it was confirmed by a check made
+ *       after the marker was written
  *   <li>{@code req/<token>}: "push <name>", "fetch <name>" or "seen <name>" from the launcher
  *   <li>{@code reply/<token>}: "<exit code> <one-line message>" for a push or fetch request
  *   <li>{@code prefetch/<name>}: complete, verified, fsynced files fetched ahead
@@ -37,8 +42,12 @@ final class SpoolState {
   final Path prefetch;
   final Path tmp;
 
+  /** {@code archive-verified}; see the class comment. */
+  final Path verified;
+
   SpoolState(Path dir) {
     this.dir = dir;
+    this.verified = dir.resolve("archive-verified");
     this.ack = dir.resolve("ack");
     this.req = dir.resolve("req");
     this.reply = dir.resolve("reply");
@@ -113,6 +122,27 @@ final class SpoolState {
     } catch (NoSuchFileException e) {
       return null;
     }
+  }
+
+  /**
+   * Whether the ack of {@code name} exists and is older than {@code archive-verified}: an identity
+   * check that began after the marker was written found the archive unchanged.
+   */
+  boolean confirmed(String name) throws IOException {
+    try {
+      FileTime verifiedAt = Files.getLastModifiedTime(verified);
+      return Files.getLastModifiedTime(ack.resolve(name)).compareTo(verifiedAt) < 0;
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether {@code file} (named {@code name}) has an ack matching its current identity that a later
+   * identity check confirmed: what a success may be answered from.
+   */
+  boolean ackedAndConfirmed(String name, Path file) throws IOException {
+    return acked(name, file) && confirmed(name);
   }
 
   /** Whether {@code file} (named {@code name}) has an ack matching its current identity. */

@@ -16,6 +16,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The long-lived worker of async mode: answers the launcher's requests from {@link SpoolState},
@@ -62,6 +66,10 @@ final class SpoolWorker {
   private volatile boolean pushFinished;
 
   private volatile String archiveId = "none";
+
+  /** Incremented whenever the spool state is dropped because the archive changed. */
+  private volatile long archiveGeneration;
+
   private volatile long lastVerifiedNanos;
   private CompletableFuture<Void> identityCheck = CompletableFuture.completedFuture(null);
   private Prefetcher prefetcher;
@@ -69,7 +77,10 @@ final class SpoolWorker {
   private long lastFetchedSegment = -1;
 
   private record Push(
-      CompletableFuture<PushOutcome> future, long startedNanos, String identityBefore) {}
+      CompletableFuture<PushOutcome> future,
+      long startedNanos,
+      String identityBefore,
+      long archiveGeneration) {}
 
   private record Fetch(CompletableFuture<FetchOutcome> future, long startedNanos) {}
 
@@ -227,34 +238,68 @@ final class SpoolWorker {
    * Drops acks and prefetched files when the archive at the URL is not the one they came from (or
    * has no manifest, so nothing can be vouched for).
    */
-  private synchronized void checkArchiveIdentity() throws IOException {
+  private void checkArchiveIdentity() throws IOException {
+    checkArchiveIdentity(null);
+  }
+
+  /**
+   * Checks the archive's identity; with {@code after} (a marker just written), the check's stamp is
+   * made strictly newer than that marker (file times are the kernel's coarse clock, a few ms per
+   * tick), so that a successful check confirms it.
+   */
+  private synchronized void checkArchiveIdentity(Path after) throws IOException {
     long started = System.nanoTime();
+    // the stamp's modification time (the filesystem's clock, as for the markers) is taken before
+    // the manifest is read: a marker written later is newer, and waits for the next check
+    Path stamp =
+        state.tmp.resolve(
+            "archive-verified." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    Files.write(stamp, new byte[0], StandardOpenOption.CREATE_NEW);
+    try {
+      if (after != null) {
+        FileTime marker = Files.getLastModifiedTime(after);
+        for (int i = 0; i < 100 && Files.getLastModifiedTime(stamp).compareTo(marker) <= 0; i++) {
+          Thread.sleep(1);
+          Files.delete(stamp);
+          Files.write(stamp, new byte[0], StandardOpenOption.CREATE_NEW);
+        }
+      }
+      verifyArchiveIdentity(started, stamp);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while checking the archive");
+    } finally {
+      Files.deleteIfExists(stamp);
+    }
+  }
+
+  private void verifyArchiveIdentity(long started, Path stamp) throws IOException {
     String id = currentArchiveId();
     Path idFile = state.dir.resolve("archive-id");
     String before = Files.exists(idFile) ? Files.readString(idFile).trim() : null;
     if (!id.equals(before) || id.equals("none")) {
       withdrawVerified();
-      if (before != null && !before.equals(id)) {
-        log("the archive changed (" + before + " -> " + id + "): spool state dropped");
-      }
+      archiveGeneration++;
       deleteAll(state.ack);
       deleteAll(state.prefetch);
       state.writeAtomically(idFile, id);
+      // (none -> an identity is the first push creating the archive, not a change)
+      if (before != null && !before.equals("none") && !before.equals(id)) {
+        log("the archive changed (" + before + " -> " + id + "): spool state dropped");
+      }
     }
     archiveId = id;
     lastVerifiedNanos = started;
-    Path flag = state.dir.resolve("archive-verified");
-    if (!Files.exists(flag)) {
-      state.writeMarker(flag, "");
-    }
+    Files.move(
+        stamp, state.verified, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** Stops the launcher answering from markers and prefetched files until the next check. */
   private void withdrawVerified() {
     try {
-      Files.deleteIfExists(state.dir.resolve("archive-verified"));
+      Files.deleteIfExists(state.verified);
     } catch (IOException e) {
-      log("cannot remove " + state.dir.resolve("archive-verified") + ": " + Errors.oneLine(e));
+      log("cannot remove " + state.verified + ": " + Errors.oneLine(e));
     }
   }
 
@@ -392,6 +437,7 @@ final class SpoolWorker {
     }
     String identityBefore = before;
     String archiveBefore = archiveId;
+    long generation = archiveGeneration;
     long started = System.nanoTime();
     CompletableFuture<PushOutcome> f =
         pusher
@@ -399,14 +445,14 @@ final class SpoolWorker {
             .thenApply(
                 o -> {
                   if (o.succeeded()) {
-                    recordAck(name, file, identityBefore, archiveBefore, o);
+                    recordAck(name, file, identityBefore, archiveBefore, generation, o);
                   } else {
                     pushFailedAt.put(name, Instant.now());
                   }
                   pushFinished = true;
                   return o;
                 });
-    pushes.put(name, new Push(f, started, identityBefore));
+    pushes.put(name, new Push(f, started, identityBefore, generation));
     return true;
   }
 
@@ -415,17 +461,39 @@ final class SpoolWorker {
    * found replaced meanwhile (its acks are gone: this one may belong to the old archive).
    */
   private void recordAck(
-      String name, Path file, String before, String archiveBefore, PushOutcome o) {
+      String name, Path file, String before, String archiveBefore, long generation, PushOutcome o) {
     try {
-      if (before != null && before.equals(SpoolState.identity(file))) {
+      if (before == null || !before.equals(SpoolState.identity(file))) {
+        return;
+      }
+      synchronized (this) {
         learnArchiveId();
-        if (!archiveBefore.equals("none") && !archiveBefore.equals(archiveId)) {
+        if (generation != archiveGeneration
+            || !archiveBefore.equals("none") && !archiveBefore.equals(archiveId)) {
+          log(
+              "archive replaced while "
+                  + name
+                  + " was pushed ("
+                  + archiveBefore
+                  + " -> "
+                  + archiveId
+                  + "): not acknowledged, it is pushed again when PostgreSQL asks");
           return;
         }
+        // under the lock of the identity checks: a check that drops the markers either runs
+        // before (and the generation differs) or after (and removes this one)
         state.writeMarker(state.ack.resolve(name), before + " " + o.result().digest());
       }
     } catch (IOException e) {
       log("cannot record " + name + " as archived in the spool: " + Errors.oneLine(e));
+      return;
+    }
+    try {
+      // confirm at once that the archive is still the one pushed to: only then may the launcher
+      // answer from the marker
+      checkArchiveIdentity(state.ack.resolve(name));
+    } catch (IOException | RuntimeException e) {
+      log("cannot confirm the archive's identity after pushing " + name + ": " + Errors.oneLine(e));
     }
   }
 
@@ -434,7 +502,7 @@ final class SpoolWorker {
     for (Waiter w : waiters.values()) {
       if (w.op().equals("push")) {
         Push p = pushes.get(w.name());
-        if (!w.accepts(p) && !state.acked(w.name(), walFile(w.name()))) {
+        if (!w.accepts(p) && !state.ackedAndConfirmed(w.name(), walFile(w.name()))) {
           startPush(pusher, w.name());
         }
       } else {
@@ -470,7 +538,7 @@ final class SpoolWorker {
       Waiter w = it.next();
       if (w.op().equals("push")) {
         Path file = walFile(w.name());
-        if (state.acked(w.name(), file)) {
+        if (state.ackedAndConfirmed(w.name(), file)) {
           reply(w.token(), w.arrivedNanos(), 0, "");
           it.remove();
           continue;
@@ -483,8 +551,29 @@ final class SpoolWorker {
             reply(
                 w.token(), w.arrivedNanos(), new WalPushCommand().forFailure(e), Errors.oneLine(e));
             it.remove();
-          } else if (!state.acked(w.name(), file)) {
-            if (p.identityBefore() != null && p.identityBefore().equals(identityOrNull(file))) {
+          } else if (!state.ackedAndConfirmed(w.name(), file)) {
+            if (p.archiveGeneration() != archiveGeneration) {
+              // pushed, but the archive at the URL was replaced meanwhile (its markers were
+              // dropped): push it again, into the archive that is there now
+              log("archive replaced while " + w.name() + " was pushed: pushing it again");
+              pushes.remove(w.name());
+              startPush(pusher, w.name());
+            } else if (p.identityBefore() != null
+                && p.identityBefore().equals(identityOrNull(file))
+                && state.acked(w.name(), file)) {
+              // recorded, but the archive's identity could not be confirmed after the push
+              reply(
+                  w.token(),
+                  w.arrivedNanos(),
+                  1,
+                  "pushed "
+                      + w.name()
+                      + ", but the archive's identity could not be confirmed afterwards (see "
+                      + state.dir.resolve("worker.log")
+                      + "); PostgreSQL retries");
+              it.remove();
+            } else if (p.identityBefore() != null
+                && p.identityBefore().equals(identityOrNull(file))) {
               // durable in the archive, but the spool could not record it: not a success here
               reply(
                   w.token(),
@@ -579,7 +668,8 @@ final class SpoolWorker {
   }
 
   private void reply(String token, long arrivedNanos, int code, String message) throws IOException {
-    state.writeAtomically(state.reply.resolve(token), code + " " + message);
+    // no fsync: a reply matters only to the call waiting for it, which a crash ends as well
+    state.writeMarker(state.reply.resolve(token), code + " " + message);
     Files.deleteIfExists(state.req.resolve(token));
   }
 

@@ -50,8 +50,12 @@ class AsyncCopiesCliTest {
   }
 
   private Cli.Result push(String name) throws Exception {
+    return push(env, "wal-push", "pg_wal/" + name);
+  }
+
+  private Cli.Result push(Map<String, String> environment, String... args) throws Exception {
     Process p =
-        Cli.builder(env, "wal-push", "pg_wal/" + name)
+        Cli.builder(environment, args)
             .directory(dataDir.toFile())
             .redirectErrorStream(true)
             .start();
@@ -101,5 +105,37 @@ class AsyncCopiesCliTest {
                 "strict"))
         .isDirectory()
         .isNotEqualTo(state);
+  }
+
+  @Test
+  void copiesNamedInTheConfigurationFileKeyTheSpoolAsTheWorkerDoes() throws Exception {
+    Path config = base.resolve("walarchive.properties");
+    Files.writeString(
+        config,
+        "url = file:"
+            + base.resolve("archive")
+            + "\ncopy-url=file:"
+            + base.resolve("copy")
+            + "\ncopy-mode=lagging\nspool-dir="
+            + spool
+            + "\n");
+    Map<String, String> plain = new HashMap<>();
+    plain.put("WALARCHIVE_SPOOL_IDLE", "20");
+    String a = readySegment(1);
+    Cli.Result r = push(plain, "wal-push", "--config", config.toString(), "pg_wal/" + a);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stdout() + r.stderr()).as(r.toString()).isEmpty();
+    for (String archive : new String[] {"archive", "copy"}) {
+      assertThat(base.resolve(archive + "/wal/" + a)).exists();
+    }
+    assertThat(
+            SpoolState.stateDir(
+                    spool,
+                    dataDir.toRealPath(),
+                    "file:" + base.resolve("archive"),
+                    "file:" + base.resolve("copy"),
+                    "lagging")
+                .resolve("worker.log"))
+        .exists();
   }
 }

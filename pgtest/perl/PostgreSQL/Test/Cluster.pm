@@ -3,7 +3,8 @@
 # pgtest/run puts this directory first on the test's @INC. This file loads PostgreSQL's own
 # Cluster.pm (the next one on @INC, from postgresql-client-15) unchanged, then replaces two of its
 # methods so that every node archives and restores through walarchive instead of cp, and wraps
-# start (a node that restores waits for its archive to exist; see the comment at sub start):
+# start (a node that restores waits for its archive to exist; see the comment at sub start) and
+# clean_node (every node is stopped before any base directory, with its archive, is removed):
 #
 #   enable_archiving   archive_command = '<walarchive> wal-push --url file:<archive_dir> ... "%p"'
 #   enable_restoring   restore_command = '<walarchive> wal-fetch --url file:<root archive_dir> ... "%f" "%p"'
@@ -169,6 +170,29 @@ my $real_start = \&PostgreSQL::Test::Cluster::start;
 		}
 	}
 	return $real_start->($self, %params);
+};
+
+# PostgreSQL's END block tears the nodes down one at a time and removes each node's base directory
+# right after stopping it, while later nodes still run. A node's archive lives in its base
+# directory, so a standby restoring from the first node's archive would then ask walarchive for a
+# location that is gone: exit 126, FATAL, and the standby's own stop fails ("pg_ctl stop failed",
+# a bail-out). With cp the missing directory is just "not found". So before any base directory is
+# removed, stop every node this test made (what END is about to do anyway).
+my @walarchive_nodes;
+my $real_new = \&PostgreSQL::Test::Cluster::new;
+*PostgreSQL::Test::Cluster::new = sub {
+	my $node = $real_new->(@_);
+	push @walarchive_nodes, $node;
+	return $node;
+};
+my $real_clean_node = \&PostgreSQL::Test::Cluster::clean_node;
+*PostgreSQL::Test::Cluster::clean_node = sub {
+	my ($self, @args) = @_;
+	foreach my $node (@walarchive_nodes)
+	{
+		$node->teardown_node if defined $node->{_pid};
+	}
+	return $real_clean_node->($self, @args);
 };
 
 use warnings 'redefine';

@@ -170,7 +170,7 @@ final class Verifier {
       (l.complete() ? complete : incomplete).add(l.name().startLsn());
     }
     Set<WalFileName> unusable =
-        WalArchive.incompleteBackupHistories(inventory, incomplete, complete);
+        ArchiveRetention.incompleteBackupHistories(inventory, incomplete, complete);
     if (unusable.isEmpty()) {
       return inventory;
     }
@@ -248,7 +248,7 @@ final class Verifier {
                   + name
                   + " is not complete (an interrupted push, or one still running): it is never"
                   + " restored, and retention deletes its objects once none was written for "
-                  + format(WalArchive.STALE_BACKUP),
+                  + format(ArchiveRetention.STALE_BACKUP),
               Optional.empty(),
               Optional.empty(),
               OptionalLong.empty()));

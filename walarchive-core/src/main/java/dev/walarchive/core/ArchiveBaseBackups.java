@@ -414,7 +414,7 @@ final class ArchiveBaseBackups implements BaseBackups {
       private void end() throws IOException {
         if (!checked) {
           checked = true;
-          WalArchive.checkMetadata(stored.stat(), ObjectCodec.verifiedHeader(plain));
+          WalFetch.checkMetadata(stored.stat(), ObjectCodec.verifiedHeader(plain));
         }
       }
     };

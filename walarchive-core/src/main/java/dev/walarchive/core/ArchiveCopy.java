@@ -309,7 +309,7 @@ public final class ArchiveCopy {
                     }
                     listener.copied(e, done.incrementAndGet());
                   } catch (ObjectFormatException | ArchiveConflictException x) {
-                    Refusal r = new Refusal(e.key(), WalArchive.oneLine(x));
+                    Refusal r = new Refusal(e.key(), Messages.oneLine(x));
                     refused.add(r);
                     done.incrementAndGet();
                     listener.refused(r);
@@ -325,7 +325,7 @@ public final class ArchiveCopy {
             failure =
                 x.getCause() instanceof IOException io
                     ? io
-                    : new IOException(WalArchive.oneLine((Exception) x.getCause()), x.getCause());
+                    : new IOException(Messages.oneLine((Exception) x.getCause()), x.getCause());
             futures.forEach(g -> g.cancel(false));
           }
         } catch (java.util.concurrent.CancellationException x) {
@@ -366,8 +366,9 @@ public final class ArchiveCopy {
         OpenedObject stored = openSource(from, key)) {
       if (name.isPresent()) {
         InputStream tee = new Tee(stored.content(), spool);
-        from.decodeVerified(
-            name.get(), new OpenedObject(stored.stat(), tee), OutputStream.nullOutputStream());
+        from.fetchPath()
+            .decodeVerified(
+                name.get(), new OpenedObject(stored.stat(), tee), OutputStream.nullOutputStream());
         tee.transferTo(OutputStream.nullOutputStream());
       } else if (key.startsWith(BaseBackups.PREFIX)) {
         // base backup objects are bound to their keys: verified in transit like WAL

@@ -185,7 +185,7 @@ final class Manifests {
 
   /** Whether the location holds any archived file or pin. */
   boolean holdsArchivedFiles() throws IOException {
-    for (String prefix : new String[] {WalArchive.WAL_PREFIX, WalArchive.PIN_PREFIX}) {
+    for (String prefix : new String[] {WalArchive.WAL_PREFIX, Pins.PIN_PREFIX}) {
       ObjectIterator it = storage.list(prefix);
       if (it.hasNext()) {
         return true;

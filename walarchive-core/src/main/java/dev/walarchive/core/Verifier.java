@@ -171,7 +171,7 @@ final class Verifier {
       (l.complete() ? complete : incomplete).add(l.name().startLsn());
     }
     Set<WalFileName> unusable =
-        WalArchive.incompleteBackupHistories(inventory, incomplete, complete);
+        ArchiveRetention.incompleteBackupHistories(inventory, incomplete, complete);
     if (unusable.isEmpty()) {
       return inventory;
     }
@@ -249,7 +249,7 @@ final class Verifier {
                   + name
                   + " is not complete (an interrupted push, or one still running): it is never"
                   + " restored, and retention deletes its objects once none was written for "
-                  + OptionValues.formatRounded(WalArchive.STALE_BACKUP),
+                  + OptionValues.formatRounded(ArchiveRetention.STALE_BACKUP),
               Optional.empty(),
               Optional.empty(),
               OptionalLong.empty()));

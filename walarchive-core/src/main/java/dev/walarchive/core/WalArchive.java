@@ -17,13 +17,9 @@ import dev.walarchive.core.archive.WalArchiveListener;
 import dev.walarchive.core.archive.WalFileNotFoundException;
 import dev.walarchive.core.backup.BaseBackups;
 import dev.walarchive.core.format.Compression;
-import dev.walarchive.core.format.Digest;
-import dev.walarchive.core.format.EncodeResult;
 import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.format.ObjectCodec;
 import dev.walarchive.core.format.ObjectFormatException;
-import dev.walarchive.core.format.ObjectHeader;
-import dev.walarchive.core.format.ObjectIntegrityException;
 import dev.walarchive.core.format.UnknownKeyException;
 import dev.walarchive.core.format.WrongKeyException;
 import dev.walarchive.core.retention.RetentionApplyException;
@@ -33,48 +29,19 @@ import dev.walarchive.core.retention.RetentionPlanner;
 import dev.walarchive.core.retention.RetentionPolicy;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
-import dev.walarchive.core.storage.BatchDeleteException;
-import dev.walarchive.core.storage.ObjectEntry;
-import dev.walarchive.core.storage.ObjectIterator;
-import dev.walarchive.core.storage.ObjectSource;
-import dev.walarchive.core.storage.ObjectStat;
-import dev.walarchive.core.storage.OpenedObject;
-import dev.walarchive.core.storage.TemporaryFiles;
 import dev.walarchive.core.wal.BackupHistory;
-import dev.walarchive.core.wal.SegmentHeader;
 import dev.walarchive.core.wal.TimelineHistory;
 import dev.walarchive.core.wal.WalFileName;
 import dev.walarchive.core.wal.WalSegmentSize;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
-import java.io.SequenceInputStream;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.SortedSet;
-import java.util.TreeMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A PostgreSQL WAL archive on an {@link ArchiveStorage}: what {@code archive_command} and {@code
@@ -100,7 +67,6 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are thread safe. Closing the archive closes its storage.
  */
 public final class WalArchive implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(WalArchive.class);
 
   /** Storage key prefix of archived WAL files. */
   static final String WAL_PREFIX = "wal/";
@@ -110,33 +76,43 @@ public final class WalArchive implements AutoCloseable {
   static final String META_FORMAT = "format";
 
   private final ArchiveStorage storage;
-  private final ObjectCodec codec;
-  private final Keyring keyring;
   private final Path tempDirectory;
   private final int spoolMemoryLimit;
   private final Clock clock;
+  private final Keyring keyring;
   private final Manifests manifests;
-  private final WalArchiveListener archiveListener;
-  private final String archiveName;
   private final List<WalArchive> copies;
   private final CopyMode copyMode;
-  private volatile ArchiveManifest checkedForReading;
   private final ArchiveBaseBackups baseBackups;
+  private final ArchiveEvents events;
+  private final ManifestAdmin admin;
+  private final WalPush pushPath;
+  private final WalFetch fetchPath;
+  private final InventoryReader reader;
+  private final Pins pins;
+  private final ArchiveRetention retention;
 
   private WalArchive(Builder b, ArchiveStorage storage, List<WalArchive> copies) {
     this.storage = storage;
     this.keyring = b.keyring;
-    this.codec = new ObjectCodec(b.compression, b.keyring);
+    ObjectCodec codec = new ObjectCodec(b.compression, b.keyring);
     this.tempDirectory = b.tempDirectory;
     this.spoolMemoryLimit = b.spoolMemoryLimit;
     this.clock = b.clock;
     this.manifests = new Manifests(storage);
-    this.archiveListener = b.listener;
     // a copy is named by its own storage; the primary by the builder's name if one was given
-    this.archiveName = b.name != null && storage == b.storage ? b.name : String.valueOf(storage);
+    String archiveName = b.name != null && storage == b.storage ? b.name : String.valueOf(storage);
+    this.events = new ArchiveEvents(b.listener, archiveName);
     this.baseBackups = new ArchiveBaseBackups(this, storage, codec);
     this.copies = copies;
     this.copyMode = b.copyMode;
+    this.admin = new ManifestAdmin(storage, codec, b.keyring, b.clock, manifests);
+    this.pushPath =
+        new WalPush(this, storage, codec, b.keyring, manifests, admin, copies, b.copyMode);
+    this.fetchPath = new WalFetch(this, storage, codec, admin, copies);
+    this.reader = new InventoryReader(storage, admin, fetchPath);
+    this.pins = new Pins(storage, admin, b.clock);
+    this.retention = new ArchiveRetention(storage, b.clock, baseBackups, reader, pins, events);
   }
 
   /**
@@ -237,8 +213,8 @@ public final class WalArchive implements AutoCloseable {
   public PushResult push(Path file) throws IOException {
     long started = System.nanoTime();
     try {
-      PushResult result = pushFile(file);
-      notify(
+      PushResult result = pushPath.push(file);
+      events.notify(
           ArchiveEvent.Operation.PUSH,
           result.fileName(),
           result.plaintextLength(),
@@ -246,482 +222,20 @@ public final class WalArchive implements AutoCloseable {
           result);
       return result;
     } catch (IOException | RuntimeException e) {
-      notifyFailed(
+      events.notifyFailed(
           ArchiveEvent.Operation.PUSH, file == null ? null : file.getFileName(), started, e);
       throw e;
     }
   }
 
-  private PushResult pushFile(Path file) throws IOException {
-    requireNonNull(file, "file is null");
-    Path fileName = file.getFileName();
-    if (fileName == null) {
-      throw new IllegalArgumentException(
-          "'" + file + "' has no file name; pass a path to a WAL file");
-    }
-    WalFileName name = WalFileName.parse(fileName.toString());
-    checkRegularFile(file);
-    Map<WalArchive, IOException> failedCopies = new LinkedHashMap<>();
-    try (PushedFile local = PushedFile.open(file)) {
-      InputStream content;
-      if (name.kind() == WalFileName.Kind.SEGMENT
-          || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
-        byte[] head = local.readNBytes(SegmentHeader.LENGTH);
-        SegmentHeader header = checkHeader(file, name, head, local.sizeAtOpen());
-        local.expect(header.segmentSize().bytes());
-        checkManifest(header, file);
-        for (WalArchive copy : copies) {
-          try {
-            copy.checkManifest(header, file);
-          } catch (IOException e) {
-            failedCopies.put(copy, e);
-          }
-        }
-        content = new SequenceInputStream(new ByteArrayInputStream(head), local.stream());
-      } else {
-        byte[] bytes = readSmallFile(local, file);
-        if (name.kind() == WalFileName.Kind.BACKUP_HISTORY) {
-          checkBackupHistory(file, name, bytes);
-        } else {
-          checkTimelineHistory(file, name, bytes);
-        }
-        checkManifestForHistoryFile(file);
-        for (WalArchive copy : copies) {
-          try {
-            copy.checkManifestForHistoryFile(file);
-          } catch (IOException e) {
-            failedCopies.put(copy, e);
-          }
-        }
-        content = new ByteArrayInputStream(bytes);
-      }
-      return store(local, name, content, failedCopies);
-    }
+  /** The push path of this archive (a copy's, for a push into the copies). */
+  WalPush pushPath() {
+    return pushPath;
   }
 
-  /**
-   * Judges the copies' failures of one push: in strict mode any failure fails the push; in lagging
-   * mode only a storage error is forgiven (logged), never a conflict, another cluster or a
-   * configuration error.
-   */
-  private void judgeCopies(WalFileName name, Map<WalArchive, IOException> failed)
-      throws IOException {
-    IOException fatal = null;
-    for (Map.Entry<WalArchive, IOException> f : failed.entrySet()) {
-      IOException e = f.getValue();
-      if (copyMode == CopyMode.LAGGING && !fatalForCopy(e)) {
-        log.warn(
-            "copy {} lags: {} was not archived there ({}); it is archived in {}, and 'walarchive"
-                + " sync' brings the copy level",
-            f.getKey().location(),
-            name,
-            oneLine(e),
-            location());
-      } else if (fatal == null) {
-        fatal = inCopy(f.getKey(), e);
-      } else {
-        log.warn("copy {}: {} was not archived there: {}", f.getKey().location(), name, oneLine(e));
-      }
-    }
-    if (fatal != null) {
-      throw fatal;
-    }
-  }
-
-  private static boolean fatalForCopy(IOException e) {
-    return e instanceof ArchiveConflictException
-        || e instanceof ArchiveMismatchException
-        || e instanceof ArchiveConfigurationException
-        || e instanceof dev.walarchive.core.storage.StorageConfigurationException
-        || e instanceof InvalidWalFileException
-        || e instanceof ObjectFormatException;
-  }
-
-  /** {@code e}, of the same kind, with a message that names the copy it happened in. */
-  static IOException inCopy(WalArchive copy, IOException e) {
-    String m = "copy " + copy.location() + ": " + oneLine(e);
-    if (e instanceof ArchiveConflictException) {
-      return new ArchiveConflictException(m);
-    }
-    if (e instanceof ArchiveMismatchException) {
-      return new ArchiveMismatchException(m);
-    }
-    if (e instanceof ArchiveConfigurationException) {
-      return new ArchiveConfigurationException(m, e);
-    }
-    if (e instanceof dev.walarchive.core.storage.StorageConfigurationException) {
-      return new dev.walarchive.core.storage.StorageConfigurationException(m, e);
-    }
-    if (e instanceof InvalidWalFileException) {
-      return e;
-    }
-    return new IOException(m, e);
-  }
-
-  /**
-   * Encodes {@code content} (the rest of {@code local}'s single pass) into the spool, checks that
-   * the file yielded exactly its expected bytes and did not change meanwhile, and only then hands
-   * the complete encoding to create-if-absent.
-   */
-  private PushResult store(
-      PushedFile local,
-      WalFileName name,
-      InputStream content,
-      Map<WalArchive, IOException> failedCopies)
-      throws IOException {
-    String key = keyOf(name);
-    try (Spool spool = new Spool(spoolMemoryLimit, tempDirectory)) {
-      EncodeResult encoded = codec.encode(name.name(), content, spool);
-      local.finish();
-      ObjectSource source = spool.source();
-      Map<String, String> metadata = new HashMap<>();
-      metadata.put(META_DIGEST, encoded.digest().toString());
-      metadata.put(META_PLAINSIZE, Long.toString(encoded.plaintextLength()));
-      metadata.put(META_FORMAT, "1");
-      if (copies.isEmpty()) {
-        return storeEncoded(local, name, key, source, metadata, encoded);
-      }
-      PushResult result;
-      try {
-        result = storeEncoded(local, name, key, source, metadata, encoded);
-      } catch (IOException e) {
-        // the copies still get the file, so that a retry after this archive's outage costs them
-        // one metadata read
-        for (WalArchive copy : copies) {
-          if (!failedCopies.containsKey(copy)) {
-            try {
-              copy.storeEncoded(local, name, key, source, metadata, encoded);
-            } catch (IOException c) {
-              log.warn("copy {}: {} was not archived there: {}", copy.location(), name, oneLine(c));
-            }
-          }
-        }
-        throw e;
-      }
-      for (WalArchive copy : copies) {
-        if (!failedCopies.containsKey(copy)) {
-          try {
-            copy.storeEncoded(local, name, key, source, metadata, encoded);
-          } catch (IOException e) {
-            failedCopies.put(copy, e);
-          }
-        }
-      }
-      judgeCopies(name, failedCopies);
-      return result;
-    }
-  }
-
-  /** Writes one encoded object to this archive's storage, or compares it with the existing one. */
-  private PushResult storeEncoded(
-      PushedFile local,
-      WalFileName name,
-      String key,
-      ObjectSource source,
-      Map<String, String> metadata,
-      EncodeResult encoded)
-      throws IOException {
-    try {
-      storage.create(key, source, metadata);
-      log.debug(
-          "archived {} ({} bytes, {} stored)",
-          name,
-          encoded.plaintextLength(),
-          encoded.encodedLength());
-      return new PushResult(
-          name,
-          PushResult.Outcome.ARCHIVED,
-          encoded.plaintextLength(),
-          encoded.encodedLength(),
-          encoded.digest());
-    } catch (FileAlreadyExistsException e) {
-      return compareExisting(local, name, key, encoded);
-    }
-  }
-
-  private PushResult compareExisting(
-      PushedFile local, WalFileName name, String key, EncodeResult encoded) throws IOException {
-    ObjectStat stat = storage.stat(key);
-    String recorded = stat.metadata().get(META_DIGEST);
-    Digest existing = null;
-    if (recorded != null) {
-      try {
-        existing = Digest.parse(recorded);
-      } catch (IllegalArgumentException e) {
-        // damaged metadata: judged by the object's authenticated content below
-      }
-    }
-    if (existing != null) {
-      Digest ours = digestLike(local, name, encoded, existing);
-      if (ours.equals(existing)) {
-        log.debug("{} was already archived with identical content", name);
-        return new PushResult(
-            name,
-            PushResult.Outcome.ALREADY_ARCHIVED,
-            encoded.plaintextLength(),
-            stat.size(),
-            ours);
-      }
-    }
-    // the metadata is damaged or names other content: ask the object itself (a rare path, worth
-    // one download, since "different content" means a second primary or a corrupt file)
-    Digest authenticated;
-    try (InputStream in = storage.open(key)) {
-      authenticated = codec.readHeader(in).digest();
-    } catch (ObjectFormatException e) {
-      throw new ArchiveConflictException(
-          name
-              + " is already archived, but the archived object "
-              + key
-              + " cannot be verified ("
-              + e.getMessage()
-              + "); it is kept. Run 'walarchive verify' and repair the archive before retrying");
-    }
-    if (existing != null && authenticated.equals(existing)) {
-      throw new ArchiveConflictException(
-          name
-              + " is already archived with different content; the archived copy is kept. Another"
-              + " server may be archiving the same timeline, or the local file is corrupt");
-    }
-    String what =
-        recorded == null
-            ? "no digest"
-            : existing == null
-                ? "a digest field that cannot be parsed: '" + abbreviate(recorded) + "'"
-                : "a digest that contradicts its content";
-    Digest ours = digestLike(local, name, encoded, authenticated);
-    if (ours.equals(authenticated)) {
-      throw new ArchiveConflictException(
-          "the archived object "
-              + key
-              + " has damaged storage metadata ("
-              + what
-              + "), though its content is identical to "
-              + name
-              + "; it is kept and this push fails until it is repaired: delete "
-              + key
-              + " from the archive so that PostgreSQL archives the file again");
-    }
-    throw new ArchiveConflictException(
-        name
-            + " is already archived with different content, and the archived object "
-            + key
-            + " has damaged storage metadata ("
-            + what
-            + "); it is kept. Run 'walarchive verify' and inspect it before retrying");
-  }
-
-  /** The digest of the pushed file in the scheme of {@code like}. */
-  private Digest digestLike(PushedFile local, WalFileName name, EncodeResult encoded, Digest like)
-      throws IOException {
-    if (sameScheme(like, encoded.digest())) {
-      return encoded.digest();
-    }
-    try (PushedFile again = local.reopen()) {
-      Digest digest = codec.digest(again.stream(), like);
-      again.finish();
-      return digest;
-    } catch (UnknownKeyException e) {
-      throw new ArchiveConflictException(
-          name
-              + " is already archived under key id '"
-              + like.keyId()
-              + "', which is not in the keyring, so the content cannot be compared; add that"
-              + " key as a read key");
-    }
-  }
-
-  private static String abbreviate(String text) {
-    return text.length() <= 80 ? text : text.substring(0, 77) + "...";
-  }
-
-  private static boolean sameScheme(Digest a, Digest b) {
-    return a.algorithm().equals(b.algorithm()) && java.util.Objects.equals(a.keyId(), b.keyId());
-  }
-
-  private static void checkRegularFile(Path file) throws IOException {
-    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(file)) {
-      throw new InvalidWalFileException("file " + file + " does not exist; check the %p path");
-    }
-    if (!Files.isRegularFile(file)) {
-      throw new InvalidWalFileException("'" + file + "' is not a regular file");
-    }
-    if (!Files.isReadable(file)) {
-      throw new InvalidWalFileException("file " + file + " is not readable by this user");
-    }
-  }
-
-  private static SegmentHeader checkHeader(
-      Path file, WalFileName name, byte[] bytes, long sizeAtOpen) throws IOException {
-    if (bytes.length < SegmentHeader.LENGTH) {
-      throw new InvalidWalFileException(
-          "file " + file + " is too short (" + bytes.length + " bytes) to be a WAL segment");
-    }
-    SegmentHeader header;
-    try {
-      header = SegmentHeader.parse(bytes);
-      header.checkMatches(name);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidWalFileException(
-          "file " + file + " is not the WAL segment its name says: " + e.getMessage(), e);
-    }
-    if (sizeAtOpen != header.segmentSize().bytes()) {
-      throw new InvalidWalFileException(
-          "file "
-              + file
-              + " has "
-              + sizeAtOpen
-              + " bytes, but its header says segments are "
-              + header.segmentSize().bytes()
-              + " bytes");
-    }
-    return header;
-  }
-
-  private static final int MAX_HISTORY_FILE = 1024 * 1024;
-
-  /** Reads a history or backup history file whole, as the one pass over it. */
-  private static byte[] readSmallFile(PushedFile local, Path file) throws IOException {
-    if (local.sizeAtOpen() > MAX_HISTORY_FILE) {
-      throw new InvalidWalFileException(
-          "file "
-              + file
-              + " has "
-              + local.sizeAtOpen()
-              + " bytes, too many for a history file (at most "
-              + MAX_HISTORY_FILE
-              + ")");
-    }
-    return local.stream().readAllBytes();
-  }
-
-  private static void checkBackupHistory(Path file, WalFileName name, byte[] bytes)
-      throws IOException {
-    String text = text(bytes);
-    try {
-      BackupHistory.parse(name, text);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidWalFileException(
-          "file " + file + " is not a valid backup history file: " + e.getMessage(), e);
-    }
-  }
-
-  private static void checkTimelineHistory(Path file, WalFileName name, byte[] bytes)
-      throws IOException {
-    String text = text(bytes);
-    TimelineHistory history;
-    try {
-      history = TimelineHistory.parse(name.timeline(), text);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidWalFileException(
-          "file " + file + " is not a valid timeline history file: " + e.getMessage(), e);
-    }
-    if (history.entries().isEmpty()) {
-      throw new InvalidWalFileException(
-          "file "
-              + file
-              + " is not a valid timeline history file: it records no timeline switch, but"
-              + " PostgreSQL writes at least the switch from the parent timeline into the history"
-              + " of timeline "
-              + name.timeline()
-              + (bytes.length == 0 ? " (the file is empty)" : "")
-              + "; nothing was archived");
-    }
-  }
-
-  /**
-   * The text of a history file for validation only (the bytes are archived unchanged). PostgreSQL
-   * copies reasons and labels (e.g. a restore point's name) into these files byte for byte, in
-   * whatever encoding its configuration used, and its own reader accepts any bytes there; refusing
-   * non-UTF-8 text would stall archiving for good. ISO-8859-1 maps every byte to one char, so the
-   * structure is checked exactly and nothing is lost.
-   */
-  private static String text(byte[] bytes) {
-    return new String(bytes, StandardCharsets.ISO_8859_1);
-  }
-
-  private void checkManifest(SegmentHeader header, Path file) throws IOException {
-    ArchiveManifest manifest = writableManifest(header.systemIdentifier(), header.segmentSize());
-    if (manifest.systemIdentifier() != header.systemIdentifier()) {
-      throw new ArchiveMismatchException(
-          "file "
-              + file
-              + " belongs to cluster "
-              + Long.toUnsignedString(header.systemIdentifier())
-              + ", but this archive holds cluster "
-              + Long.toUnsignedString(manifest.systemIdentifier())
-              + "; use a separate archive URL for each cluster");
-    }
-    if (!manifest.segmentSize().equals(header.segmentSize())) {
-      throw new ArchiveMismatchException(
-          "file "
-              + file
-              + " is a "
-              + header.segmentSize().bytes()
-              + "-byte segment, but this archive holds "
-              + manifest.segmentSize().bytes()
-              + "-byte segments; use a separate archive URL");
-    }
-    manifests.checkWriteKeys(manifest, keyring);
-    storage.checkArchive(manifest.storageFacts());
-  }
-
-  /**
-   * History files carry no cluster identity; the archive must exist already, or a WAL segment in
-   * the same directory (pg_wal always holds one) names the cluster that creates it. A promoted
-   * restore pushing into a new archive sends its {@code .history} file first.
-   */
-  private void checkManifestForHistoryFile(Path file) throws IOException {
-    Optional<ArchiveManifest> existing = manifests.read();
-    if (existing.isPresent()) {
-      manifests.checkWriteKeys(existing.get(), keyring);
-      storage.checkArchive(existing.get().storageFacts());
-      return;
-    }
-    Path dir = file.toAbsolutePath().getParent();
-    Optional<Map.Entry<Path, SegmentHeader>> sibling = siblingSegment(dir);
-    if (sibling.isEmpty()) {
-      throw new ArchiveConfigurationException(
-          "no archive at "
-              + manifests.location()
-              + " yet, and no WAL segment in "
-              + dir
-              + " tells which cluster it is for; an archive is created by pushing a WAL segment");
-    }
-    checkManifest(sibling.get().getValue(), sibling.get().getKey());
-  }
-
-  private static Optional<Map.Entry<Path, SegmentHeader>> siblingSegment(Path dir)
-      throws IOException {
-    if (dir == null || !Files.isDirectory(dir)) {
-      return Optional.empty();
-    }
-    List<Path> candidates = new ArrayList<>();
-    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-      files
-          .filter(
-              p -> {
-                try {
-                  return WalFileName.parse(p.getFileName().toString()).kind()
-                      == WalFileName.Kind.SEGMENT;
-                } catch (IllegalArgumentException e) {
-                  return false;
-                }
-              })
-          .forEach(candidates::add);
-    }
-    candidates.sort(java.util.Comparator.reverseOrder());
-    for (Path candidate : candidates.subList(0, Math.min(16, candidates.size()))) {
-      try (InputStream in = Files.newInputStream(candidate)) {
-        SegmentHeader header = SegmentHeader.parse(in.readNBytes(SegmentHeader.LENGTH));
-        if (Files.size(candidate) == header.segmentSize().bytes()) {
-          return Optional.of(Map.entry(candidate, header));
-        }
-      } catch (IOException | IllegalArgumentException e) {
-        // not usable: try the next one
-      }
-    }
-    return Optional.empty();
+  /** The fetch path of this archive (a copy's, for the fallback to the copies). */
+  WalFetch fetchPath() {
+    return fetchPath;
   }
 
   /**
@@ -734,103 +248,7 @@ public final class WalArchive implements AutoCloseable {
    */
   public ArchiveManifest createArchive(long systemIdentifier, WalSegmentSize segmentSize)
       throws IOException {
-    requireNonNull(segmentSize, "segmentSize is null");
-    ArchiveManifest manifest = writableManifest(systemIdentifier, segmentSize);
-    if (manifest.systemIdentifier() != systemIdentifier
-        || !manifest.segmentSize().equals(segmentSize)) {
-      throw new ArchiveMismatchException(
-          "the archive exists for cluster "
-              + Long.toUnsignedString(manifest.systemIdentifier())
-              + " with "
-              + manifest.segmentSize().bytes()
-              + "-byte segments, not cluster "
-              + Long.toUnsignedString(systemIdentifier)
-              + " with "
-              + segmentSize.bytes()
-              + "-byte segments");
-    }
-    return manifest;
-  }
-
-  private ArchiveManifest writableManifest(long systemIdentifier, WalSegmentSize segmentSize)
-      throws IOException {
-    Optional<ArchiveManifest> existing = manifests.read();
-    if (existing.isPresent()) {
-      return existing.get();
-    }
-    if (manifests.holdsArchivedFiles()) {
-      throw new ArchiveConfigurationException(
-          "the archive at "
-              + manifests.location()
-              + " holds archived files but no archive manifest ("
-              + ArchiveManifest.KEY
-              + "), so nothing vouches for which cluster it belongs to; nothing was stored. If this"
-              + " is the right URL, rebuild the manifest with '"
-              + Manifests.REPAIR
-              + "' using the archive's configuration");
-    }
-    String salt = keyring.encrypts() ? Manifests.newSalt() : null;
-    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>();
-    if (keyring.encrypts()) {
-      String id =
-          keyring
-              .activeKeyId()
-              .orElseThrow(
-                  () ->
-                      new ArchiveConfigurationException(
-                          "the keyring holds several keys "
-                              + keyring.keyIds()
-                              + " and none is active; set the key id to encrypt with"));
-      keys.put(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false));
-    }
-    ArchiveManifest created =
-        new ArchiveManifest(
-            ArchiveManifest.CURRENT_FORMAT,
-            systemIdentifier,
-            segmentSize,
-            clock.instant(),
-            initializeArchive(),
-            1,
-            keyring.encrypts()
-                ? ArchiveManifest.Encryption.AES_256_GCM
-                : ArchiveManifest.Encryption.NONE,
-            salt,
-            keys);
-    try {
-      try {
-        storage.create(ArchiveManifest.KEY, ObjectSource.ofBytes(created.toBytes()), Map.of());
-      } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
-        throw cannotCreate(e);
-      }
-      log.info(
-          "created archive for system identifier {} with {}-byte segments{}",
-          Long.toUnsignedString(systemIdentifier),
-          segmentSize.bytes(),
-          keyring.encrypts() ? ", encrypted" : "");
-      return created;
-    } catch (FileAlreadyExistsException e) {
-      // a concurrent first push won: check against its manifest
-      return manifests.require();
-    }
-  }
-
-  private Map<String, String> initializeArchive() throws IOException {
-    try {
-      return storage.initializeArchive();
-    } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
-      throw cannotCreate(e);
-    }
-  }
-
-  private ArchiveConfigurationException cannotCreate(java.nio.file.FileSystemException e) {
-    String reason =
-        e instanceof java.nio.file.AccessDeniedException
-            ? "permission denied to user " + System.getProperty("user.name") + " on " + e.getFile()
-            : e.getReason() == null
-                ? "no such file " + e.getFile()
-                : e.getFile() + ": " + e.getReason();
-    return new ArchiveConfigurationException(
-        "cannot create the archive at " + manifests.location() + ": " + reason, e);
+    return admin.create(systemIdentifier, segmentSize);
   }
 
   /**
@@ -855,20 +273,17 @@ public final class WalArchive implements AutoCloseable {
 
   /** The manifest, checked against the keyring, for base backup operations. */
   ArchiveManifest checkedManifestForBackups() throws IOException {
-    return checkedManifest(true);
+    return admin.checked(true);
   }
 
   /** The manifest, checked for listing (no key needed until an object is read). */
   ArchiveManifest checkedManifestForListing() throws IOException {
-    return checkedManifest(false);
+    return admin.checked(false);
   }
 
   /** The manifest, checked for writing base backups with this keyring. */
   ArchiveManifest writableManifestForBackups() throws IOException {
-    ArchiveManifest m = manifests.require();
-    manifests.checkWriteKeys(m, keyring);
-    storage.checkArchive(m.storageFacts());
-    return m;
+    return admin.writableForBackups();
   }
 
   /** A spool for one encoded object, as pushes use. */
@@ -893,20 +308,6 @@ public final class WalArchive implements AutoCloseable {
     return baseBackups;
   }
 
-  /** The manifest, once checked against the keyring, for reading operations. */
-  private ArchiveManifest checkedManifest(boolean requireKey) throws IOException {
-    ArchiveManifest m = checkedForReading;
-    if (m == null) {
-      m = manifests.require();
-      manifests.checkReadKeys(m, keyring, false);
-      checkedForReading = m;
-    }
-    if (requireKey) {
-      manifests.checkReadKeys(m, keyring, true);
-    }
-    return m;
-  }
-
   /**
    * Rebuilds the manifest of an archive that lost it, or upgrades one that records no encryption
    * (written by an older walarchive), from the archived objects: reads every object under {@code
@@ -920,177 +321,7 @@ public final class WalArchive implements AutoCloseable {
    *     tells the cluster; nothing is written then
    */
   public ArchiveManifest repairManifest() throws IOException {
-    Optional<ArchiveManifest> old;
-    long nextRevision;
-    try {
-      old = manifests.read();
-      if (old.isPresent() && old.get().encryption() != ArchiveManifest.Encryption.UNRECORDED) {
-        return old.get();
-      }
-      nextRevision = old.map(m -> m.revision() + 1).orElse(1L);
-    } catch (ArchiveConfigurationException e) {
-      Optional<String> broken = manifests.newestKey();
-      if (broken.isEmpty()) {
-        throw e;
-      }
-      old = Optional.empty();
-      nextRevision = ArchiveManifest.revisionOf(broken.get()).orElseThrow() + 1;
-    }
-    Long systemIdentifier = null;
-    WalSegmentSize segmentSize = null;
-    String firstSegment = null;
-    java.util.SortedSet<String> keyIds = new java.util.TreeSet<>();
-    String plaintextExample = null;
-    long objects = 0;
-    ObjectIterator it = storage.list(WAL_PREFIX);
-    while (it.hasNext()) {
-      ObjectEntry entry = it.next();
-      WalFileName name;
-      try {
-        name = WalFileName.parse(entry.key().substring(WAL_PREFIX.length()));
-      } catch (IllegalArgumentException e) {
-        continue;
-      }
-      objects++;
-      dev.walarchive.core.format.ObjectHeader header;
-      try (InputStream in = storage.open(entry.key())) {
-        header = codec.readHeader(in);
-      } catch (UnknownKeyException e) {
-        throw new ArchiveConfigurationException(
-            "cannot repair the manifest at "
-                + manifests.location()
-                + ": "
-                + e.getMessage()
-                + "; configure every key the archive uses (a keyring file)",
-            e);
-      } catch (ObjectFormatException e) {
-        throw new ArchiveConfigurationException(
-            "cannot repair the manifest at "
-                + manifests.location()
-                + ": object "
-                + entry.key()
-                + " does not verify ("
-                + e.getMessage()
-                + "); with encryption turned on after the archive was started, set"
-                + " allow-unencrypted; otherwise inspect the object",
-            e);
-      }
-      if (!header.fileName().equals(name.name())) {
-        throw new ArchiveConfigurationException(
-            "cannot repair the manifest at "
-                + manifests.location()
-                + ": object "
-                + entry.key()
-                + " holds "
-                + header.fileName()
-                + "; remove or move the misplaced object first");
-      }
-      if (header.encrypted()) {
-        keyIds.add(header.keyId());
-      } else if (plaintextExample == null) {
-        plaintextExample = name.name();
-      }
-      if (name.kind() == WalFileName.Kind.SEGMENT
-          || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
-        SegmentHeader seg;
-        try (InputStream in = storage.open(entry.key());
-            InputStream plain = codec.decode(name.name(), in)) {
-          seg = SegmentHeader.parse(plain.readNBytes(SegmentHeader.LENGTH));
-        } catch (IllegalArgumentException e) {
-          throw new ArchiveConfigurationException(
-              "cannot repair the manifest at "
-                  + manifests.location()
-                  + ": "
-                  + name
-                  + " is not a WAL segment: "
-                  + e.getMessage());
-        }
-        if (systemIdentifier == null) {
-          systemIdentifier = seg.systemIdentifier();
-          segmentSize = seg.segmentSize();
-          firstSegment = name.name();
-        } else if (systemIdentifier != seg.systemIdentifier()
-            || !segmentSize.equals(seg.segmentSize())) {
-          throw new ArchiveConfigurationException(
-              "cannot repair the manifest at "
-                  + manifests.location()
-                  + ": "
-                  + firstSegment
-                  + " is of cluster "
-                  + Long.toUnsignedString(systemIdentifier)
-                  + " with "
-                  + segmentSize.bytes()
-                  + "-byte segments, but "
-                  + name
-                  + " of cluster "
-                  + Long.toUnsignedString(seg.systemIdentifier())
-                  + " with "
-                  + seg.segmentSize().bytes()
-                  + "-byte segments; move the foreign objects to an archive of their own first");
-        }
-      }
-    }
-    if (systemIdentifier == null && old.isEmpty()) {
-      throw new ArchiveConfigurationException(
-          "cannot repair the manifest at "
-              + manifests.location()
-              + ": "
-              + (objects == 0 ? "it holds no archived file" : "no archived WAL segment")
-              + " tells which cluster it belongs to; "
-              + (objects == 0
-                  ? "check the archive URL (the first wal-push of a segment creates an archive)"
-                  : "push a WAL segment of the cluster after removing the other objects"));
-    }
-    if (old.isPresent()
-        && systemIdentifier != null
-        && (old.get().systemIdentifier() != systemIdentifier
-            || !old.get().segmentSize().equals(segmentSize))) {
-      throw new ArchiveConfigurationException(
-          "cannot upgrade the manifest at "
-              + manifests.location()
-              + ": it records cluster "
-              + Long.toUnsignedString(old.get().systemIdentifier())
-              + ", but "
-              + firstSegment
-              + " is of cluster "
-              + Long.toUnsignedString(systemIdentifier)
-              + "; move the foreign objects out first");
-    }
-    boolean encrypted = !keyIds.isEmpty();
-    String salt = null;
-    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>();
-    if (encrypted) {
-      salt = Manifests.newSalt();
-      keyring.activeKeyId().ifPresent(keyIds::add);
-      for (String id : keyIds) {
-        keys.put(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false));
-      }
-    }
-    ArchiveManifest.Encryption encryption =
-        encrypted ? ArchiveManifest.Encryption.AES_256_GCM : ArchiveManifest.Encryption.NONE;
-    ArchiveManifest repaired =
-        old.isPresent()
-            ? old.get().next(encryption, salt, keys)
-            : new ArchiveManifest(
-                ArchiveManifest.CURRENT_FORMAT,
-                systemIdentifier,
-                segmentSize,
-                clock.instant(),
-                storage.initializeArchive(),
-                nextRevision,
-                encryption,
-                salt,
-                keys);
-    manifests.write(repaired);
-    checkedForReading = null;
-    log.info(
-        "wrote archive manifest revision {} from {} objects{}",
-        repaired.revision(),
-        objects,
-        plaintextExample != null && encrypted
-            ? " (some unencrypted, e.g. " + plaintextExample + ")"
-            : "");
-    return repaired;
+    return admin.repair();
   }
 
   /**
@@ -1102,27 +333,7 @@ public final class WalArchive implements AutoCloseable {
    *     encryption (upgrade it with {@link #repairManifest()}), or the keyring has no active key
    */
   public ArchiveManifest enableEncryption() throws IOException {
-    ArchiveManifest m = manifests.require();
-    if (m.encryption() == ArchiveManifest.Encryption.AES_256_GCM) {
-      throw new ArchiveConfigurationException(
-          "the archive at "
-              + manifests.location()
-              + " is encrypted already; add keys with 'walarchive keys add'");
-    }
-    if (m.encryption() == ArchiveManifest.Encryption.UNRECORDED) {
-      manifests.checkWriteKeys(m, keyring); // says to upgrade
-    }
-    String id = activeKey("encrypt the archive with");
-    String salt = Manifests.newSalt();
-    ArchiveManifest next =
-        m.next(
-            ArchiveManifest.Encryption.AES_256_GCM,
-            salt,
-            Map.of(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false)));
-    manifests.write(next);
-    checkedForReading = null;
-    log.info("archive encrypted from now on with key id {}", id);
-    return next;
+    return admin.enableEncryption();
   }
 
   /**
@@ -1133,45 +344,7 @@ public final class WalArchive implements AutoCloseable {
    *     (or retired) with another key
    */
   public ArchiveManifest addKey() throws IOException {
-    ArchiveManifest m = manifests.require();
-    if (m.encryption() != ArchiveManifest.Encryption.AES_256_GCM) {
-      throw new ArchiveConfigurationException(
-          "the archive at "
-              + manifests.location()
-              + " is not encrypted"
-              + (m.encryption() == ArchiveManifest.Encryption.UNRECORDED
-                  ? " as far as its manifest records; run '" + Manifests.REPAIR + "' first"
-                  : "; turn encryption on with 'walarchive keys enable-encryption'"));
-    }
-    String id = activeKey("register");
-    String check = Manifests.check(keyring, id, m.keyCheckSalt());
-    ArchiveManifest.ArchiveKey recorded = m.keys().get(id);
-    if (recorded != null) {
-      if (!recorded.checkValue().equals(check)) {
-        throw new ArchiveConfigurationException(
-            "key id '"
-                + id
-                + "' is already registered in the archive at "
-                + manifests.location()
-                + " with a different key; register the new key under a new key id");
-      }
-      if (recorded.retired()) {
-        throw new ArchiveConfigurationException(
-            "key id '"
-                + id
-                + "' is retired in the archive at "
-                + manifests.location()
-                + "; a retired key is not used again, register a new key under a new key id");
-      }
-      return m;
-    }
-    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>(m.keys());
-    keys.put(id, new ArchiveManifest.ArchiveKey(check, false));
-    ArchiveManifest next = m.next(m.encryption(), m.keyCheckSalt(), keys);
-    manifests.write(next);
-    checkedForReading = null;
-    log.info("registered key id {}", id);
-    return next;
+    return admin.addKey();
   }
 
   /**
@@ -1181,52 +354,7 @@ public final class WalArchive implements AutoCloseable {
    *     current key
    */
   public ArchiveManifest retireKey(String keyId) throws IOException {
-    requireNonNull(keyId, "keyId is null");
-    ArchiveManifest m = manifests.require();
-    ArchiveManifest.ArchiveKey recorded = m.keys().get(keyId);
-    if (recorded == null) {
-      throw new ArchiveConfigurationException(
-          "key id '"
-              + keyId
-              + "' is not registered in the archive at "
-              + manifests.location()
-              + " (registered: "
-              + m.keys().keySet()
-              + ")");
-    }
-    if (recorded.retired()) {
-      return m;
-    }
-    if (Manifests.current(m).size() == 1) {
-      throw new ArchiveConfigurationException(
-          "key id '"
-              + keyId
-              + "' is the last current key of the archive at "
-              + manifests.location()
-              + "; register its successor with 'walarchive keys add' first");
-    }
-    Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>(m.keys());
-    keys.put(keyId, new ArchiveManifest.ArchiveKey(recorded.checkValue(), true));
-    ArchiveManifest next = m.next(m.encryption(), m.keyCheckSalt(), keys);
-    manifests.write(next);
-    checkedForReading = null;
-    log.info("retired key id {}", keyId);
-    return next;
-  }
-
-  private String activeKey(String purpose) throws ArchiveConfigurationException {
-    if (!keyring.encrypts()) {
-      throw new ArchiveConfigurationException(
-          "no key is configured to " + purpose + "; set key-file and key-id");
-    }
-    return keyring
-        .activeKeyId()
-        .orElseThrow(
-            () ->
-                new ArchiveConfigurationException(
-                    "the keyring holds several keys "
-                        + keyring.keyIds()
-                        + " and none is active; set the active key id"));
+    return admin.retireKey(keyId);
   }
 
   /**
@@ -1249,219 +377,19 @@ public final class WalArchive implements AutoCloseable {
   public long fetch(String fileName, Path destination) throws IOException {
     long started = System.nanoTime();
     try {
-      long written = fetchFile(fileName, destination);
-      notify(ArchiveEvent.Operation.FETCH, WalFileName.parse(fileName), written, started, null);
+      long written = fetchPath.fetch(fileName, destination);
+      events.notify(
+          ArchiveEvent.Operation.FETCH, WalFileName.parse(fileName), written, started, null);
       return written;
     } catch (IOException | RuntimeException e) {
-      notifyFailed(ArchiveEvent.Operation.FETCH, fileName, started, e);
+      events.notifyFailed(ArchiveEvent.Operation.FETCH, fileName, started, e);
       throw e;
     }
   }
 
-  private long fetchFile(String fileName, Path destination) throws IOException {
-    WalFileName name = WalFileName.parse(requireNonNull(fileName, "fileName is null"));
-    requireNonNull(destination, "destination is null");
-    Path target = destination.toAbsolutePath();
-    Path dir = target.getParent();
-    if (dir == null || !Files.isDirectory(dir)) {
-      throw new NoSuchFileException(
-          String.valueOf(dir), null, "destination directory does not exist");
-    }
-    if (copies.isEmpty()) {
-      return fetchOne(name, target);
-    }
-    IOException failure = null;
-    List<String> why = new ArrayList<>();
-    for (WalArchive archive : archives()) {
-      try {
-        long n = archive.fetchOne(name, target);
-        if (archive != this) {
-          log.warn(
-              "restored {} from copy {} ({})", name, archive.location(), String.join("; ", why));
-        } else {
-          log.info("restored {} from {}", name, location());
-        }
-        return n;
-      } catch (WalFileNotFoundException e) {
-        why.add(archive.location() + " does not hold it");
-      } catch (IOException e) {
-        if (failure == null) {
-          failure = archive == this ? e : inCopy(archive, e);
-        }
-        why.add(archive.location() + " failed: " + oneLine(e));
-      }
-    }
-    if (failure != null) {
-      if (why.size() > 1) {
-        log.warn("{} could not be restored from any archive: {}", name, String.join("; ", why));
-      }
-      throw failure;
-    }
-    throw new WalFileNotFoundException(name.name());
-  }
-
   /** Checks the manifest against the keyring as a reading operation does. */
   void checkReadable() throws IOException {
-    checkedManifest(false);
-  }
-
-  /** This archive, then its copies. */
-  private List<WalArchive> archives() {
-    List<WalArchive> all = new ArrayList<>(1 + copies.size());
-    all.add(this);
-    all.addAll(copies);
-    return all;
-  }
-
-  private long fetchOne(WalFileName name, Path target) throws IOException {
-    checkedManifest(true);
-    Path dir = target.getParent();
-    OpenedObject stored;
-    try {
-      stored = storage.openWithStat(keyOf(name));
-    } catch (NoSuchFileException e) {
-      throw new WalFileNotFoundException(name.name());
-    }
-    // leftovers of earlier runs that were killed (never a live run's: TemporaryFiles)
-    TemporaryFiles.removeStale(dir, ".");
-    Path temp = TemporaryFiles.newPath(dir, "." + target.getFileName());
-    long written = 0;
-    try (stored) {
-      FileChannel channel;
-      try {
-        channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      } catch (AccessDeniedException e) {
-        throw TemporaryFiles.cannotWrite(dir, e);
-      }
-      try (channel) {
-        OutputStream out =
-            TemporaryFiles.namingDirectory(
-                dir, java.nio.channels.Channels.newOutputStream(channel));
-        written = decodeVerified(name, stored, out);
-        try {
-          channel.force(true);
-        } catch (IOException e) {
-          throw TemporaryFiles.writeFailure(dir, e);
-        }
-      }
-      try {
-        Files.move(
-            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AccessDeniedException e) {
-        throw TemporaryFiles.cannotWrite(dir, e);
-      }
-      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-        d.force(true);
-      }
-    } finally {
-      Files.deleteIfExists(temp);
-    }
-    log.debug("restored {} ({} bytes)", name, written);
-    return written;
-  }
-
-  /**
-   * Decodes {@code stored} into {@code out} and verifies it completely before returning: the
-   * codec's checks, the storage metadata against the authenticated content, and for segments that
-   * the length is the segment size the segment's own header states. Until this returns, what was
-   * written to {@code out} must not be used.
-   */
-  long decodeVerified(WalFileName name, OpenedObject stored, OutputStream out) throws IOException {
-    byte[] head = new byte[SegmentHeader.LENGTH];
-    long length = 0;
-    try (InputStream plain = codec.decode(name.name(), stored.content())) {
-      byte[] buffer = new byte[64 * 1024];
-      for (int n; (n = plain.read(buffer)) >= 0; ) {
-        if (length < head.length) {
-          System.arraycopy(buffer, 0, head, (int) length, (int) Math.min(n, head.length - length));
-        }
-        out.write(buffer, 0, n);
-        length += n;
-      }
-      checkMetadata(stored.stat(), ObjectCodec.verifiedHeader(plain));
-    }
-    if (name.kind() == WalFileName.Kind.SEGMENT
-        || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT) {
-      checkSegmentLength(stored.stat().key(), head, length);
-    }
-    return length;
-  }
-
-  /**
-   * A segment object whose length is not the segment size its own header states was archived from a
-   * file that changed while it was read (possible before walarchive refused such files).
-   */
-  private static void checkSegmentLength(String key, byte[] head, long length)
-      throws ObjectIntegrityException {
-    long expected;
-    try {
-      expected =
-          length < SegmentHeader.LENGTH ? -1 : SegmentHeader.parse(head).segmentSize().bytes();
-    } catch (IllegalArgumentException e) {
-      expected = -1;
-    }
-    if (expected < 0) {
-      throw new ObjectIntegrityException(
-          "object "
-              + key
-              + " is corrupt: its content does not start with a WAL segment header; run"
-              + " 'walarchive verify' to find every such object");
-    }
-    if (length != expected) {
-      throw new ObjectIntegrityException(
-          "object "
-              + key
-              + " is corrupt: it holds "
-              + length
-              + " bytes, but the segment's header says segments are "
-              + expected
-              + " bytes (it was archived from a file that changed while it was read); if the"
-              + " primary still has the segment in pg_wal, delete the object and archive the"
-              + " file again");
-    }
-  }
-
-  /**
-   * Checks that the metadata stored with an object (digest, plaintext length, format) agrees with
-   * what its authenticated content says. The metadata is what an identical re-push compares with;
-   * metadata that contradicts the content was altered after archiving.
-   */
-  static void checkMetadata(ObjectStat stat, ObjectHeader verified)
-      throws ObjectIntegrityException {
-    Map<String, String> metadata = stat.metadata();
-    String digest = metadata.get(META_DIGEST);
-    String size = metadata.get(META_PLAINSIZE);
-    String format = metadata.get(META_FORMAT);
-    String problem = null;
-    if (digest == null) {
-      problem = "no digest";
-    } else if (!digest.equals(verified.digest().toString())) {
-      problem = "a digest that differs from the one its authenticated content carries";
-    } else if (size == null) {
-      problem = "no plaintext size";
-    } else if (!size.equals(Long.toString(verified.plaintextLength()))) {
-      problem =
-          "a plaintext size of '"
-              + abbreviate(size)
-              + "', but its authenticated content has "
-              + verified.plaintextLength()
-              + " bytes";
-    } else if (format != null && !format.equals(Integer.toString(verified.formatVersion()))) {
-      problem =
-          "format '"
-              + abbreviate(format)
-              + "', but its content is format "
-              + verified.formatVersion();
-    }
-    if (problem != null) {
-      throw new ObjectIntegrityException(
-          "object "
-              + stat.key()
-              + " is corrupt: its storage metadata has "
-              + problem
-              + ", so it was altered after archiving; run 'walarchive verify' to find every"
-              + " such object");
-    }
+    admin.checked(false);
   }
 
   /**
@@ -1470,15 +398,7 @@ public final class WalArchive implements AutoCloseable {
    * @throws WalFileNotFoundException if it is not in the archive
    */
   public byte[] read(WalFileName name) throws IOException {
-    checkedManifest(false);
-    try (InputStream stored = storage.open(keyOf(name));
-        InputStream plain = codec.decode(name.name(), stored)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      plain.transferTo(out);
-      return out.toByteArray();
-    } catch (NoSuchFileException e) {
-      throw new WalFileNotFoundException(name.name());
-    }
+    return fetchPath.read(name);
   }
 
   /**
@@ -1491,21 +411,12 @@ public final class WalArchive implements AutoCloseable {
   public long verifyObject(WalFileName name) throws IOException {
     long started = System.nanoTime();
     try {
-      long length = verifyFile(name);
-      notify(ArchiveEvent.Operation.VERIFY, name, length, started, null);
+      long length = fetchPath.verify(name);
+      events.notify(ArchiveEvent.Operation.VERIFY, name, length, started, null);
       return length;
     } catch (IOException | RuntimeException e) {
-      notifyFailed(ArchiveEvent.Operation.VERIFY, name, started, e);
+      events.notifyFailed(ArchiveEvent.Operation.VERIFY, name, started, e);
       throw e;
-    }
-  }
-
-  private long verifyFile(WalFileName name) throws IOException {
-    checkedManifest(false);
-    try (OpenedObject stored = storage.openWithStat(keyOf(name))) {
-      return decodeVerified(name, stored, OutputStream.nullOutputStream());
-    } catch (NoSuchFileException e) {
-      throw new WalFileNotFoundException(name.name());
     }
   }
 
@@ -1555,97 +466,12 @@ public final class WalArchive implements AutoCloseable {
     return new Verifier(this, options, clock.instant()).run();
   }
 
-  private void notify(
-      ArchiveEvent.Operation operation,
-      WalFileName file,
-      long bytes,
-      long startedNanos,
-      PushResult pushed) {
-    if (archiveListener == WalArchiveListener.NONE) {
-      return;
-    }
-    ArchiveEvent event = new ArchiveEvent(archiveName, operation, file, bytes, since(startedNanos));
-    try {
-      switch (operation) {
-        case PUSH -> archiveListener.pushed(event, pushed);
-        case FETCH -> archiveListener.fetched(event);
-        case DELETE -> archiveListener.deleted(event);
-        case VERIFY -> archiveListener.verified(event);
-      }
-    } catch (RuntimeException e) {
-      log.warn("archive listener failed on {} of {}: {}", operation, file, oneLine(e));
-    }
-  }
-
-  /** A failure event, for a file whose name parses (others are no event). */
-  private void notifyFailed(
-      ArchiveEvent.Operation operation, Object file, long startedNanos, Exception cause) {
-    if (archiveListener == WalArchiveListener.NONE || file == null) {
-      return;
-    }
-    WalFileName parsed;
-    if (file instanceof WalFileName n) {
-      parsed = n;
-    } else {
-      try {
-        parsed = WalFileName.parse(file.toString());
-      } catch (IllegalArgumentException e) {
-        return;
-      }
-    }
-    try {
-      archiveListener.failed(
-          new ArchiveEvent(archiveName, operation, parsed, 0, since(startedNanos)), cause);
-    } catch (RuntimeException e) {
-      log.warn("archive listener failed on {} of {}: {}", operation, parsed, oneLine(e));
-    }
-  }
-
-  /** Events for a delete batch: a failure for each of {@code failed}, a delete for the rest. */
-  private void notifyDeleted(
-      List<RetentionPlan.Deletion> batch,
-      List<RetentionPlan.Deletion> failed,
-      long startedNanos,
-      IOException cause) {
-    if (archiveListener == WalArchiveListener.NONE) {
-      return;
-    }
-    Set<RetentionPlan.Deletion> notDeleted = new java.util.HashSet<>(failed);
-    for (RetentionPlan.Deletion d : batch) {
-      if (notDeleted.contains(d)) {
-        notifyFailed(ArchiveEvent.Operation.DELETE, d.name(), startedNanos, cause);
-      } else {
-        notify(ArchiveEvent.Operation.DELETE, d.name(), d.storedSize(), startedNanos, null);
-      }
-    }
-  }
-
-  private static java.time.Duration since(long startedNanos) {
-    return java.time.Duration.ofNanos(Math.max(0, System.nanoTime() - startedNanos));
-  }
-
   /**
    * Lists every archived WAL file, in name order, and returns what the archive holds: timelines,
    * segment ranges, gaps, history and backup files.
    */
   public ArchiveInventory inventory() throws IOException {
-    WalSegmentSize size = checkedManifest(false).segmentSize();
-    ArchiveInventory.Builder inventory = ArchiveInventory.builder(size);
-    ObjectIterator it = storage.list(WAL_PREFIX);
-    while (it.hasNext()) {
-      ObjectEntry e = it.next();
-      String n = e.key().substring(WAL_PREFIX.length());
-      try {
-        WalFileName name = WalFileName.parse(n);
-        if (size != null && name.kind() != WalFileName.Kind.TIMELINE_HISTORY) {
-          name.segmentNumber(size); // a name no segment of this size can have is not ours
-        }
-        inventory.add(name, e.size(), e.lastModified());
-      } catch (IllegalArgumentException ex) {
-        inventory.addUnrecognized(e.key());
-      }
-    }
-    return inventory.build();
+    return reader.inventory();
   }
 
   /**
@@ -1653,11 +479,7 @@ public final class WalArchive implements AutoCloseable {
    * that cannot be read; {@link #histories(ArchiveInventory)} reads them tolerantly.
    */
   public List<BackupHistory> backups(ArchiveInventory inventory) throws IOException {
-    List<BackupHistory> result = new ArrayList<>();
-    for (WalFileName name : inventory.backupHistoryFiles()) {
-      result.add(BackupHistory.parse(name, new String(read(name), StandardCharsets.UTF_8)));
-    }
-    return result;
+    return reader.backups(inventory);
   }
 
   /**
@@ -1666,13 +488,7 @@ public final class WalArchive implements AutoCloseable {
    */
   public Map<Long, TimelineHistory> timelineHistories(ArchiveInventory inventory)
       throws IOException {
-    Map<Long, TimelineHistory> result = new java.util.TreeMap<>();
-    for (WalFileName name : inventory.timelineHistoryFiles()) {
-      result.put(
-          name.timeline(),
-          TimelineHistory.parse(name.timeline(), new String(read(name), StandardCharsets.UTF_8)));
-    }
-    return result;
+    return reader.timelineHistories(inventory);
   }
 
   /**
@@ -1688,52 +504,7 @@ public final class WalArchive implements AutoCloseable {
    * @throws IOException if the storage fails
    */
   public ArchiveHistories histories(ArchiveInventory inventory) throws IOException {
-    requireNonNull(inventory, "inventory is null");
-    List<ArchiveHistories.Skipped> skipped = new ArrayList<>();
-    List<BackupHistory> backups = new ArrayList<>();
-    for (WalFileName name : inventory.backupHistoryFiles()) {
-      String text = readTolerantly(name, skipped);
-      if (text != null) {
-        try {
-          backups.add(BackupHistory.parse(name, text));
-        } catch (IllegalArgumentException e) {
-          skipped.add(new ArchiveHistories.Skipped(name, oneLine(e)));
-        }
-      }
-    }
-    Map<Long, TimelineHistory> timelines = new java.util.TreeMap<>();
-    for (WalFileName name : inventory.timelineHistoryFiles()) {
-      String text = readTolerantly(name, skipped);
-      if (text != null) {
-        try {
-          timelines.put(name.timeline(), TimelineHistory.parse(name.timeline(), text));
-        } catch (IllegalArgumentException e) {
-          skipped.add(new ArchiveHistories.Skipped(name, oneLine(e)));
-        }
-      }
-    }
-    return new ArchiveHistories(backups, timelines, skipped);
-  }
-
-  private String readTolerantly(WalFileName name, List<ArchiveHistories.Skipped> skipped)
-      throws IOException {
-    try {
-      return new String(read(name), StandardCharsets.UTF_8);
-    } catch (WalFileNotFoundException e) {
-      skipped.add(new ArchiveHistories.Skipped(name, "vanished after the listing"));
-    } catch (UnknownKeyException | WrongKeyException e) {
-      throw e;
-    } catch (ObjectFormatException e) {
-      skipped.add(new ArchiveHistories.Skipped(name, oneLine(e)));
-    }
-    return null;
-  }
-
-  static String oneLine(Exception e) {
-    String m = e.getMessage();
-    return (m == null || m.isBlank() ? e.getClass().getSimpleName() : m)
-        .replace('\n', ' ')
-        .replace('\r', ' ');
+    return reader.histories(inventory);
   }
 
   /**
@@ -1761,103 +532,7 @@ public final class WalArchive implements AutoCloseable {
    * @throws WrongKeyException if a history file does not decrypt with the keyring's key
    */
   public RetentionPlan planRetention(RetentionPolicy policy, Instant now) throws IOException {
-    requireNonNull(policy, "policy is null");
-    requireNonNull(now, "now is null");
-    SortedSet<WalFileName> pins = pinnedBackups();
-    ArchiveInventory inventory = inventory();
-    Set<WalFileName> unusable = incompleteBackupHistories(inventory, baseBackups.list());
-    if (!unusable.isEmpty()) {
-      // the .backup file of a walarchive push that never completed is no restorable backup: it
-      // must not count for keep-N or a window (it would expire backups that can be restored)
-      List<ArchiveInventory.Entry> entries = new ArrayList<>();
-      for (ArchiveInventory.Entry e : inventory.entries()) {
-        if (!unusable.contains(e.name())) {
-          entries.add(e);
-        }
-      }
-      inventory =
-          new ArchiveInventory(
-              entries, inventory.unrecognizedKeys(), inventory.segmentSize().orElse(null));
-    }
-    ArchiveHistories histories = histories(inventory);
-    return RetentionPlanner.plan(inventory, histories, pins, policy, now);
-  }
-
-  /**
-   * The backup history files of walarchive base backups that are not complete (interrupted after
-   * {@code pg_backup_stop}): same start LSN as an incomplete backup, and no complete one.
-   */
-  private static Set<WalFileName> incompleteBackupHistories(
-      ArchiveInventory inventory, List<dev.walarchive.core.backup.BaseBackupInfo> backups) {
-    Set<dev.walarchive.core.wal.Lsn> incomplete = new java.util.HashSet<>();
-    Set<dev.walarchive.core.wal.Lsn> complete = new java.util.HashSet<>();
-    for (dev.walarchive.core.backup.BaseBackupInfo b : backups) {
-      (b.complete() ? complete : incomplete).add(b.name().startLsn());
-    }
-    return incompleteBackupHistories(inventory, incomplete, complete);
-  }
-
-  /**
-   * The backup history files whose start LSN is in {@code incomplete} (start LSNs of incomplete
-   * walarchive backups) and not in {@code complete}.
-   */
-  static Set<WalFileName> incompleteBackupHistories(
-      ArchiveInventory inventory,
-      Set<dev.walarchive.core.wal.Lsn> incomplete,
-      Set<dev.walarchive.core.wal.Lsn> complete) {
-    incomplete = new java.util.HashSet<>(incomplete);
-    incomplete.removeAll(complete);
-    Set<WalFileName> result = new java.util.HashSet<>();
-    if (incomplete.isEmpty() || inventory.segmentSize().isEmpty()) {
-      return result;
-    }
-    for (WalFileName name : inventory.backupHistoryFiles()) {
-      try {
-        if (incomplete.contains(name.backupStartLsn(inventory.segmentSize().get()))) {
-          result.add(name);
-        }
-      } catch (IllegalArgumentException e) {
-        // impossible for this segment size: the planner warns about it
-      }
-    }
-    return result;
-  }
-
-  /** How long an incomplete base backup must have been idle before retention removes it. */
-  static final java.time.Duration STALE_BACKUP = java.time.Duration.ofHours(6);
-
-  /**
-   * The walarchive base backups {@code plan} deletes: the complete ones whose backup history file
-   * it expires, and the debris of interrupted pushes (incomplete, with no object written for {@link
-   * #STALE_BACKUP}), each with its backup history file if the archive holds one.
-   */
-  private Map<dev.walarchive.core.backup.BackupName, List<String>> backupDeletions(
-      RetentionPlan plan) throws IOException {
-    Set<WalFileName> expired = new java.util.HashSet<>();
-    for (RetentionPlan.Backup b : plan.expiredBackups()) {
-      expired.add(b.name());
-    }
-    Map<dev.walarchive.core.backup.BackupName, List<String>> result = new java.util.TreeMap<>();
-    List<dev.walarchive.core.backup.BaseBackupInfo> backups = baseBackups.list();
-    ArchiveInventory inventory = null;
-    Instant staleBefore = clock.instant().minus(STALE_BACKUP);
-    for (dev.walarchive.core.backup.BaseBackupInfo b : backups) {
-      if (b.complete()) {
-        if (expired.contains(b.completed().get().backupHistoryFile())) {
-          result.put(b.name(), List.of());
-        }
-      } else if (baseBackups.lastWrite(b.name()).isBefore(staleBefore)) {
-        if (inventory == null) {
-          inventory = inventory();
-        }
-        List<String> history = new ArrayList<>();
-        for (WalFileName h : incompleteBackupHistories(inventory, List.of(b))) {
-          history.add(keyOf(h));
-        }
-        result.put(b.name(), history);
-      }
-    }
-    return result;
+    return retention.plan(policy, now);
   }
 
   /**
@@ -1868,16 +543,7 @@ public final class WalArchive implements AutoCloseable {
    */
   public java.util.SortedMap<dev.walarchive.core.backup.BackupName, Long> baseBackupDeletions(
       RetentionPlan plan) throws IOException {
-    requireNonNull(plan, "plan is null");
-    Set<dev.walarchive.core.backup.BackupName> names = backupDeletions(plan).keySet();
-    java.util.SortedMap<dev.walarchive.core.backup.BackupName, Long> result =
-        new java.util.TreeMap<>();
-    for (ArchiveBaseBackups.Listed l : baseBackups.scan()) {
-      if (names.contains(l.name())) {
-        result.put(l.name(), (long) l.keys().size());
-      }
-    }
-    return java.util.Collections.unmodifiableSortedMap(result);
+    return retention.baseBackupDeletions(plan);
   }
 
   /**
@@ -1911,108 +577,8 @@ public final class WalArchive implements AutoCloseable {
    */
   public long applyRetention(RetentionPlan plan, int batchSize, RetentionListener listener)
       throws IOException {
-    requireNonNull(plan, "plan is null");
-    requireNonNull(listener, "listener is null");
-    if (batchSize < 1 || batchSize > MAX_DELETE_BATCH) {
-      throw new IllegalArgumentException(
-          "batch size must be from 1 to " + MAX_DELETE_BATCH + ", not " + batchSize);
-    }
-    List<RetentionPlan.Deletion> deletions = plan.deletions();
-    for (RetentionPlan.Deletion d : deletions) {
-      if (d.name().kind() == WalFileName.Kind.TIMELINE_HISTORY) {
-        throw new IllegalStateException("refusing to delete timeline history file " + d.name());
-      }
-    }
-    Map<dev.walarchive.core.backup.BackupName, List<String>> backupDeletions =
-        backupDeletions(plan);
-    if (deletions.isEmpty() && backupDeletions.isEmpty()) {
-      return 0;
-    }
-    checkNoPinnedExpires(plan);
-    long files = 0;
-    long bytes = 0;
-    // expired walarchive backups stop being complete before anything they need goes; an
-    // interrupted push's .backup file goes before its objects (so it never counts as a backup)
-    for (Map.Entry<dev.walarchive.core.backup.BackupName, List<String>> e :
-        backupDeletions.entrySet()) {
-      storage.delete(
-          List.of(ArchiveBaseBackups.prefixOf(e.getKey()) + ArchiveBaseBackups.COMPLETE));
-      if (!e.getValue().isEmpty()) {
-        storage.delete(e.getValue());
-      }
-    }
-    for (int from = 0; from < deletions.size(); from += batchSize) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new InterruptedIOException(
-            "interrupted after deleting "
-                + files
-                + " of "
-                + deletions.size()
-                + " files; plan and apply again to finish");
-      }
-      List<RetentionPlan.Deletion> batch =
-          deletions.subList(from, Math.min(from + batchSize, deletions.size()));
-      Map<String, RetentionPlan.Deletion> byKey = new java.util.LinkedHashMap<>();
-      long batchBytes = 0;
-      for (RetentionPlan.Deletion d : batch) {
-        byKey.put(keyOf(d.name()), d);
-        batchBytes += d.storedSize();
-      }
-      long started = System.nanoTime();
-      try {
-        storage.delete(List.copyOf(byKey.keySet()));
-      } catch (BatchDeleteException e) {
-        List<RetentionPlan.Deletion> failed = new ArrayList<>();
-        for (Map.Entry<String, String> f : new java.util.TreeMap<>(e.failures()).entrySet()) {
-          RetentionPlan.Deletion d = byKey.get(f.getKey());
-          if (d != null) {
-            failed.add(d);
-            listener.failed(d, f.getValue());
-          }
-        }
-        notifyDeleted(batch, failed, started, e);
-        throw new RetentionApplyException(
-            e, files + batch.size() - failed.size(), deletions.size(), failed);
-      } catch (IOException e) {
-        notifyDeleted(batch, batch, started, e);
-        throw new RetentionApplyException(e, files, deletions.size(), List.of());
-      }
-      notifyDeleted(batch, List.of(), started, null);
-      files += batch.size();
-      bytes += batchBytes;
-      log.debug("deleted {} of {} files", files, deletions.size());
-      listener.deleted(batch, files, bytes);
-    }
-    for (dev.walarchive.core.backup.BackupName name : backupDeletions.keySet()) {
-      files += baseBackups.deleteObjects(name);
-      log.info("retention deleted base backup {}", name);
-    }
-    log.info("retention deleted {} files ({} bytes)", files, bytes);
-    return files;
+    return retention.apply(plan, batchSize, listener);
   }
-
-  private void checkNoPinnedExpires(RetentionPlan plan) throws IOException {
-    Set<WalFileName> pins = pinnedBackups();
-    for (RetentionPlan.Backup b : plan.expiredBackups()) {
-      if (pins.contains(b.name())) {
-        throw new IllegalStateException(
-            "the plan expires "
-                + b.name()
-                + ", which is pinned in the archive (pinned after the plan was made, or the plan"
-                + " was made without the archive's pins); nothing was deleted: plan again with"
-                + " planRetention");
-      }
-    }
-    for (RetentionPlan.Deletion d : plan.deletions()) {
-      if (pins.contains(d.name())) {
-        throw new IllegalStateException(
-            "the plan deletes " + d.name() + ", which is pinned in the archive; plan again");
-      }
-    }
-  }
-
-  /** Storage key prefix of backup pins. */
-  static final String PIN_PREFIX = "pins/";
 
   /**
    * Pins a base backup so that retention never expires it, whatever the policy. Pinning a pinned
@@ -2023,58 +589,17 @@ public final class WalArchive implements AutoCloseable {
    * @throws WalFileNotFoundException if the archive holds no such backup history file
    */
   public void pin(WalFileName backup) throws IOException {
-    checkBackupName(backup);
-    checkedManifest(false);
-    try {
-      storage.stat(keyOf(backup));
-    } catch (NoSuchFileException e) {
-      throw new WalFileNotFoundException(backup.name());
-    }
-    try {
-      storage.create(
-          PIN_PREFIX + backup.name(),
-          ObjectSource.ofBytes(clock.instant().toString().getBytes(StandardCharsets.US_ASCII)),
-          Map.of());
-      log.info("pinned {}", backup);
-    } catch (FileAlreadyExistsException e) {
-      log.info("{} was already pinned", backup);
-    }
+    pins.pin(backup);
   }
 
   /** Removes the pin of a backup; unpinning an unpinned backup is a no-op. */
   public void unpin(WalFileName backup) throws IOException {
-    checkBackupName(backup);
-    checkedManifest(false);
-    storage.delete(List.of(PIN_PREFIX + backup.name()));
-    log.info("unpinned {}", backup);
+    pins.unpin(backup);
   }
 
   /** The pinned backups, in name order. */
   public java.util.SortedSet<WalFileName> pinnedBackups() throws IOException {
-    checkedManifest(false);
-    java.util.SortedSet<WalFileName> pins = new java.util.TreeSet<>();
-    ObjectIterator it = storage.list(PIN_PREFIX);
-    while (it.hasNext()) {
-      String name = it.next().key().substring(PIN_PREFIX.length());
-      try {
-        WalFileName parsed = WalFileName.parse(name);
-        if (parsed.kind() == WalFileName.Kind.BACKUP_HISTORY) {
-          pins.add(parsed);
-        }
-      } catch (IllegalArgumentException e) {
-        log.warn("ignoring unrecognized pin object {}{}", PIN_PREFIX, name);
-      }
-    }
-    return pins;
-  }
-
-  private static void checkBackupName(WalFileName backup) {
-    requireNonNull(backup, "backup is null");
-    if (backup.kind() != WalFileName.Kind.BACKUP_HISTORY) {
-      throw new IllegalArgumentException(
-          backup
-              + " is not a backup history file name (like 000000010000000000000002.00000028.backup)");
-    }
+    return pins.pinnedBackups();
   }
 
   /** Closes the storage, and those of the copies. */

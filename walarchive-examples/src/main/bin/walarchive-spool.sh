@@ -10,7 +10,7 @@
 # async_front_end returns (to the normal synchronous path) when no spool is configured or the call
 # has a form it does not handle; otherwise it exits with the command's exit code.
 #
-# Expects from the launcher: app_home, java_cmd, cds.
+# Expects from the launcher: app_home, java_cmd, cds, crypto_jit.
 
 spool__fail() {
   # $1 exit code, $2 message
@@ -88,7 +88,8 @@ spool__start_worker() {
   # shellcheck disable=SC2086
   (
     eval "set -- $worker_flags"
-    exec setsid flock -n "$K/lock" "$java_cmd" -XX:+UseSerialGC -Xshare:auto $cds $WALARCHIVE_JAVA_OPTS \
+    set -f # $crypto_jit holds '*' (a method pattern, not a file name)
+    exec setsid flock -n "$K/lock" "$java_cmd" -XX:+UseSerialGC -Xshare:auto $cds $crypto_jit $WALARCHIVE_JAVA_OPTS \
       -cp "$app_home/lib/walarchive.jar" dev.walarchive.cli.Main agent --pgdata "$datadir" \
       --state-dir "$K" --idle-exit "${WALARCHIVE_SPOOL_IDLE:-60}" "$@"
   ) </dev/null >>"$K/worker.log" 2>&1 &
@@ -267,7 +268,8 @@ async_front_end() {
     if ! flock -n "$K/lock" true; then
       spool__fail 2 "another walarchive worker already serves $K"
     fi
-    exec flock -n "$K/lock" "$java_cmd" -XX:+UseSerialGC -Xshare:auto $cds $WALARCHIVE_JAVA_OPTS \
+    set -f # $crypto_jit holds '*' (a method pattern, not a file name)
+    exec flock -n "$K/lock" "$java_cmd" -XX:+UseSerialGC -Xshare:auto $cds $crypto_jit $WALARCHIVE_JAVA_OPTS \
       -cp "$app_home/lib/walarchive.jar" dev.walarchive.cli.Main agent --state-dir "$K" "$@"
   fi
 

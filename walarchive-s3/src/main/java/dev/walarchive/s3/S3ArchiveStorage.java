@@ -119,7 +119,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
   /** A storage that builds its own client from {@code config} on first use. */
   S3ArchiveStorage(S3StorageConfig config) {
     this(
-        requireNonNull(config.bucket(), "config has no bucket"),
+        config.bucket().orElseThrow(() -> new IllegalArgumentException("config has no bucket")),
         config.prefix(),
         config,
         () -> S3Clients.build(config),
@@ -143,7 +143,9 @@ final class S3ArchiveStorage implements ArchiveStorage {
     this.scrubber =
         SecretScrubber.of(
             java.util.Arrays.asList(
-                config.accessKeyId(), config.secretAccessKey(), config.sessionToken()));
+                config.accessKeyId().orElse(null),
+                config.secretAccessKey().orElse(null),
+                config.sessionToken().orElse(null)));
     this.clients =
         injected != null
             ? LazyClient.injected(toString(), new S3Clients.Owned(injected, null))
@@ -250,11 +252,11 @@ final class S3ArchiveStorage implements ArchiveStorage {
             .contentType(CONTENT_TYPE)
             .metadata(meta);
     if (config.sse() != ServerSideEncryption.NONE) {
-      request.serverSideEncryption(config.sse().value()).ssekmsKeyId(config.sseKmsKeyId());
+      request
+          .serverSideEncryption(config.sse().value())
+          .ssekmsKeyId(config.sseKmsKeyId().orElse(null));
     }
-    if (config.storageClass() != null) {
-      request.storageClass(config.storageClass());
-    }
+    config.storageClass().ifPresent(request::storageClass);
     if (config.checksum() == Checksum.MD5) {
       request.contentMD5(md5(key, content));
     } else {
@@ -281,11 +283,11 @@ final class S3ArchiveStorage implements ArchiveStorage {
             .contentType(CONTENT_TYPE)
             .metadata(meta);
     if (config.sse() != ServerSideEncryption.NONE) {
-      create.serverSideEncryption(config.sse().value()).ssekmsKeyId(config.sseKmsKeyId());
+      create
+          .serverSideEncryption(config.sse().value())
+          .ssekmsKeyId(config.sseKmsKeyId().orElse(null));
     }
-    if (config.storageClass() != null) {
-      create.storageClass(config.storageClass());
-    }
+    config.storageClass().ifPresent(create::storageClass);
     if (config.checksum() != Checksum.MD5) {
       create.checksumAlgorithm(checksumAlgorithm());
     }

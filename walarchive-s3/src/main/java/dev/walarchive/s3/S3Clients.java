@@ -65,9 +65,7 @@ final class S3Clients {
                             AwsRetryStrategy.standardRetryStrategy().toBuilder()
                                 .maxAttempts(config.maxAttempts())
                                 .build()));
-    if (config.endpoint() != null) {
-      builder.endpointOverride(config.endpoint());
-    }
+    config.endpoint().ifPresent(builder::endpointOverride);
     if (config.checksum() == Checksum.MD5) {
       builder
           .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -95,8 +93,8 @@ final class S3Clients {
    * {@code us-east-1} for a custom endpoint. Never the instance metadata service.
    */
   static Region region(S3StorageConfig config) throws IOException {
-    if (config.region() != null) {
-      return Region.of(config.region());
+    if (config.region().isPresent()) {
+      return Region.of(config.region().get());
     }
     try {
       return new SystemSettingsRegionProvider().getRegion();
@@ -107,7 +105,7 @@ final class S3Clients {
       Region fromProfile =
           new AwsProfileRegionProvider(
                   ProfileFile::defaultProfileFile,
-                  config.profile() == null ? defaultProfileName() : config.profile())
+                  config.profile().orElseGet(S3Clients::defaultProfileName))
               .getRegion();
       if (fromProfile != null) {
         return fromProfile;
@@ -115,7 +113,7 @@ final class S3Clients {
     } catch (RuntimeException e) {
       // no profile file or no region in it
     }
-    if (config.endpoint() != null) {
+    if (config.endpoint().isPresent()) {
       return Region.US_EAST_1;
     }
     throw new StorageConfigurationException(
@@ -138,15 +136,16 @@ final class S3Clients {
       AwsCredentialsProvider callers = config.credentialsProvider().get();
       return callers::resolveCredentials;
     }
-    if (config.accessKeyId() != null) {
+    if (config.accessKeyId().isPresent()) {
+      String id = config.accessKeyId().get();
+      String secret = config.secretAccessKey().orElseThrow();
       return StaticCredentialsProvider.create(
-          config.sessionToken() == null
-              ? AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey())
-              : AwsSessionCredentials.create(
-                  config.accessKeyId(), config.secretAccessKey(), config.sessionToken()));
+          config.sessionToken().isEmpty()
+              ? AwsBasicCredentials.create(id, secret)
+              : AwsSessionCredentials.create(id, secret, config.sessionToken().get()));
     }
-    if (config.profile() != null) {
-      return ProfileCredentialsProvider.builder().profileName(config.profile()).build();
+    if (config.profile().isPresent()) {
+      return ProfileCredentialsProvider.builder().profileName(config.profile().get()).build();
     }
     return DefaultCredentialsProvider.builder().build();
   }

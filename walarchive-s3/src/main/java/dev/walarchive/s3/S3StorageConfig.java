@@ -210,9 +210,13 @@ public final class S3StorageConfig {
     return Optional.ofNullable(credentialsProvider);
   }
 
-  /** The bucket, or {@code null} if none was set. */
-  public String bucket() {
-    return bucket;
+  /**
+   * The bucket, or empty if none was set (then the bucket comes from the caller of {@link
+   * S3Storages#create(software.amazon.awssdk.services.s3.S3Client, String, String,
+   * S3StorageConfig)}).
+   */
+  public Optional<String> bucket() {
+    return Optional.ofNullable(bucket);
   }
 
   /**
@@ -222,14 +226,14 @@ public final class S3StorageConfig {
     return prefix;
   }
 
-  /** The configured region, or {@code null} to take it from the environment. */
-  public String region() {
-    return region;
+  /** The configured region, or empty to take it from the environment. */
+  public Optional<String> region() {
+    return Optional.ofNullable(region);
   }
 
-  /** The endpoint override, or {@code null} for AWS's endpoint of the region. */
-  public URI endpoint() {
-    return endpoint;
+  /** The endpoint override, or empty for AWS's endpoint of the region. */
+  public Optional<URI> endpoint() {
+    return Optional.ofNullable(endpoint);
   }
 
   /** Whether requests address the bucket in the path rather than in the host name. */
@@ -237,24 +241,24 @@ public final class S3StorageConfig {
     return pathStyle;
   }
 
-  /** The named profile of the AWS config files to use, or {@code null}. */
-  public String profile() {
-    return profile;
+  /** The named profile of the AWS config files to use, or empty. */
+  public Optional<String> profile() {
+    return Optional.ofNullable(profile);
   }
 
-  /** The static access key id, or {@code null}. */
-  public String accessKeyId() {
-    return accessKeyId;
+  /** The static access key id, or empty. */
+  public Optional<String> accessKeyId() {
+    return Optional.ofNullable(accessKeyId);
   }
 
-  /** The static secret access key, or {@code null}. A secret: never log it. */
-  public String secretAccessKey() {
-    return secretAccessKey;
+  /** The static secret access key, or empty. A secret: never log it. */
+  public Optional<String> secretAccessKey() {
+    return Optional.ofNullable(secretAccessKey);
   }
 
-  /** The session token of temporary static credentials, or {@code null}. A secret. */
-  public String sessionToken() {
-    return sessionToken;
+  /** The session token of temporary static credentials, or empty. A secret. */
+  public Optional<String> sessionToken() {
+    return Optional.ofNullable(sessionToken);
   }
 
   /** Server-side encryption requested on each write. */
@@ -262,14 +266,14 @@ public final class S3StorageConfig {
     return sse;
   }
 
-  /** The KMS key for {@link ServerSideEncryption#AWS_KMS}, or {@code null} for the bucket's. */
-  public String sseKmsKeyId() {
-    return sseKmsKeyId;
+  /** The KMS key for {@link ServerSideEncryption#AWS_KMS}, or empty for the bucket's. */
+  public Optional<String> sseKmsKeyId() {
+    return Optional.ofNullable(sseKmsKeyId);
   }
 
-  /** The storage class of new objects, or {@code null} for the bucket's default. */
-  public String storageClass() {
-    return storageClass;
+  /** The storage class of new objects, or empty for the bucket's default. */
+  public Optional<String> storageClass() {
+    return Optional.ofNullable(storageClass);
   }
 
   /** Time limit of one API call, retries included. */

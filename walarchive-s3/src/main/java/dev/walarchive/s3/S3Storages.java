@@ -18,7 +18,7 @@ public final class S3Storages {
    */
   public static ArchiveStorage create(S3StorageConfig config) {
     requireNonNull(config, "config is null");
-    if (config.bucket() == null) {
+    if (config.bucket().isEmpty()) {
       throw new IllegalArgumentException("S3 storage configuration names no bucket");
     }
     return new S3ArchiveStorage(config);
@@ -45,20 +45,20 @@ public final class S3Storages {
     requireNonNull(config, "config is null");
     S3StorageConfig.Builder checked = S3StorageConfig.builder().bucket(bucket).prefix(prefix);
     S3StorageConfig location = checked.build();
-    if (config.bucket() != null
+    if (config.bucket().isPresent()
         && (!config.bucket().equals(location.bucket())
             || !config.prefix().equals(location.prefix()))) {
       throw new IllegalArgumentException(
           "config is for s3://"
-              + config.bucket()
+              + config.bucket().get()
               + "/"
               + config.prefix()
               + " but s3://"
-              + location.bucket()
+              + location.bucket().orElseThrow()
               + "/"
               + location.prefix()
               + " was given; pass one location (a config without a bucket is enough)");
     }
-    return new S3ArchiveStorage(client, location.bucket(), location.prefix(), config);
+    return new S3ArchiveStorage(client, location.bucket().orElseThrow(), location.prefix(), config);
   }
 }

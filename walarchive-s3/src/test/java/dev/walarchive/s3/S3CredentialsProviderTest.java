@@ -121,6 +121,6 @@ class S3CredentialsProviderTest {
             URI.create("s3://bucket/p?region=eu-west-1&path-style=true&max-attempts=3"),
             Map.of("s3.access-key-id", "AKIAEXAMPLEEXAMPLE12", "s3.secret-access-key", "x"));
     assertThat(config.toBuilder().build()).isEqualTo(config);
-    assertThat(config.toBuilder().region("us-west-2").build().region()).isEqualTo("us-west-2");
+    assertThat(config.toBuilder().region("us-west-2").build().region()).contains("us-west-2");
   }
 }

@@ -31,6 +31,7 @@ class PublishedSourcesDocumentedTest {
           "walarchive-s3",
           "walarchive-s3-testkit",
           "walarchive-gcs",
+          "walarchive-gcs-testkit",
           "walarchive-azure",
           "walarchive-postgres",
           "walarchive-examples");

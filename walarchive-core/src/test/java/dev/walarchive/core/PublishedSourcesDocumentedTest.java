@@ -33,6 +33,7 @@ class PublishedSourcesDocumentedTest {
           "walarchive-gcs",
           "walarchive-gcs-testkit",
           "walarchive-azure",
+          "walarchive-azure-testkit",
           "walarchive-postgres",
           "walarchive-examples");
 

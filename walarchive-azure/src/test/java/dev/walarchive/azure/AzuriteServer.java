@@ -94,13 +94,34 @@ public final class AzuriteServer implements AutoCloseable {
   }
 
   private static Path findExecutable() {
-    String configured = System.getProperty("walarchive.azurite");
+    return findExecutable(
+        System.getProperty("walarchive.azurite"),
+        System.getenv("WALARCHIVE_AZURITE"),
+        System.getenv("PATH"),
+        Path.of("").toAbsolutePath());
+  }
+
+  /**
+   * Where Azurite is: the system property {@code walarchive.azurite}, then the environment variable
+   * {@code WALARCHIVE_AZURITE}, then {@code azurite-blob} on {@code PATH}, then this repository's
+   * {@code walarchive-azure/src/test/azurite} install; else a one-line error naming the fix.
+   */
+  static Path findExecutable(String property, String env, String path, Path cwd) {
     List<Path> candidates = new ArrayList<>();
-    if (configured != null && !configured.isBlank()) {
-      candidates.add(Path.of(configured));
+    if (property != null && !property.isBlank()) {
+      candidates.add(Path.of(property));
+    }
+    if (env != null && !env.isBlank()) {
+      candidates.add(Path.of(env));
+    }
+    if (path != null) {
+      for (String dir : path.split(java.io.File.pathSeparator)) {
+        if (!dir.isBlank()) {
+          candidates.add(Path.of(dir, "azurite-blob"));
+        }
+      }
     }
     Path bin = Path.of("src/test/azurite/node_modules/.bin/azurite-blob");
-    Path cwd = Path.of("").toAbsolutePath();
     candidates.add(cwd.resolve(bin));
     candidates.add(cwd.resolve("walarchive-azure").resolve(bin));
     if (cwd.getParent() != null) {
@@ -112,11 +133,9 @@ public final class AzuriteServer implements AutoCloseable {
       }
     }
     throw new IllegalStateException(
-        "Azurite is not installed (looked for "
-            + candidates
-            + "); "
-            + INSTALL_HINT
-            + ", or set -Dwalarchive.azurite=/path/to/azurite-blob");
+        "Azurite is not installed: run npm install -g azurite (puts azurite-blob on PATH), or set"
+            + " -Dwalarchive.azurite or WALARCHIVE_AZURITE to its azurite-blob; in this repository "
+            + INSTALL_HINT);
   }
 
   private static int freePort() throws IOException {

@@ -31,7 +31,9 @@ class PublishedSourcesDocumentedTest {
           "walarchive-s3",
           "walarchive-s3-testkit",
           "walarchive-gcs",
+          "walarchive-gcs-testkit",
           "walarchive-azure",
+          "walarchive-azure-testkit",
           "walarchive-postgres",
           "walarchive-examples");
 

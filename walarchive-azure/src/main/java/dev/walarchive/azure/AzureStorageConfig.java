@@ -3,7 +3,7 @@ package dev.walarchive.azure;
 import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.storage.OptionSpec;
-import dev.walarchive.core.storage.StorageOptions;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;

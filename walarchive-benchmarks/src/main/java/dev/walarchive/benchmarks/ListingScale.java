@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.archive.ArchiveInventory;
-import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.archive.ContinuityCheck;
 import dev.walarchive.core.retention.RetentionPlan;
 import dev.walarchive.core.retention.RetentionPlanner;
@@ -181,7 +180,8 @@ public final class ListingScale {
             + "\ncreated="
             + T0
             + "\nencryption=none\n";
-    real.create(ArchiveManifest.KEY, ObjectSource.ofBytes(manifest.getBytes(UTF_8)), Map.of());
+    // the manifest's stored form and key (README "The archive manifest")
+    real.create("walarchive.manifest", ObjectSource.ofBytes(manifest.getBytes(UTF_8)), Map.of());
     Path dir = Files.createTempDirectory("walarchive-listing-scale");
     try {
       for (int i = 0; i < BACKUPS; i++) {

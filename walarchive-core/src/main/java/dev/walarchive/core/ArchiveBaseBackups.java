@@ -30,6 +30,9 @@ import java.util.Optional;
 
 /** The base backups of a {@link WalArchive}; see {@link BaseBackups}. */
 final class ArchiveBaseBackups implements BaseBackups {
+  /** The storage key prefix under which base backups live. */
+  static final String PREFIX = "basebackups/";
+
   static final String DATA = "data/";
   static final String MANIFEST = "manifest";
   static final String COMPLETE = "complete";

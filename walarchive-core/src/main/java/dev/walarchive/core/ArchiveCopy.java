@@ -6,7 +6,6 @@ import dev.walarchive.core.archive.ArchiveConfigurationException;
 import dev.walarchive.core.archive.ArchiveConflictException;
 import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.archive.ArchiveMismatchException;
-import dev.walarchive.core.backup.BaseBackups;
 import dev.walarchive.core.format.ObjectFormatException;
 import dev.walarchive.core.format.ObjectIntegrityException;
 import dev.walarchive.core.storage.ObjectEntry;
@@ -138,7 +137,7 @@ public final class ArchiveCopy {
   /**
    * Plans a copy from two listings in ascending key order (as {@link
    * dev.walarchive.core.storage.ArchiveStorage#list} yields them). Manifest keys ({@value
-   * ArchiveManifest#KEY} and its revisions) are left out: each archive has its own.
+   * ManifestFormat#KEY} and its revisions) are left out: each archive has its own.
    *
    * @throws IllegalArgumentException if a listing is not in strictly ascending key order
    */
@@ -183,7 +182,7 @@ public final class ArchiveCopy {
   }
 
   static boolean isManifestKey(String key) {
-    return key.startsWith(ArchiveManifest.KEY);
+    return key.startsWith(ManifestFormat.KEY);
   }
 
   /** Skips manifest keys and checks the order. */
@@ -370,7 +369,7 @@ public final class ArchiveCopy {
             .decodeVerified(
                 name.get(), new OpenedObject(stored.stat(), tee), OutputStream.nullOutputStream());
         tee.transferTo(OutputStream.nullOutputStream());
-      } else if (key.startsWith(BaseBackups.PREFIX)) {
+      } else if (key.startsWith(ArchiveBaseBackups.PREFIX)) {
         // base backup objects are bound to their keys: verified in transit like WAL
         InputStream tee = new Tee(stored.content(), spool);
         try (InputStream plain =

@@ -84,7 +84,7 @@ final class ManifestAdmin {
           "the archive at "
               + manifests.location()
               + " holds archived files but no archive manifest ("
-              + ArchiveManifest.KEY
+              + ManifestFormat.KEY
               + "), so nothing vouches for which cluster it belongs to; nothing was stored. If this"
               + " is the right URL, rebuild the manifest with '"
               + Manifests.REPAIR
@@ -106,7 +106,7 @@ final class ManifestAdmin {
     }
     ArchiveManifest created =
         new ArchiveManifest(
-            ArchiveManifest.CURRENT_FORMAT,
+            ManifestFormat.CURRENT_FORMAT,
             systemIdentifier,
             segmentSize,
             clock.instant(),
@@ -119,7 +119,8 @@ final class ManifestAdmin {
             keys);
     try {
       try {
-        storage.create(ArchiveManifest.KEY, ObjectSource.ofBytes(created.toBytes()), Map.of());
+        storage.create(
+            ManifestFormat.KEY, ObjectSource.ofBytes(ManifestFormat.toBytes(created)), Map.of());
       } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
         throw cannotCreate(e);
       }
@@ -195,7 +196,7 @@ final class ManifestAdmin {
         throw e;
       }
       old = Optional.empty();
-      nextRevision = ArchiveManifest.revisionOf(broken.get()).orElseThrow() + 1;
+      nextRevision = ManifestFormat.revisionOf(broken.get()).orElseThrow() + 1;
     }
     Long systemIdentifier = null;
     WalSegmentSize segmentSize = null;
@@ -331,9 +332,9 @@ final class ManifestAdmin {
         encrypted ? ArchiveManifest.Encryption.AES_256_GCM : ArchiveManifest.Encryption.NONE;
     ArchiveManifest repaired =
         old.isPresent()
-            ? old.get().next(encryption, salt, keys)
+            ? ManifestFormat.next(old.get(), encryption, salt, keys)
             : new ArchiveManifest(
-                ArchiveManifest.CURRENT_FORMAT,
+                ManifestFormat.CURRENT_FORMAT,
                 systemIdentifier,
                 segmentSize,
                 clock.instant(),
@@ -369,7 +370,8 @@ final class ManifestAdmin {
     String id = activeKey("encrypt the archive with");
     String salt = Manifests.newSalt();
     ArchiveManifest next =
-        m.next(
+        ManifestFormat.next(
+            m,
             ArchiveManifest.Encryption.AES_256_GCM,
             salt,
             Map.of(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false)));
@@ -415,7 +417,7 @@ final class ManifestAdmin {
     }
     Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>(m.keys());
     keys.put(id, new ArchiveManifest.ArchiveKey(check, false));
-    ArchiveManifest next = m.next(m.encryption(), m.keyCheckSalt(), keys);
+    ArchiveManifest next = ManifestFormat.next(m, m.encryption(), m.keyCheckSalt(), keys);
     manifests.write(next);
     checkedForReading = null;
     log.info("registered key id {}", id);
@@ -450,7 +452,7 @@ final class ManifestAdmin {
     }
     Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>(m.keys());
     keys.put(keyId, new ArchiveManifest.ArchiveKey(recorded.checkValue(), true));
-    ArchiveManifest next = m.next(m.encryption(), m.keyCheckSalt(), keys);
+    ArchiveManifest next = ManifestFormat.next(m, m.encryption(), m.keyCheckSalt(), keys);
     manifests.write(next);
     checkedForReading = null;
     log.info("retired key id {}", keyId);

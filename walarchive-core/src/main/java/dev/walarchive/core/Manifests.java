@@ -44,10 +44,10 @@ final class Manifests {
     String newest = null;
     long newestRevision = 0;
     try {
-      ObjectIterator it = storage.list(ArchiveManifest.KEY);
+      ObjectIterator it = storage.list(ManifestFormat.KEY);
       while (it.hasNext()) {
         String key = it.next().key();
-        Optional<Long> revision = ArchiveManifest.revisionOf(key);
+        Optional<Long> revision = ManifestFormat.revisionOf(key);
         if (revision.isPresent() && revision.get() > newestRevision) {
           newestRevision = revision.get();
           newest = key;
@@ -58,7 +58,7 @@ final class Manifests {
     } catch (ArchiveConfigurationException e) {
       throw e;
     } catch (IOException e) {
-      throw damaged(ArchiveManifest.KEY, e);
+      throw damaged(ManifestFormat.KEY, e);
     }
     return Optional.ofNullable(newest);
   }
@@ -100,7 +100,7 @@ final class Manifests {
               + "'");
     }
     try {
-      return Optional.of(ArchiveManifest.parse(key.get(), bytes));
+      return Optional.of(ManifestFormat.parse(key.get(), bytes));
     } catch (IOException e) {
       throw new ArchiveConfigurationException(
           e.getMessage()
@@ -169,7 +169,7 @@ final class Manifests {
           "the archive at "
               + location()
               + " holds archived files but no archive manifest ("
-              + ArchiveManifest.KEY
+              + ManifestFormat.KEY
               + "); rebuild it with '"
               + REPAIR
               + "' using the archive's configuration");
@@ -178,7 +178,7 @@ final class Manifests {
         "no archive at "
             + location()
             + " (no "
-            + ArchiveManifest.KEY
+            + ManifestFormat.KEY
             + "); check the archive URL (a new archive is created only by the first wal-push of a"
             + " WAL segment)");
   }
@@ -207,7 +207,10 @@ final class Manifests {
    */
   void write(ArchiveManifest manifest) throws IOException {
     try {
-      storage.create(manifest.key(), ObjectSource.ofBytes(manifest.toBytes()), Map.of());
+      storage.create(
+          ManifestFormat.keyOf(manifest),
+          ObjectSource.ofBytes(ManifestFormat.toBytes(manifest)),
+          Map.of());
     } catch (FileAlreadyExistsException e) {
       throw new ArchiveConfigurationException(
           "the archive manifest at "

@@ -69,14 +69,14 @@ class ArchiveIdentityTest {
   }
 
   private String manifestText() throws Exception {
-    try (InputStream in = storage.open(ArchiveManifest.KEY)) {
+    try (InputStream in = storage.open(ManifestFormat.KEY)) {
       return new String(in.readAllBytes(), UTF_8);
     }
   }
 
   private void replaceManifest(String text) throws Exception {
-    storage.delete(List.of(ArchiveManifest.KEY));
-    storage.create(ArchiveManifest.KEY, ObjectSource.ofBytes(text.getBytes(UTF_8)), Map.of());
+    storage.delete(List.of(ManifestFormat.KEY));
+    storage.create(ManifestFormat.KEY, ObjectSource.ofBytes(text.getBytes(UTF_8)), Map.of());
   }
 
   @Test
@@ -121,7 +121,7 @@ class ArchiveIdentityTest {
   @Test
   void aDeletedManifestIsNeverRecreatedByAPushEvenOfAForeignCluster() throws Exception {
     archive(k1).push(segment(SYSID, 3));
-    storage.delete(List.of(ArchiveManifest.KEY));
+    storage.delete(List.of(ManifestFormat.KEY));
     List<String> before = keys();
     for (Path file : List.of(segment(FOREIGN, 4), segment(SYSID, 4))) {
       assertThatThrownBy(() -> archive(k1).push(file))
@@ -253,7 +253,7 @@ class ArchiveIdentityTest {
         .isInstanceOf(ArchiveConfigurationException.class)
         .hasMessageContaining("already registered");
     assertThat(keys())
-        .contains(ArchiveManifest.KEY, ArchiveManifest.keyOf(2), ArchiveManifest.keyOf(3));
+        .contains(ManifestFormat.KEY, ManifestFormat.keyOf(2), ManifestFormat.keyOf(3));
   }
 
   @Test
@@ -278,7 +278,7 @@ class ArchiveIdentityTest {
     WalArchive a = archive(keyring("k2", 2));
     ArchiveManifest m = a.requireManifest();
     // someone else wrote revision 2 meanwhile
-    ArchiveManifest theirs = m.next(m.encryption(), m.keyCheckSalt(), m.keys());
+    ArchiveManifest theirs = ManifestFormat.next(m, m.encryption(), m.keyCheckSalt(), m.keys());
     new Manifests(storage).write(theirs);
     assertThatThrownBy(() -> new Manifests(storage).write(theirs))
         .isInstanceOf(ArchiveConfigurationException.class)
@@ -292,8 +292,9 @@ class ArchiveIdentityTest {
     archive(k1).push(first);
     ArchiveManifest current = archive(k1).requireManifest();
     ArchiveManifest legacy =
-        new ArchiveManifest(1, SYSID, ONE_MB, Instant.parse("2026-01-01T00:00:00Z"), Map.of());
-    replaceManifest(new String(legacy.toBytes(), UTF_8));
+        ManifestFormat.unrecorded(
+            1, SYSID, ONE_MB, Instant.parse("2026-01-01T00:00:00Z"), Map.of());
+    replaceManifest(new String(ManifestFormat.toBytes(legacy), UTF_8));
     assertThat(manifestText()).doesNotContain("encryption");
     Path dest = dir.resolve("RECOVERYXLOG");
     archive(k1).fetch(first.getFileName().toString(), dest);
@@ -315,7 +316,7 @@ class ArchiveIdentityTest {
   void repairRebuildsALostManifestFromObjectsThatAgree() throws Exception {
     archive(k1).push(segment(SYSID, 3));
     archive(k1).push(segment(SYSID, 4));
-    storage.delete(List.of(ArchiveManifest.KEY));
+    storage.delete(List.of(ManifestFormat.KEY));
     assertThatThrownBy(() -> archive(Keyring.none()).repairManifest())
         .isInstanceOf(ArchiveConfigurationException.class)
         .hasMessageContaining("k1");
@@ -339,7 +340,7 @@ class ArchiveIdentityTest {
     try (InputStream in = other.open(key)) {
       storage.create(key, ObjectSource.ofBytes(in.readAllBytes()), Map.of());
     }
-    storage.delete(List.of(ArchiveManifest.KEY));
+    storage.delete(List.of(ManifestFormat.KEY));
     assertThatThrownBy(() -> archive(Keyring.none()).repairManifest())
         .isInstanceOf(ArchiveConfigurationException.class)
         .hasMessageContaining(Long.toUnsignedString(SYSID))
@@ -399,11 +400,13 @@ class ArchiveIdentityTest {
                 new ArchiveManifest.ArchiveKey("cd".repeat(32), true),
                 "k2",
                 new ArchiveManifest.ArchiveKey("ef".repeat(32), false)));
-    assertThat(ArchiveManifest.parse(m.key(), m.toBytes())).isEqualTo(m);
-    assertThat(m.key()).isEqualTo("walarchive.manifest.r00000007");
-    assertThat(ArchiveManifest.revisionOf("walarchive.manifest.r00000001")).isEmpty();
-    assertThat(ArchiveManifest.revisionOf("walarchive.manifest.bak")).isEmpty();
-    assertThatThrownBy(() -> ArchiveManifest.parse(ArchiveManifest.keyOf(8), m.toBytes()))
+    assertThat(ManifestFormat.parse(ManifestFormat.keyOf(m), ManifestFormat.toBytes(m)))
+        .isEqualTo(m);
+    assertThat(ManifestFormat.keyOf(m)).isEqualTo("walarchive.manifest.r00000007");
+    assertThat(ManifestFormat.revisionOf("walarchive.manifest.r00000001")).isEmpty();
+    assertThat(ManifestFormat.revisionOf("walarchive.manifest.bak")).isEmpty();
+    assertThatThrownBy(
+            () -> ManifestFormat.parse(ManifestFormat.keyOf(8), ManifestFormat.toBytes(m)))
         .hasMessageContaining("revision");
   }
 
@@ -459,7 +462,7 @@ class ArchiveIdentityTest {
             .tempDirectory(dir)
             .build()) {
       a.push(file);
-      assertThat(fresh.resolve(ArchiveManifest.KEY)).exists();
+      assertThat(fresh.resolve(ManifestFormat.KEY)).exists();
     }
   }
 

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.generators.SourceDSL.booleans;
 
 import dev.walarchive.core.archive.ArchiveHistories;
-import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.retention.RetentionApplyException;
 import dev.walarchive.core.retention.RetentionListener;
 import dev.walarchive.core.retention.RetentionPlan;
@@ -120,7 +119,7 @@ class WalArchiveRetentionTest {
                     assertThat(after).contains(WalArchive.keyOf(WalFileName.segment(1, s, SIZE)));
                   }
                 }
-                assertThat(after).contains(ArchiveManifest.KEY);
+                assertThat(after).contains(ManifestFormat.KEY);
 
                 assertThat(archive.applyRetention(plan, spec.batchSize(), RetentionListener.NONE))
                     .isEqualTo(plan.deletions().size());

@@ -6,7 +6,7 @@ import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.OptionValues;
-import dev.walarchive.core.storage.StorageOptions;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.walarchive.cli;
 
 import dev.walarchive.core.format.Keyring;
-import dev.walarchive.core.storage.StorageOptions;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.InvalidPathException;

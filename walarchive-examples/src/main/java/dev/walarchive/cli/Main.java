@@ -1,6 +1,6 @@
 package dev.walarchive.cli;
 
-import dev.walarchive.core.storage.StorageOptions;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;

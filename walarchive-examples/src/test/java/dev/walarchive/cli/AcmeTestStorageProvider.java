@@ -4,7 +4,7 @@ import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
 import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.OptionSpec;
-import dev.walarchive.core.storage.StorageOptions;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;

@@ -3,8 +3,8 @@ package dev.walarchive.gcs;
 import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.storage.OptionSpec;
-import dev.walarchive.core.storage.StorageKeys;
-import dev.walarchive.core.storage.StorageOptions;
+import dev.walarchive.core.storage.spi.StorageKeys;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;

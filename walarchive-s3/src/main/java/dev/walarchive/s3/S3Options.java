@@ -3,7 +3,7 @@ package dev.walarchive.s3;
 import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.storage.OptionSpec;
-import dev.walarchive.core.storage.StorageOptions;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import dev.walarchive.s3.S3StorageConfig.Checksum;
 import dev.walarchive.s3.S3StorageConfig.ConditionalWrites;
 import dev.walarchive.s3.S3StorageConfig.ServerSideEncryption;

@@ -2,7 +2,7 @@ package dev.walarchive.s3;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.walarchive.core.storage.StorageOptions;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

@@ -52,7 +52,7 @@ public record BackupFile(
   public record Extent(String object, long offset, long length, String sha256) {
     public Extent {
       requireNonNull(object, "object is null");
-      dev.walarchive.core.storage.StorageKeys.checkKey(object);
+      dev.walarchive.core.storage.spi.StorageKeys.checkKey(object);
       if (offset < 0 || length < 1) {
         throw new IllegalArgumentException("invalid extent at " + offset + " of length " + length);
       }
@@ -84,7 +84,7 @@ public record BackupFile(
     }
     checkSha(sha256, path);
     requireNonNull(object, "object is null");
-    dev.walarchive.core.storage.StorageKeys.checkKey(object);
+    dev.walarchive.core.storage.spi.StorageKeys.checkKey(object);
     if (offset < 0) {
       throw new IllegalArgumentException("negative offset " + offset + " of " + path);
     }

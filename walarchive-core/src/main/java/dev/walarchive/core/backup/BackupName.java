@@ -25,7 +25,7 @@ import java.util.Locale;
  */
 public record BackupName(Instant startTime, Lsn startLsn) implements Comparable<BackupName> {
   /** The prefix every backup name starts with. */
-  public static final String PREFIX = "base_";
+  private static final String PREFIX = "base_";
 
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);

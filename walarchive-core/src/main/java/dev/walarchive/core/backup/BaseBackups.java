@@ -30,13 +30,10 @@ import java.util.List;
  * <p>Implementations are thread safe.
  */
 public interface BaseBackups {
-  /** The storage key prefix under which base backups live. */
-  String PREFIX = "basebackups/";
-
   /**
    * Every base backup in the archive, complete or not, in name order (which is start-time order). A
    * complete backup's details come from its completion marker (one small read per backup). Storage
-   * keys under {@link #PREFIX} that are not backup names are ignored.
+   * keys under {@code basebackups/} that are not backup names are ignored.
    *
    * @throws IOException if the storage fails or a completion marker fails verification
    */

@@ -3,7 +3,9 @@ package dev.walarchive.core.format;
 import static java.util.Objects.requireNonNull;
 
 /**
- * What {@link ObjectCodec#encode} wrote.
+ * What {@link ObjectCodec#encode} wrote. Public API because it is the return type of that public
+ * method: a tool that encodes objects itself stores {@link #digest()} in the object's metadata, as
+ * the facade does.
  *
  * @param plaintextLength bytes read from the plaintext stream
  * @param encodedLength bytes written to the output stream (the object's size)

@@ -5,7 +5,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * What an object says about itself, as returned by {@link ObjectCodec#readHeader}: the fields of
  * its header and of its trailer (plaintext length and digest, which the single-pass encoder can
- * only write at the end), all verified.
+ * only write at the end), all verified. Public API because {@link ObjectCodec#readHeader} and
+ * {@link ObjectCodec#verifiedHeader} return it: a tool that inspects an archived object (whether it
+ * is encrypted and with which key id, which file it holds) reads it, as the archiving check of
+ * walarchive-postgres does.
  *
  * @param formatVersion the object format version ({@value ObjectCodec#FORMAT_VERSION})
  * @param compression the body's compression algorithm (the level is not recorded)

@@ -9,10 +9,11 @@
  * <p>Start with {@link dev.walarchive.core.format.ObjectCodec}, configured with a {@link
  * dev.walarchive.core.format.Compression} and a {@link dev.walarchive.core.format.Keyring}. What
  * goes into storage metadata is the {@link dev.walarchive.core.format.Digest} of {@link
- * dev.walarchive.core.format.EncodeResult}. Every decoding failure is an {@link
- * dev.walarchive.core.format.ObjectFormatException}; its subclasses say which check failed (an
- * unknown or wrong key, tampered or truncated content, an object written for another file name, a
- * newer format version). Everything else here (header layout, chunked AES-GCM streams, key
- * derivation) is package-private.
+ * dev.walarchive.core.format.EncodeResult}; what an object says about itself (encryption, key id,
+ * file name, length) is its {@link dev.walarchive.core.format.ObjectHeader}. Every decoding failure
+ * is an {@link dev.walarchive.core.format.ObjectFormatException}; its subclasses say which check
+ * failed (an unknown or wrong key, tampered or truncated content, an object written for another
+ * file name, a newer format version). Everything else here (header layout, chunked AES-GCM streams,
+ * key derivation) is package-private.
  */
 package dev.walarchive.core.format;

@@ -12,11 +12,12 @@ import java.util.Map;
  *
  * <p>The surface is kept minimal on purpose; everything walarchive does is built from these
  * operations. Keys are relative to the storage root (the bucket and prefix of the URL the storage
- * was opened from) and are validated by {@link StorageKeys#checkKey(String)}: non-empty, at most
- * 512 characters of {@code [A-Za-z0-9._/-]}, no leading or trailing {@code /}, no empty or {@code
- * .}/{@code ..} segment. Metadata names are validated by {@link StorageKeys#checkMetadata}: {@code
- * [a-z][a-z0-9]{0,31}} (the intersection of what S3, GCS and Azure accept), values are printable
- * ASCII.
+ * was opened from) and are validated by {@link
+ * dev.walarchive.core.storage.spi.StorageKeys#checkKey(String)}: non-empty, at most 512 characters
+ * of {@code [A-Za-z0-9._/-]}, no leading or trailing {@code /}, no empty or {@code .}/{@code ..}
+ * segment. Metadata names are validated by {@link
+ * dev.walarchive.core.storage.spi.StorageKeys#checkMetadata}: {@code [a-z][a-z0-9]{0,31}} (the
+ * intersection of what S3, GCS and Azure accept), values are printable ASCII.
  *
  * <p>Errors, the same in every backend (the contract suite {@code AbstractArchiveStorageTest}
  * checks each; backends share the code in {@link dev.walarchive.core.storage.spi}):

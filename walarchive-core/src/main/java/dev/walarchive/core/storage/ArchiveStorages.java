@@ -2,18 +2,23 @@ package dev.walarchive.core.storage;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** Opens an {@link ArchiveStorage} by URL, choosing the backend by scheme. */
@@ -119,8 +124,9 @@ public final class ArchiveStorages {
 
   /**
    * The storage options set in {@code environment} ({@code WALARCHIVE_S3_REGION=eu-west-1} as
-   * {@code s3.region=eu-west-1}) for every provider on the class path, as {@link
-   * StorageOptions#fromEnvironment} reads them.
+   * {@code s3.region=eu-west-1}) for every provider on the class path, each option read from {@link
+   * OptionSpec#environmentVariable() its variable} (a variable that starts like a backend's but is
+   * none of its options is an error).
    *
    * @param environment variable names to values (such as {@link System#getenv()}); values may be
    *     secrets and are never shown
@@ -130,7 +136,49 @@ public final class ArchiveStorages {
    */
   public static SortedMap<String, String> optionsFromEnvironment(Map<String, String> environment) {
     requireNonNull(environment, "environment is null");
-    return StorageOptions.fromEnvironment(environment, options());
+    return fromEnvironment(environment, options());
+  }
+
+  /**
+   * The options set in {@code environment}: each option's {@link OptionSpec#environmentVariable()
+   * variable} ({@code WALARCHIVE_S3_PATH_STYLE=true} is {@code s3.path-style=true}). A variable
+   * that starts like those of a backend in {@code specs} ({@code WALARCHIVE_S3_} for the {@code
+   * s3.*} options) but is none of them is an error, most likely a typo; other variables are ignored
+   * (they belong to other parts of walarchive or to other programs). Values are passed on as they
+   * are, an empty one included ({@link StorageOptions#collect} refuses it).
+   *
+   * @param environment variable names to values; values may be secrets and are never shown
+   * @param specs the options of every backend that may be used
+   * @return option names to values, sorted by name
+   * @throws IllegalArgumentException naming the unknown variable and the closest known one
+   */
+  static SortedMap<String, String> fromEnvironment(
+      Map<String, String> environment, Collection<OptionSpec> specs) {
+    requireNonNull(environment, "environment is null");
+    requireNonNull(specs, "specs is null");
+    Map<String, String> byVariable = new HashMap<>();
+    Set<String> variablePrefixes = new TreeSet<>();
+    for (OptionSpec spec : specs) {
+      byVariable.put(spec.environmentVariable(), spec.name());
+      String p = spec.prefix();
+      variablePrefixes.add(OptionSpec.environmentVariable(p.substring(0, p.length() - 1)) + "_");
+    }
+    SortedMap<String, String> result = new TreeMap<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
+      String option = byVariable.get(e.getKey());
+      if (option != null) {
+        result.put(option, e.getValue());
+      } else if (variablePrefixes.stream().anyMatch(p -> e.getKey().startsWith(p))) {
+        Optional<String> closest = StorageOptions.closest(e.getKey(), byVariable.keySet());
+        throw new IllegalArgumentException(
+            "environment variable "
+                + e.getKey()
+                + " is not a storage option"
+                + closest.map(c -> "; did you mean " + c + "?").orElse("")
+                + " (unset it, or see the backend's options)");
+      }
+    }
+    return result;
   }
 
   private static ServiceLoader<ArchiveStorageProvider> providers() {

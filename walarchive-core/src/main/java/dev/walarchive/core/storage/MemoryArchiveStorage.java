@@ -6,6 +6,7 @@ import dev.walarchive.core.storage.spi.DeleteBatches;
 import dev.walarchive.core.storage.spi.ExactLength;
 import dev.walarchive.core.storage.spi.LazyClient;
 import dev.walarchive.core.storage.spi.StorageErrors;
+import dev.walarchive.core.storage.spi.StorageKeys;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

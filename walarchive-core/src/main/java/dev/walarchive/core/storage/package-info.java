@@ -14,12 +14,11 @@
  * is the contract every backend follows) and an {@link
  * dev.walarchive.core.storage.ArchiveStorageProvider} registered in {@code
  * META-INF/services/dev.walarchive.core.storage.ArchiveStorageProvider}; describe options as {@link
- * dev.walarchive.core.storage.OptionSpec}s, parse them with {@link
- * dev.walarchive.core.storage.OptionValues} and {@link dev.walarchive.core.storage.StorageOptions},
- * check keys with {@link dev.walarchive.core.storage.StorageKeys}. The helpers in {@link
- * dev.walarchive.core.storage.spi} give the behaviour the contract suite ({@code
- * AbstractArchiveStorageTest} in core's test jar) checks. {@link
- * dev.walarchive.core.storage.FileStorageProvider} and {@link
+ * dev.walarchive.core.storage.OptionSpec}s and parse values with {@link
+ * dev.walarchive.core.storage.OptionValues}. The helpers in {@link dev.walarchive.core.storage.spi}
+ * ({@code StorageOptions} for URL query and options, {@code StorageKeys} for key checks, and the
+ * rest of the skeleton) give the behaviour the contract suite ({@code AbstractArchiveStorageTest}
+ * in core's test jar) checks. {@link dev.walarchive.core.storage.FileStorageProvider} and {@link
  * dev.walarchive.core.storage.MemoryStorageProvider} are public only because {@link
  * java.util.ServiceLoader} needs them to be; the {@code file:} and {@code mem:} storages themselves
  * are package-private.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.walarchive.core.storage.OptionSpec.Type;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +49,7 @@ class OptionSpecTest {
             "WALARCHIVE_ACME_API_KEY", "secret-value",
             "WALARCHIVE_URL", "acme://x",
             "PATH", "/bin");
-    assertThat(StorageOptions.fromEnvironment(env, ACME))
+    assertThat(ArchiveStorages.fromEnvironment(env, ACME))
         .containsExactly(
             Map.entry("acme.api-key", "secret-value"), Map.entry("acme.bucket-name", "b1"));
   }
@@ -57,7 +58,7 @@ class OptionSpecTest {
   void aMisspeltVariableOfABackendIsAnErrorNamingTheClosestOneAndNoValue() {
     assertThatThrownBy(
             () ->
-                StorageOptions.fromEnvironment(
+                ArchiveStorages.fromEnvironment(
                     Map.of("WALARCHIVE_ACME_BUCKT_NAME", "secret-value"), ACME))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(

@@ -8,6 +8,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import static org.quicktheories.generators.SourceDSL.strings;
 
 import dev.walarchive.core.retention.RetentionPolicy;
+import dev.walarchive.core.storage.spi.StorageOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.walarchive.core.storage.BatchDeleteException;
 import dev.walarchive.core.storage.ClosedStorageException;
 import dev.walarchive.core.storage.StorageConfigurationException;
-import dev.walarchive.core.storage.StorageKeys;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;

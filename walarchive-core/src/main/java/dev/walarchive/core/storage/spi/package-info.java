@@ -6,6 +6,11 @@
  * {@code docs/releasing.md}).
  *
  * <ul>
+ *   <li>{@link dev.walarchive.core.storage.spi.StorageOptions}: a backend's settings from its
+ *       archive URL's query and its {@code <backend>.*} options, described as {@link
+ *       dev.walarchive.core.storage.OptionSpec}s; the key prefix of an archive in a bucket.
+ *   <li>{@link dev.walarchive.core.storage.spi.StorageKeys}: the key, prefix and metadata checks
+ *       the {@link dev.walarchive.core.storage.ArchiveStorage} contract states.
  *   <li>{@link dev.walarchive.core.storage.spi.LazyClient}: the SDK client built on first use,
  *       closed once, and {@link dev.walarchive.core.storage.ClosedStorageException} after close.
  *   <li>{@link dev.walarchive.core.storage.spi.ExactLength}: content read for a create is exactly

@@ -1,7 +1,8 @@
-package dev.walarchive.core.storage;
+package dev.walarchive.core.storage.spi;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.ArchiveStorage;
 import java.util.Map;
 import java.util.regex.Pattern;
 

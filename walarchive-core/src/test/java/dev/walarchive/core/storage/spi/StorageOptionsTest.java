@@ -1,4 +1,4 @@
-package dev.walarchive.core.storage;
+package dev.walarchive.core.storage.spi;
 
 import static dev.walarchive.core.testing.Properties.anyString;
 import static dev.walarchive.core.testing.Properties.intsBetween;

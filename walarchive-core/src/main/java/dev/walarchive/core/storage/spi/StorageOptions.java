@@ -1,8 +1,12 @@
-package dev.walarchive.core.storage;
+package dev.walarchive.core.storage.spi;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.storage.ArchiveStorageProvider;
+import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.storage.OptionSpec;
+import dev.walarchive.core.storage.OptionValues;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.time.Duration;
@@ -16,9 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedMap;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The option syntax every storage backend shares, for {@link ArchiveStorageProvider}
@@ -220,48 +221,6 @@ public final class StorageOptions {
       }
     }
     return settings;
-  }
-
-  /**
-   * The options set in {@code environment}: each option's {@link OptionSpec#environmentVariable()
-   * variable} ({@code WALARCHIVE_S3_PATH_STYLE=true} is {@code s3.path-style=true}). A variable
-   * that starts like those of a backend in {@code specs} ({@code WALARCHIVE_S3_} for the {@code
-   * s3.*} options) but is none of them is an error, most likely a typo; other variables are ignored
-   * (they belong to other parts of walarchive or to other programs). Values are passed on as they
-   * are, an empty one included ({@link #collect} refuses it).
-   *
-   * @param environment variable names to values; values may be secrets and are never shown
-   * @param specs the options of every backend that may be used
-   * @return option names to values, sorted by name
-   * @throws IllegalArgumentException naming the unknown variable and the closest known one
-   */
-  public static SortedMap<String, String> fromEnvironment(
-      Map<String, String> environment, Collection<OptionSpec> specs) {
-    requireNonNull(environment, "environment is null");
-    requireNonNull(specs, "specs is null");
-    Map<String, String> byVariable = new HashMap<>();
-    Set<String> variablePrefixes = new TreeSet<>();
-    for (OptionSpec spec : specs) {
-      byVariable.put(spec.environmentVariable(), spec.name());
-      String p = spec.prefix();
-      variablePrefixes.add(OptionSpec.environmentVariable(p.substring(0, p.length() - 1)) + "_");
-    }
-    SortedMap<String, String> result = new TreeMap<>();
-    for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
-      String option = byVariable.get(e.getKey());
-      if (option != null) {
-        result.put(option, e.getValue());
-      } else if (variablePrefixes.stream().anyMatch(p -> e.getKey().startsWith(p))) {
-        Optional<String> closest = closest(e.getKey(), byVariable.keySet());
-        throw new IllegalArgumentException(
-            "environment variable "
-                + e.getKey()
-                + " is not a storage option"
-                + closest.map(c -> "; did you mean " + c + "?").orElse("")
-                + " (unset it, or see the backend's options)");
-      }
-    }
-    return result;
   }
 
   /**

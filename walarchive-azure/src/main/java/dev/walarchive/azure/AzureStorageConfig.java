@@ -3,6 +3,7 @@ package dev.walarchive.azure;
 import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.storage.OptionSpec;
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.storage.spi.StorageOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -753,11 +754,11 @@ public final class AzureStorageConfig {
         }
         case ENCRYPTION_SCOPE -> encryptionScope(value.strip());
         case ACCESS_TIER -> accessTier(value);
-        case TIMEOUT -> timeout(StorageOptions.parseDuration(TIMEOUT, value));
+        case TIMEOUT -> timeout(OptionValues.parseDuration(TIMEOUT, value));
         case MAX_ATTEMPTS -> maxAttempts(parseInt(MAX_ATTEMPTS, value));
-        case BLOCK_SIZE -> blockSize(StorageOptions.parseSize(BLOCK_SIZE, value));
+        case BLOCK_SIZE -> blockSize(OptionValues.parseSize(BLOCK_SIZE, value));
         case SINGLE_UPLOAD_THRESHOLD ->
-            singleUploadThreshold(StorageOptions.parseSize(SINGLE_UPLOAD_THRESHOLD, value));
+            singleUploadThreshold(OptionValues.parseSize(SINGLE_UPLOAD_THRESHOLD, value));
         default ->
             throw new IllegalArgumentException(
                 "unknown Azure option '" + name + "'; known: " + String.join(", ", sorted()));

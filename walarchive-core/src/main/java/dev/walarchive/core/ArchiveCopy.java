@@ -136,8 +136,8 @@ public final class ArchiveCopy {
 
   /**
    * Plans a copy from two listings in ascending key order (as {@link
-   * dev.walarchive.core.storage.ArchiveStorage#list} yields them). Manifest keys ({@value
-   * ManifestFormat#KEY} and its revisions) are left out: each archive has its own.
+   * dev.walarchive.core.storage.ArchiveStorage#list} yields them). Manifest keys ({@code
+   * walarchive.manifest} and its revisions) are left out: each archive has its own.
    *
    * @throws IllegalArgumentException if a listing is not in strictly ascending key order
    */

@@ -4,6 +4,7 @@ import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorageProvider;
 import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.OptionSpec;
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.storage.spi.StorageOptions;
 import java.net.URI;
 import java.util.List;
@@ -36,7 +37,7 @@ public final class AcmeTestStorageProvider implements ArchiveStorageProvider {
   public ArchiveStorage open(URI url, Map<String, String> options) {
     Map<String, String> settings = StorageOptions.collect(url, options, SPECS);
     if (settings.containsKey("acme.timeout")) {
-      StorageOptions.parseDuration("acme.timeout", settings.get("acme.timeout"));
+      OptionValues.parseDuration("acme.timeout", settings.get("acme.timeout"));
     }
     lastSettings = settings;
     return ArchiveStorages.memory();

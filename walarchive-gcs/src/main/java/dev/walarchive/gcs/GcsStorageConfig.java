@@ -3,6 +3,7 @@ package dev.walarchive.gcs;
 import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.storage.OptionSpec;
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.storage.spi.StorageKeys;
 import dev.walarchive.core.storage.spi.StorageOptions;
 import java.net.URI;
@@ -221,17 +222,17 @@ public final class GcsStorageConfig {
     switch (name) {
       case PROJECT_ID -> check(name, () -> builder.projectId(value));
       case CREDENTIALS_FILE -> check(name, () -> builder.credentialsFile(parsePath(value)));
-      case NO_CREDENTIALS -> builder.noCredentials(StorageOptions.parseBoolean(name, value));
+      case NO_CREDENTIALS -> builder.noCredentials(OptionValues.parseBoolean(name, value));
       case ENDPOINT -> check(name, () -> builder.endpoint(parseUri(value)));
       case KMS_KEY_NAME -> check(name, () -> builder.kmsKeyName(value));
       case STORAGE_CLASS -> check(name, () -> builder.storageClass(value));
       case TIMEOUT -> {
-        Duration timeout = StorageOptions.parseDuration(name, value);
+        Duration timeout = OptionValues.parseDuration(name, value);
         check(name, () -> builder.timeout(timeout));
       }
       case MAX_ATTEMPTS -> check(name, () -> builder.maxAttempts(parseInt(value)));
       case UPLOAD_CHUNK_SIZE -> {
-        long size = StorageOptions.parseSize(name, value);
+        long size = OptionValues.parseSize(name, value);
         if (size > MAX_UPLOAD_CHUNK_SIZE) {
           throw new IllegalArgumentException(
               "invalid option "
@@ -527,7 +528,7 @@ public final class GcsStorageConfig {
      * How long one HTTP request may wait to connect and for the next bytes of a response; between 1
      * ms and 1 hour. An operation as a whole gives up after {@code timeout × maxAttempts}. Default:
      * 20 seconds. As an option: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601
-     * ({@code PT30S}), see {@link StorageOptions#parseDuration}.
+     * ({@code PT30S}), see {@link OptionValues#parseDuration}.
      */
     public Builder timeout(Duration timeout) {
       requireNonNull(timeout, "timeout is null");
@@ -559,7 +560,7 @@ public final class GcsStorageConfig {
      * upload in chunks of this size, so memory use per upload stays at about this size. A multiple
      * of 256 KiB from 256 KiB to 256 MiB. Default: 16 MiB. As an option: bytes, or a number with
      * {@code KiB}/{@code k}, {@code MiB}/{@code m}, {@code GiB}/{@code g} (binary units), see
-     * {@link StorageOptions#parseSize}.
+     * {@link OptionValues#parseSize}.
      */
     public Builder uploadChunkSize(int uploadChunkSize) {
       if (uploadChunkSize < CHUNK_GRANULARITY

@@ -3,6 +3,7 @@ package dev.walarchive.s3;
 import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.storage.OptionSpec;
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.storage.spi.StorageOptions;
 import dev.walarchive.s3.S3StorageConfig.Checksum;
 import dev.walarchive.s3.S3StorageConfig.ConditionalWrites;
@@ -183,7 +184,7 @@ final class S3Options {
     switch (option) {
       case REGION -> b.region(value);
       case ENDPOINT -> b.endpoint(uri(value));
-      case PATH_STYLE -> b.pathStyle(StorageOptions.parseBoolean(option, value));
+      case PATH_STYLE -> b.pathStyle(OptionValues.parseBoolean(option, value));
       case PROFILE -> b.profile(value);
       case ACCESS_KEY_ID -> b.accessKeyId(value);
       case SECRET_ACCESS_KEY -> b.secretAccessKey(value);
@@ -191,11 +192,11 @@ final class S3Options {
       case SSE -> b.sse(sse(value));
       case SSE_KMS_KEY_ID -> b.sseKmsKeyId(value);
       case STORAGE_CLASS -> b.storageClass(value);
-      case API_TIMEOUT -> b.apiTimeout(StorageOptions.parseDuration(option, value));
-      case ATTEMPT_TIMEOUT -> b.attemptTimeout(StorageOptions.parseDuration(option, value));
+      case API_TIMEOUT -> b.apiTimeout(OptionValues.parseDuration(option, value));
+      case ATTEMPT_TIMEOUT -> b.attemptTimeout(OptionValues.parseDuration(option, value));
       case MAX_ATTEMPTS -> b.maxAttempts(integer(option, value));
-      case MULTIPART_THRESHOLD -> b.multipartThreshold(StorageOptions.parseSize(option, value));
-      case PART_SIZE -> b.partSize(StorageOptions.parseSize(option, value));
+      case MULTIPART_THRESHOLD -> b.multipartThreshold(OptionValues.parseSize(option, value));
+      case PART_SIZE -> b.partSize(OptionValues.parseSize(option, value));
       case CONDITIONAL_WRITES -> b.conditionalWrites(conditionalWrites(value));
       case CHECKSUM -> b.checksum(checksum(value));
       default -> throw new AssertionError(option);

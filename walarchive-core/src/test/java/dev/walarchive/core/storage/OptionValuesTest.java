@@ -8,7 +8,6 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import static org.quicktheories.generators.SourceDSL.strings;
 
 import dev.walarchive.core.retention.RetentionPolicy;
-import dev.walarchive.core.storage.spi.StorageOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -141,9 +140,9 @@ class OptionValuesTest {
     Duration week = Duration.ofDays(7);
     assertThat(RetentionPolicy.parse("keep=1,window=1w").recoveryWindow()).contains(week);
     assertThat(RetentionPolicy.parseDuration("1w")).isEqualTo(week);
-    assertThat(StorageOptions.parseDuration("s3.api-timeout", "1w")).isEqualTo(week);
+    assertThat(OptionValues.parseDuration("s3.api-timeout", "1w")).isEqualTo(week);
     assertThat(OptionValues.parseDuration("--max-age", "1W")).isEqualTo(week);
-    assertThat(StorageOptions.parseDuration("s3.api-timeout", "500ms"))
+    assertThat(OptionValues.parseDuration("s3.api-timeout", "500ms"))
         .isEqualTo(RetentionPolicy.parseDuration("500ms"));
   }
 

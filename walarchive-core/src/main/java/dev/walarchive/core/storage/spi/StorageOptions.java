@@ -9,7 +9,6 @@ import dev.walarchive.core.storage.OptionSpec;
 import dev.walarchive.core.storage.OptionValues;
 import java.net.URI;
 import java.net.URLDecoder;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,13 +23,12 @@ import java.util.Set;
 /**
  * The option syntax every storage backend shares, for {@link ArchiveStorageProvider}
  * implementations: how an archive URL's query and the {@code <backend>.*} options are collected,
- * and how durations, sizes, booleans and key prefixes are written.
+ * and how the key prefix of an archive inside a bucket is written. Parse durations, sizes and
+ * booleans with {@link OptionValues} (one grammar for every backend, the CLI and retention
+ * policies).
  *
- * <p>Durations, sizes and booleans are written as {@link OptionValues} describes (one grammar for
- * every backend, the CLI and retention policies).
- *
- * <p>The parsers throw an {@link IllegalArgumentException} that names the option, shows the value
- * and says what would be valid. Because the value is shown, never pass a secret to them.
+ * <p>Failures are an {@link IllegalArgumentException} that names the option or parameter and says
+ * what would be valid; values of secret options are never shown.
  */
 public final class StorageOptions {
   private StorageOptions() {}
@@ -283,42 +281,6 @@ public final class StorageOptions {
       }
     }
     return Math.min(d[a.length()][b.length()], limit + 1);
-  }
-
-  /**
-   * Parses a positive duration as {@link OptionValues#parseDuration} does.
-   *
-   * @param option the option's name, for the message
-   * @param value the text; shown in the message, so never a secret
-   * @throws IllegalArgumentException naming the option and the value if it is not such a duration,
-   *     is not positive, or is too large
-   */
-  public static Duration parseDuration(String option, String value) {
-    return OptionValues.parseDuration(option, value);
-  }
-
-  /**
-   * Parses a size in bytes as {@link OptionValues#parseSize} does.
-   *
-   * @param option the option's name, for the message
-   * @param value the text; shown in the message, so never a secret
-   * @return the number of bytes, zero or more
-   * @throws IllegalArgumentException naming the option and the value if it is not such a size or
-   *     does not fit in a {@code long}
-   */
-  public static long parseSize(String option, String value) {
-    return OptionValues.parseSize(option, value);
-  }
-
-  /**
-   * Parses a boolean as {@link OptionValues#parseBoolean} does.
-   *
-   * @param option the option's name, for the message
-   * @param value the text; shown in the message, so never a secret
-   * @throws IllegalArgumentException naming the option and the value otherwise
-   */
-  public static boolean parseBoolean(String option, String value) {
-    return OptionValues.parseBoolean(option, value);
   }
 
   /**

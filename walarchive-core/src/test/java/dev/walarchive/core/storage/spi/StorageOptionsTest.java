@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.generators.SourceDSL.integers;
 
+import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.testing.Properties;
 import java.net.URI;
 import java.time.Duration;
@@ -42,10 +43,10 @@ class StorageOptionsTest {
                     case "h" -> Duration.ofHours(n);
                     default -> Duration.ofDays(n);
                   };
-              assertThat(StorageOptions.parseDuration("x.t", n + unit)).isEqualTo(expected);
-              assertThat(StorageOptions.parseDuration("x.t", n + unit.toUpperCase()))
+              assertThat(OptionValues.parseDuration("x.t", n + unit)).isEqualTo(expected);
+              assertThat(OptionValues.parseDuration("x.t", n + unit.toUpperCase()))
                   .isEqualTo(expected);
-              assertThat(StorageOptions.parseDuration("x.t", expected.toString()))
+              assertThat(OptionValues.parseDuration("x.t", expected.toString()))
                   .isEqualTo(expected);
             });
   }
@@ -64,8 +65,8 @@ class StorageOptionsTest {
               if (d.isZero()) {
                 return;
               }
-              assertThat(StorageOptions.parseDuration("x.t", d.toString())).isEqualTo(d);
-              assertThat(StorageOptions.parseDuration("x.t", d.toString().toLowerCase()))
+              assertThat(OptionValues.parseDuration("x.t", d.toString())).isEqualTo(d);
+              assertThat(OptionValues.parseDuration("x.t", d.toString().toLowerCase()))
                   .isEqualTo(d);
             });
   }
@@ -77,7 +78,7 @@ class StorageOptionsTest {
         .checkAssert(
             (n, form) -> {
               String value = form.replace("N", Integer.toString(n));
-              assertThatThrownBy(() -> StorageOptions.parseDuration("x.timeout", value))
+              assertThatThrownBy(() -> OptionValues.parseDuration("x.timeout", value))
                   .isInstanceOf(IllegalArgumentException.class)
                   .hasMessageContaining("x.timeout")
                   .hasMessageContaining("'" + value + "'");
@@ -93,13 +94,13 @@ class StorageOptionsTest {
   @Test
   void zeroAndOverflowingDurationsAreRejected() {
     for (String v : List.of("0s", "0ms", "PT0S", "P0D")) {
-      assertThatThrownBy(() -> StorageOptions.parseDuration("x.timeout", v))
+      assertThatThrownBy(() -> OptionValues.parseDuration("x.timeout", v))
           .as(v)
           .hasMessageContaining("longer than zero");
     }
     for (String v :
         List.of("99999999999999999999s", "9223372036854775807d", "PT99999999999999999999S")) {
-      assertThatThrownBy(() -> StorageOptions.parseDuration("x.timeout", v))
+      assertThatThrownBy(() -> OptionValues.parseDuration("x.timeout", v))
           .as(v)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("x.timeout")
@@ -109,14 +110,14 @@ class StorageOptionsTest {
 
   @Test
   void theDocumentedDurationsParse() {
-    assertThat(StorageOptions.parseDuration("o", "500ms")).isEqualTo(Duration.ofMillis(500));
-    assertThat(StorageOptions.parseDuration("o", "30s")).isEqualTo(Duration.ofSeconds(30));
-    assertThat(StorageOptions.parseDuration("o", "5m")).isEqualTo(Duration.ofMinutes(5));
-    assertThat(StorageOptions.parseDuration("o", "2h")).isEqualTo(Duration.ofHours(2));
-    assertThat(StorageOptions.parseDuration("o", "1d")).isEqualTo(Duration.ofDays(1));
-    assertThat(StorageOptions.parseDuration("o", "PT30S")).isEqualTo(Duration.ofSeconds(30));
-    assertThat(StorageOptions.parseDuration("o", "PT2M30S")).isEqualTo(Duration.ofSeconds(150));
-    assertThat(StorageOptions.parseDuration("o", "P1DT1H")).isEqualTo(Duration.ofHours(25));
+    assertThat(OptionValues.parseDuration("o", "500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(OptionValues.parseDuration("o", "30s")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(OptionValues.parseDuration("o", "5m")).isEqualTo(Duration.ofMinutes(5));
+    assertThat(OptionValues.parseDuration("o", "2h")).isEqualTo(Duration.ofHours(2));
+    assertThat(OptionValues.parseDuration("o", "1d")).isEqualTo(Duration.ofDays(1));
+    assertThat(OptionValues.parseDuration("o", "PT30S")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(OptionValues.parseDuration("o", "PT2M30S")).isEqualTo(Duration.ofSeconds(150));
+    assertThat(OptionValues.parseDuration("o", "P1DT1H")).isEqualTo(Duration.ofHours(25));
   }
 
   // sizes
@@ -134,12 +135,12 @@ class StorageOptionsTest {
                     case "g", "GiB" -> 30;
                     default -> 0;
                   };
-              assertThat(StorageOptions.parseSize("x.s", n + unit)).isEqualTo(n << shift);
-              assertThat(StorageOptions.parseSize("x.s", n + unit.toUpperCase()))
+              assertThat(OptionValues.parseSize("x.s", n + unit)).isEqualTo(n << shift);
+              assertThat(OptionValues.parseSize("x.s", n + unit.toUpperCase()))
                   .isEqualTo(n << shift);
-              assertThat(StorageOptions.parseSize("x.s", n + unit.toLowerCase()))
+              assertThat(OptionValues.parseSize("x.s", n + unit.toLowerCase()))
                   .isEqualTo(n << shift);
-              assertThat(StorageOptions.parseSize("x.s", Long.toString(n << shift)))
+              assertThat(OptionValues.parseSize("x.s", Long.toString(n << shift)))
                   .isEqualTo(n << shift);
             });
   }
@@ -169,7 +170,7 @@ class StorageOptionsTest {
         .checkAssert(
             (n, form) -> {
               String value = form.replace("N", Integer.toString(n));
-              assertThatThrownBy(() -> StorageOptions.parseSize("x.part-size", value))
+              assertThatThrownBy(() -> OptionValues.parseSize("x.part-size", value))
                   .isInstanceOf(IllegalArgumentException.class)
                   .hasMessageContaining("x.part-size")
                   .hasMessageContaining("'" + value + "'");
@@ -196,13 +197,13 @@ class StorageOptionsTest {
                     default -> 0;
                   };
               if (n <= Long.MAX_VALUE >> shift) {
-                assertThat(StorageOptions.parseSize("x.s", n + unit)).isEqualTo(n << shift);
+                assertThat(OptionValues.parseSize("x.s", n + unit)).isEqualTo(n << shift);
               } else {
-                assertThatThrownBy(() -> StorageOptions.parseSize("x.s", n + unit))
+                assertThatThrownBy(() -> OptionValues.parseSize("x.s", n + unit))
                     .hasMessageContaining("too large");
               }
               assertThatThrownBy(
-                      () -> StorageOptions.parseSize("x.s", n + "0000000000000000000" + unit))
+                      () -> OptionValues.parseSize("x.s", n + "0000000000000000000" + unit))
                   .hasMessageContaining("too large");
             });
   }
@@ -220,7 +221,7 @@ class StorageOptionsTest {
           char c = text.charAt(i);
           sb.append((mask >> i & 1) == 1 ? Character.toUpperCase(c) : c);
         }
-        assertThat(StorageOptions.parseBoolean("x.b", sb.toString())).isEqualTo(b);
+        assertThat(OptionValues.parseBoolean("x.b", sb.toString())).isEqualTo(b);
       }
     }
   }
@@ -250,7 +251,7 @@ class StorageOptionsTest {
                   .contains(value.toLowerCase(java.util.Locale.ROOT))) {
                 return;
               }
-              assertThatThrownBy(() -> StorageOptions.parseBoolean("x.path-style", value))
+              assertThatThrownBy(() -> OptionValues.parseBoolean("x.path-style", value))
                   .isInstanceOf(IllegalArgumentException.class)
                   .hasMessageContaining("x.path-style")
                   .hasMessageContaining("'" + value + "'")
@@ -261,7 +262,7 @@ class StorageOptionsTest {
   @Test
   void commonNearMissBooleansAreRejected() {
     for (String v : List.of("y", "n", "1", "0", "onn", "of", " true", "true ", "t", "")) {
-      assertThatThrownBy(() -> StorageOptions.parseBoolean("x.b", v))
+      assertThatThrownBy(() -> OptionValues.parseBoolean("x.b", v))
           .as(v)
           .isInstanceOf(IllegalArgumentException.class);
     }

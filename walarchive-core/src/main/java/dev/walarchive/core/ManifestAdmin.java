@@ -93,15 +93,7 @@ final class ManifestAdmin {
     String salt = keyring.encrypts() ? Manifests.newSalt() : null;
     Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>();
     if (keyring.encrypts()) {
-      String id =
-          keyring
-              .activeKeyId()
-              .orElseThrow(
-                  () ->
-                      new ArchiveConfigurationException(
-                          "the keyring holds several keys "
-                              + keyring.keyIds()
-                              + " and none is active; set the key id to encrypt with"));
+      String id = Manifests.activeKeyId(keyring);
       keys.put(id, new ArchiveManifest.ArchiveKey(Manifests.check(keyring, id, salt), false));
     }
     ArchiveManifest created =
@@ -464,13 +456,6 @@ final class ManifestAdmin {
       throw new ArchiveConfigurationException(
           "no key is configured to " + purpose + "; set key-file and key-id");
     }
-    return keyring
-        .activeKeyId()
-        .orElseThrow(
-            () ->
-                new ArchiveConfigurationException(
-                    "the keyring holds several keys "
-                        + keyring.keyIds()
-                        + " and none is active; set the active key id"));
+    return Manifests.activeKeyId(keyring);
   }
 }

@@ -222,6 +222,22 @@ final class Manifests {
     }
   }
 
+  /**
+   * The id of the key an encrypting {@code keyring} encrypts with.
+   *
+   * @throws ArchiveConfigurationException if it holds several keys and none is active
+   */
+  static String activeKeyId(Keyring keyring) throws ArchiveConfigurationException {
+    return keyring
+        .activeKeyId()
+        .orElseThrow(
+            () ->
+                new ArchiveConfigurationException(
+                    "the keyring holds several keys "
+                        + keyring.keyIds()
+                        + " and none is active; set the key id to encrypt with"));
+  }
+
   static String newSalt() {
     byte[] salt = new byte[32];
     new SecureRandom().nextBytes(salt);
@@ -292,15 +308,7 @@ final class Manifests {
                   + " the archive's keys "
                   + current(manifest));
         }
-        String id =
-            keyring
-                .activeKeyId()
-                .orElseThrow(
-                    () ->
-                        new ArchiveConfigurationException(
-                            "the keyring holds several keys "
-                                + keyring.keyIds()
-                                + " and none is active; set the key id to encrypt with"));
+        String id = activeKeyId(keyring);
         ArchiveKey recorded = manifest.keys().get(id);
         if (recorded == null) {
           throw new ArchiveConfigurationException(

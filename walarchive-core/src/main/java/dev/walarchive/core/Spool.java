@@ -1,7 +1,7 @@
 package dev.walarchive.core;
 
 import dev.walarchive.core.storage.ObjectSource;
-import dev.walarchive.core.storage.TemporaryFiles;
+import dev.walarchive.core.storage.spi.TemporaryFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -9,7 +9,7 @@ import dev.walarchive.core.format.ObjectIntegrityException;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ObjectStat;
 import dev.walarchive.core.storage.OpenedObject;
-import dev.walarchive.core.storage.TemporaryFiles;
+import dev.walarchive.core.storage.spi.TemporaryFiles;
 import dev.walarchive.core.wal.SegmentHeader;
 import dev.walarchive.core.wal.WalFileName;
 import java.io.ByteArrayOutputStream;

@@ -3,7 +3,7 @@ package dev.walarchive.cli;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.walarchive.core.storage.TemporaryFiles;
+import dev.walarchive.core.storage.spi.TemporaryFiles;
 import dev.walarchive.core.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;

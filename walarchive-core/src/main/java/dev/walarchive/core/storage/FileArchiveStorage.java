@@ -9,6 +9,7 @@ import dev.walarchive.core.storage.spi.LazyClient;
 import dev.walarchive.core.storage.spi.LookaheadIterator;
 import dev.walarchive.core.storage.spi.StorageErrors;
 import dev.walarchive.core.storage.spi.StorageKeys;
+import dev.walarchive.core.storage.spi.TemporaryFiles;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;

@@ -22,8 +22,5 @@
  * dev.walarchive.core.storage.MemoryStorageProvider} are public only because {@link
  * java.util.ServiceLoader} needs them to be; the {@code file:} and {@code mem:} storages themselves
  * are package-private.
- *
- * <p>{@link dev.walarchive.core.storage.TemporaryFiles} is internal: public because the facade and
- * the {@code file:} backend share it, not meant for use outside walarchive.
  */
 package dev.walarchive.core.storage;

@@ -25,6 +25,8 @@
  *       and cause chains before they leave the backend.
  *   <li>{@link dev.walarchive.core.storage.spi.LookaheadIterator}: a streaming listing written as
  *       one method.
+ *   <li>{@link dev.walarchive.core.storage.spi.TemporaryFiles}: temporary files for a backend that
+ *       stores objects as files, named so that a later run removes only provably stale ones.
  * </ul>
  *
  * <p>The contract suite {@code AbstractArchiveStorageTest} (in core's test jar) checks each of

@@ -1,4 +1,4 @@
-package dev.walarchive.core.storage;
+package dev.walarchive.core.storage.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.walarchive.core.storage;
+package dev.walarchive.core.storage.spi;
 
 import static java.util.Objects.requireNonNull;
 
@@ -41,9 +41,9 @@ import java.util.regex.Pattern;
  * it), every temporary file's absolute path is appended to it before the file is created, so that
  * the launcher can remove them if it has to kill the JVM.
  *
- * <p>Internal: public only because the facade ({@code wal-fetch}) and the {@code file:} backend, in
- * two packages, share it. Not part of the API; it may change in any release (the API compatibility
- * check excludes it, see {@code docs/releasing.md}).
+ * <p>For backends that store objects as files (as the {@code file:} backend does) and for anything
+ * else that must never leave a half-written file visible under its final name: write to {@link
+ * #newPath}, fsync, then rename into place; {@link #removeStale} clears what killed runs left.
  */
 public final class TemporaryFiles {
   /** Part of every temporary file's name; never part of an object key. */

@@ -20,11 +20,9 @@ import dev.walarchive.s3.S3StorageConfig.ConditionalWrites;
 import dev.walarchive.s3.S3StorageConfig.ServerSideEncryption;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.security.MessageDigest;
@@ -46,7 +44,6 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
@@ -212,7 +209,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
           return;
         }
         throw translate("create", key, location(objectKey), e);
-      } catch (ContentMismatchException e) {
+      } catch (S3UploadBody.ContentMismatchException e) {
         throw e.exception();
       }
     }
@@ -262,7 +259,7 @@ final class S3ArchiveStorage implements ArchiveStorage {
     } else {
       request.checksumAlgorithm(checksumAlgorithm());
     }
-    try (ReopeningContent body = new ReopeningContent(key, content)) {
+    try (S3UploadBody body = new S3UploadBody(key, content)) {
       s3.putObject(request.build(), RequestBody.fromContentProvider(body, length, CONTENT_TYPE));
     }
   }
@@ -622,102 +619,6 @@ final class S3ArchiveStorage implements ArchiveStorage {
       return MessageDigest.getInstance("MD5");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("MD5 is not available", e);
-    }
-  }
-
-  /**
-   * The content does not have the length it declared, thrown through the SDK. Unchecked and without
-   * an {@link IOException} cause so that the SDK does not retry it; {@link S3Exceptions} hands on
-   * the {@link ContentLengthException} it carries.
-   */
-  static final class ContentMismatchException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    private final ContentLengthException exception;
-
-    ContentMismatchException(ContentLengthException exception) {
-      super(exception.getMessage());
-      this.exception = exception;
-    }
-
-    ContentLengthException exception() {
-      return exception;
-    }
-  }
-
-  /**
-   * Opens the source again for each attempt of the SDK, closing the previous stream; reads exactly
-   * the declared length ({@link ExactLength}).
-   */
-  private static final class ReopeningContent implements ContentStreamProvider, AutoCloseable {
-    private final String key;
-    private final ObjectSource source;
-    private InputStream current;
-
-    ReopeningContent(String key, ObjectSource source) {
-      this.key = key;
-      this.source = source;
-    }
-
-    @Override
-    public synchronized InputStream newStream() {
-      closeCurrent();
-      try {
-        current = new Unchecked(ExactLength.open(key, source));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read content of " + key, e);
-      }
-      return current;
-    }
-
-    @Override
-    public synchronized void close() {
-      closeCurrent();
-    }
-
-    private void closeCurrent() {
-      if (current != null) {
-        try {
-          current.close();
-        } catch (IOException e) {
-          // nothing was written through it
-        }
-        current = null;
-      }
-    }
-  }
-
-  /** Turns a {@link ContentLengthException} into a {@link ContentMismatchException}. */
-  private static final class Unchecked extends FilterInputStream {
-    Unchecked(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      try {
-        return in.read();
-      } catch (ContentLengthException e) {
-        throw new ContentMismatchException(e);
-      }
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      try {
-        return in.read(b, off, len);
-      } catch (ContentLengthException e) {
-        throw new ContentMismatchException(e);
-      }
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      try {
-        return in.skip(n);
-      } catch (ContentLengthException e) {
-        throw new ContentMismatchException(e);
-      }
     }
   }
 

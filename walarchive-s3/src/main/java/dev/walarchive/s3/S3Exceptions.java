@@ -191,7 +191,7 @@ final class S3Exceptions {
   /** An IOException of ours (content length mismatch) carried through the SDK. */
   static IOException ownCause(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof S3ArchiveStorage.ContentMismatchException mismatch) {
+      if (t instanceof S3UploadBody.ContentMismatchException mismatch) {
         return mismatch.exception();
       }
       if (t instanceof ContentLengthException own) {

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         "Lists the base backups: those pushed by 'walarchive backup-push' (complete or not: an incomplete one was interrupted or is still running and is never restored), and those known only from the .backup history files PostgreSQL archived (taken with pg_basebackup elsewhere; status 'history-only'). Shows name, status, start and stop time and LSN, timeline, original and stored size, the WAL range it needs, and whether it is pinned. Oldest first.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:listed", "2:usage or configuration error", "3:storage or I/O error"})
-final class BackupListCommand implements Callable<Integer>, ExitCodes {
+final class BackupListCommand implements Callable<Integer>, ExitCodes.Admin {
   @Mixin CliConfig config;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -200,18 +200,10 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes {
   }
 
   @Override
-  public int usage() {
-    return 2;
-  }
-
-  @Override
   public int forFailure(Exception e) {
-    return e instanceof CliException
-            || e instanceof IllegalArgumentException
-            || e instanceof dev.walarchive.core.format.UnknownKeyException
+    return e instanceof dev.walarchive.core.format.UnknownKeyException
             || e instanceof dev.walarchive.core.format.WrongKeyException
-            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
         ? 2
-        : 3;
+        : ExitCodes.adminFailure(e);
   }
 }

@@ -11,4 +11,31 @@ interface ExitCodes {
 
   /** Exit code for {@code failure}, thrown while the command ran; not a configuration error. */
   int forFailure(Exception failure);
+
+  /**
+   * The exit codes of the commands that read or manage the archive ({@code list}, {@code show},
+   * {@code status}, {@code verify}, {@code retain}, {@code pin}, {@code backup-list}): 2 for a
+   * usage or configuration error, 3 for any other failure; {@link #forFailure} may add codes of its
+   * own before asking {@link #adminFailure}.
+   */
+  interface Admin extends ExitCodes {
+    @Override
+    default int usage() {
+      return 2;
+    }
+
+    @Override
+    default int forFailure(Exception e) {
+      return adminFailure(e);
+    }
+  }
+
+  /** {@link Admin}'s mapping: 2 for a usage or configuration error, else 3. */
+  static int adminFailure(Exception e) {
+    return e instanceof CliException
+            || e instanceof IllegalArgumentException
+            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
+        ? 2
+        : 3;
+  }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
     description = "Lists every archived WAL file with its stored size and time, in name order.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:listed", "2:usage or configuration error", "3:storage or I/O error"})
-final class ListCommand implements Callable<Integer>, ExitCodes {
+final class ListCommand implements Callable<Integer>, ExitCodes.Admin {
   @Mixin CliConfig config;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -47,19 +47,5 @@ final class ListCommand implements Callable<Integer>, ExitCodes {
       }
     }
     return 0;
-  }
-
-  @Override
-  public int usage() {
-    return 2;
-  }
-
-  @Override
-  public int forFailure(Exception e) {
-    return e instanceof CliException
-            || e instanceof IllegalArgumentException
-            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
-        ? 2
-        : 3;
   }
 }

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
       "2:usage or configuration error",
       "3:storage or I/O error"
     })
-final class PinCommand implements Callable<Integer>, ExitCodes {
+final class PinCommand implements Callable<Integer>, ExitCodes.Admin {
   @Mixin CliConfig config;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -66,19 +66,10 @@ final class PinCommand implements Callable<Integer>, ExitCodes {
   }
 
   @Override
-  public int usage() {
-    return 2;
-  }
-
-  @Override
   public int forFailure(Exception e) {
     if (e instanceof dev.walarchive.core.archive.WalFileNotFoundException) {
       return 1;
     }
-    return e instanceof CliException
-            || e instanceof IllegalArgumentException
-            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
-        ? 2
-        : 3;
+    return ExitCodes.adminFailure(e);
   }
 }

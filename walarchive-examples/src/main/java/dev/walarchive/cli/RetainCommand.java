@@ -57,7 +57,7 @@ import picocli.CommandLine.Spec;
       "  walarchive retain --policy keep=2,window=7d",
       "  WALARCHIVE_RETENTION=keep=7 walarchive retain --apply"
     })
-final class RetainCommand implements Callable<Integer>, ExitCodes {
+final class RetainCommand implements Callable<Integer>, ExitCodes.Admin {
   static final int MAX_BATCH = WalArchive.MAX_DELETE_BATCH;
 
   @Mixin CliConfig config;
@@ -478,19 +478,5 @@ final class RetainCommand implements Callable<Integer>, ExitCodes {
   /** {@code 1 file NAME} or {@code 3 files FIRST .. LAST}. */
   private static String range(long n, WalFileName first, WalFileName last) {
     return n == 1 ? files(n) + " " + first : files(n) + " " + first + " .. " + last;
-  }
-
-  @Override
-  public int usage() {
-    return 2;
-  }
-
-  @Override
-  public int forFailure(Exception e) {
-    return e instanceof CliException
-            || e instanceof IllegalArgumentException
-            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
-        ? 2
-        : 3;
   }
 }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
             + " timeline history, and the base backups found (.backup files).",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:shown", "2:usage or configuration error", "3:storage or I/O error"})
-final class ShowCommand implements Callable<Integer>, ExitCodes {
+final class ShowCommand implements Callable<Integer>, ExitCodes.Admin {
   @Mixin CliConfig config;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -178,19 +178,5 @@ final class ShowCommand implements Callable<Integer>, ExitCodes {
             .toList());
     root.put("newestSegment", inventory.newestSegment().map(e -> e.name().name()).orElse(null));
     return Json.value(root);
-  }
-
-  @Override
-  public int usage() {
-    return 2;
-  }
-
-  @Override
-  public int forFailure(Exception e) {
-    return e instanceof CliException
-            || e instanceof IllegalArgumentException
-            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
-        ? 2
-        : 3;
   }
 }

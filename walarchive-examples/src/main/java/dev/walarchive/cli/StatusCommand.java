@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
       "3:storage or I/O error, or (with --pg) cannot connect to PostgreSQL, or a copy cannot be"
           + " read (its line says why)"
     })
-final class StatusCommand implements Callable<Integer>, ExitCodes {
+final class StatusCommand implements Callable<Integer>, ExitCodes.Admin {
   @Mixin CliConfig config;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -427,19 +427,5 @@ final class StatusCommand implements Callable<Integer>, ExitCodes {
   private static void metric(StringBuilder sb, String name, String type, String help) {
     sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
     sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-  }
-
-  @Override
-  public int usage() {
-    return 2;
-  }
-
-  @Override
-  public int forFailure(Exception e) {
-    return e instanceof CliException
-            || e instanceof IllegalArgumentException
-            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
-        ? 2
-        : 3;
   }
 }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
       "2:usage or configuration error",
       "3:the archive could not be read (storage error)"
     })
-final class VerifyCommand implements Callable<Integer>, ExitCodes {
+final class VerifyCommand implements Callable<Integer>, ExitCodes.Admin {
   @Mixin CliConfig config;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -213,19 +213,5 @@ final class VerifyCommand implements Callable<Integer>, ExitCodes {
           case NO_BACKUP, UNREADABLE_HISTORY, CONTINUITY -> "PROBLEM";
         };
     return label + " " + f.message();
-  }
-
-  @Override
-  public int usage() {
-    return 2;
-  }
-
-  @Override
-  public int forFailure(Exception e) {
-    return e instanceof CliException
-            || e instanceof IllegalArgumentException
-            || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
-        ? 2
-        : 3;
   }
 }

@@ -62,6 +62,14 @@ final class SpoolWorker {
   private final Map<String, Waiter> waiters = new HashMap<>();
   private boolean pushAhead;
 
+  /** Whether a fetch was asked for yet (the first one starts the prefetch at backup_label). */
+  private boolean recoveryStartSeen;
+
+  /** backup_label's line naming the segment recovery begins with. */
+  private static final java.util.regex.Pattern BACKUP_LABEL_START =
+      java.util.regex.Pattern.compile(
+          "^START WAL LOCATION: .*\\(file ([0-9A-F]{24})\\)$", java.util.regex.Pattern.MULTILINE);
+
   /** Set by a push thread when a push ends, so that the next ready segment starts at once. */
   private volatile boolean pushFinished;
 
@@ -376,7 +384,13 @@ final class SpoolWorker {
             }
             waiters.put(token, new Waiter(token, op, name, System.nanoTime(), running));
           }
-          case "fetch" -> waiters.put(token, new Waiter(token, op, name, System.nanoTime(), null));
+          case "fetch" -> {
+            waiters.put(token, new Waiter(token, op, name, System.nanoTime(), null));
+            if (!recoveryStartSeen) {
+              recoveryStartSeen = true;
+              prefetchFromBackupLabel();
+            }
+          }
           case "seen" -> {
             Files.deleteIfExists(p);
             onFetchPosition(name);
@@ -648,6 +662,41 @@ final class SpoolWorker {
     }
     lastFetchedSegment = Math.max(lastFetchedSegment, n.segmentNumber(segmentSize));
     prefetchAhead(n);
+  }
+
+  /**
+   * At the first fetch (PostgreSQL's first request is usually a timeline history file it probes
+   * for), starts fetching the segment a base backup's recovery begins with, named in the data
+   * directory's {@code backup_label}, and the ones after it, instead of waiting for PostgreSQL to
+   * ask for it. Only a head start: a file is used only when asked for, verified like any other.
+   */
+  private void prefetchFromBackupLabel() {
+    if (segmentSize == null || prefetchCount == 0) {
+      return;
+    }
+    Path label = dataDir.resolve("backup_label");
+    java.util.regex.Matcher m;
+    try {
+      m = BACKUP_LABEL_START.matcher(Files.readString(label, StandardCharsets.US_ASCII));
+    } catch (IOException | RuntimeException e) {
+      return; // no base backup recovering here (a standby, a crash recovery): nothing to guess
+    }
+    if (!m.find()) {
+      return;
+    }
+    WalFileName start;
+    try {
+      start = WalFileName.parse(m.group(1));
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    if (!start.isSegment()) {
+      return;
+    }
+    if (!fetches.containsKey(start.name()) && !Files.exists(state.prefetch.resolve(start.name()))) {
+      startFetch(prefetcher, start.name());
+    }
+    prefetchAhead(start);
   }
 
   private void prefetchAhead(WalFileName from) {

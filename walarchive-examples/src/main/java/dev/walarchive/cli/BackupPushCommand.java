@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     name = "backup-push",
     mixinStandardHelpOptions = true,
     description =
-        "Takes a full base backup of the running primary into the archive (run it on the database host, as the user that owns the data directory). Connects like 'check' (libpq environment PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGPASSFILE/~/.pgpass, or --pg URL), runs pg_backup_start, copies the data directory and every tablespace with PostgreSQL's exclusion rules (several objects in parallel, compressed and encrypted like WAL), runs pg_backup_stop waiting for the WAL to be archived, and marks the backup complete only when that WAL is in the archive. Prints the backup's name.",
+        "Takes a full base backup of the running primary into the archive (run it on the database host, as the user that owns the data directory). Connects like 'check' (libpq environment PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGPASSFILE/~/.pgpass, or --pg URL), runs pg_backup_start, copies the data directory and every tablespace with PostgreSQL's exclusion rules (several objects in parallel, compressed and encrypted like WAL), runs pg_backup_stop, waits until PostgreSQL has archived the WAL the backup needs into this archive, and only then marks the backup complete. Prints the backup's name.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:the backup is complete",
@@ -71,8 +71,8 @@ final class BackupPushCommand implements Callable<Integer>, ExitCodes {
       paramLabel = "DURATION",
       defaultValue = "10m",
       description =
-          "How long pg_backup_stop may wait for the WAL to be archived (default:"
-              + " ${DEFAULT-VALUE}).")
+          "How long to wait, from pg_backup_stop, for the WAL the backup needs to arrive in the"
+              + " archive (default: ${DEFAULT-VALUE}).")
   String walTimeout;
 
   @Override

@@ -4,16 +4,21 @@ import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.archive.ArchiveConfigurationException;
+import dev.walarchive.core.archive.ArchiveConflictException;
 import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.archive.ArchiveMismatchException;
 import dev.walarchive.core.backup.BackupName;
 import dev.walarchive.core.backup.BackupUpload;
 import dev.walarchive.core.backup.BaseBackupInfo;
+import dev.walarchive.core.wal.BackupHistory;
 import dev.walarchive.core.wal.Lsn;
+import dev.walarchive.core.wal.WalFileName;
+import dev.walarchive.core.wal.WalSegmentSize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * Takes a full base backup of a running primary into a walarchive archive, with PostgreSQL's
  * non-exclusive low-level backup API on one connection: {@code pg_backup_start}, copy the data
  * directory and every tablespace ({@link BackupUpload}), {@code pg_backup_stop(wait_for_archive =>
- * true)}, then make the backup complete once the WAL it needs is found in the archive. PostgreSQL
- * 15 and later; 10 to 14 through {@code pg_start_backup} / {@code pg_stop_backup}.
+ * false)}, then wait until PostgreSQL's archiver has put the WAL the backup needs (up to its stop
+ * segment, and its backup history file) into this archive, and only then make it complete.
+ * PostgreSQL 15 and later; 10 to 14 through {@code pg_start_backup} / {@code pg_stop_backup}.
  *
  * <pre>{@code
  * try (Connection c = PgConnectionSettings.fromEnvironment(System.getenv()).connect();
@@ -136,41 +142,160 @@ public final class BaseBackupPush {
                     "PG_" + server.major() + "_" + server.catalogVersion,
                     progress))) {
       upload.copyFiles();
+      log.info("copied the files of {}; stopping the backup", name);
       String lsn;
       String labelFile;
       String mapFile;
-      try (Statement s = connection.createStatement()) {
-        if (walTimeout != null) {
-          s.setQueryTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, walTimeout.toSeconds())));
-        }
-        try (ResultSet r =
-            s.executeQuery(
-                modern
-                    ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(true)"
-                    : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, true)")) {
-          r.next();
-          lsn = r.getString(1);
-          labelFile = r.getString(2);
-          mapFile = r.getString(3);
-        }
-      } catch (SQLException e) {
-        if ("57014".equals(e.getSQLState())) {
-          throw new IOException(
-              "PostgreSQL did not archive the WAL of backup "
-                  + name
-                  + " within "
-                  + walTimeout
-                  + "; check archiving ('walarchive check'); the backup stays incomplete");
-        }
-        throw e;
+      long deadline =
+          walTimeout == null ? Long.MAX_VALUE : System.nanoTime() + walTimeout.toNanos();
+      // without PostgreSQL's own wait for archiving (it checks once a second): the WAL is awaited
+      // below, in this archive, where it must be before the backup is complete
+      try (Statement s = connection.createStatement();
+          ResultSet r =
+              s.executeQuery(
+                  modern
+                      ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)"
+                      : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, false)")) {
+        r.next();
+        lsn = r.getString(1);
+        labelFile = r.getString(2);
+        mapFile = r.getString(3);
       }
       stopped = true;
-      return upload.complete(labelFile, mapFile, Lsn.parse(lsn));
+      Lsn stop = Lsn.parse(lsn);
+      awaitWal(archive, dir, manifest.segmentSize(), name, labelFile, stop, deadline);
+      return upload.complete(labelFile, mapFile, stop);
     } finally {
       if (!stopped) {
         abort(connection, modern);
       }
     }
+  }
+
+  /**
+   * Waits until the backup history file and every segment from the start to the stop segment are in
+   * this archive (what {@link BackupUpload#complete} checks), polling the storage from every 10 ms
+   * up to every 500 ms, until {@code deadline} ({@link System#nanoTime}). Each of them that
+   * PostgreSQL has marked ready to archive ({@code pg_wal/archive_status/NAME.ready}) is pushed
+   * from {@code pg_wal} at once, as its archiver will (an archive_command starts a process per
+   * file, and PostgreSQL looks only once a second whether they are done; the archiver's own push
+   * then finds it archived with identical content); if that push fails, the wait is for the
+   * archiver.
+   */
+  private void awaitWal(
+      WalArchive archive,
+      Path dataDirectory,
+      WalSegmentSize size,
+      BackupName name,
+      String labelFile,
+      Lsn stop,
+      long deadline)
+      throws IOException {
+    WalFileName history =
+        WalFileName.backupHistory(startTimeline(labelFile), name.startLsn(), size);
+    await(archive, dataDirectory, history, name, deadline);
+    long stopTimeline =
+        BackupHistory.parse(history, new String(archive.read(history), StandardCharsets.ISO_8859_1))
+            .stopTimeline();
+    // up to the segment holding the last byte before the stop LSN, as the backup's manifest says
+    long startTimeline = startTimeline(labelFile);
+    WalFileName first = WalFileName.ofLsn(startTimeline, name.startLsn(), size);
+    WalFileName last =
+        stop.equals(name.startLsn())
+            ? WalFileName.ofLsn(stopTimeline, stop, size)
+            : WalFileName.ofEndLsn(stopTimeline, stop, size);
+    if (startTimeline == stopTimeline) {
+      for (long s = first.segmentNumber(size); s <= last.segmentNumber(size); s++) {
+        await(archive, dataDirectory, WalFileName.segment(stopTimeline, s, size), name, deadline);
+      }
+    } else {
+      await(archive, dataDirectory, first, name, deadline);
+      await(archive, dataDirectory, last, name, deadline);
+    }
+    log.info("the WAL of {} up to {} is archived", name, last);
+  }
+
+  private void await(
+      WalArchive archive, Path dataDirectory, WalFileName file, BackupName name, long deadline)
+      throws IOException {
+    String key = WalArchive.keyOf(file);
+    Path wal = dataDirectory.resolve("pg_wal");
+    if (Files.exists(wal.resolve("archive_status").resolve(file.name() + ".ready"))) {
+      try {
+        archive.push(wal.resolve(file.name()));
+        log.info("pushed {} for backup {}", file, name);
+      } catch (ArchiveConflictException | ArchiveMismatchException e) {
+        // other content under that name, or another cluster: never a backup on top of it
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        log.info(
+            "could not push {} from {} ({}); waiting for PostgreSQL to archive it",
+            file,
+            wal,
+            e.toString());
+      }
+    }
+    long pause = 10;
+    long started = System.nanoTime();
+    long warned = started;
+    while (true) {
+      try {
+        archive.storage().stat(key);
+        return;
+      } catch (NoSuchFileException e) {
+        // not yet
+      }
+      long now = System.nanoTime();
+      if (now - deadline >= 0) {
+        throw new IOException(
+            "PostgreSQL did not archive "
+                + file
+                + ", which backup "
+                + name
+                + " needs, into "
+                + archive.location()
+                + " within "
+                + walTimeout
+                + "; check archiving ('walarchive check') and that archive_command pushes into"
+                + " this archive; the backup stays incomplete");
+      }
+      if (now - warned >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1)) {
+        warned = now;
+        log.warn(
+            "still waiting for PostgreSQL to archive {} for backup {} ({} s so far; check"
+                + " archive_command)",
+            file,
+            name,
+            (now - started) / 1_000_000_000L);
+      }
+      try {
+        Thread.sleep(Math.max(1, Math.min(pause, (deadline - now) / 1_000_000L)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException(
+            "interrupted while waiting for the WAL of backup " + name);
+      }
+      pause = Math.min(500, pause * 2);
+    }
+  }
+
+  /** The label's START TIMELINE, else the timeline of the file named in START WAL LOCATION. */
+  static long startTimeline(String labelFile) {
+    String location = null;
+    for (String line : labelFile.split("\n")) {
+      if (line.startsWith("START TIMELINE: ")) {
+        return Long.parseLong(line.substring("START TIMELINE: ".length()).trim());
+      }
+      if (line.startsWith("START WAL LOCATION: ")) {
+        location = line;
+      }
+    }
+    int file = location == null ? -1 : location.indexOf("(file ");
+    if (file < 0 || location.length() < file + 6 + 8) {
+      throw new IllegalArgumentException(
+          "the backup label from pg_backup_stop names no start timeline");
+    }
+    return Long.parseLong(location.substring(file + 6, file + 14), 16);
   }
 
   private static void abort(Connection connection, boolean modern) {
@@ -290,8 +415,8 @@ public final class BaseBackupPush {
     }
 
     /**
-     * How long {@code pg_backup_stop} may wait for the WAL to be archived; default 10 minutes, null
-     * for no limit.
+     * How long, from {@code pg_backup_stop}, to wait for the WAL the backup needs to arrive in the
+     * archive; default 10 minutes, null for no limit.
      */
     public Builder walTimeout(Duration walTimeout) {
       if (walTimeout != null && (walTimeout.isNegative() || walTimeout.isZero())) {

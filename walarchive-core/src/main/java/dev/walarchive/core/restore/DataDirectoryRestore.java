@@ -327,7 +327,12 @@ public final class DataDirectoryRestore {
       }
       total += f.size();
     }
-    restoreFiles(byObject, destinations, total, manifest.files().size());
+    try {
+      restoreFiles(byObject, destinations, total, manifest.files().size());
+      early.finish();
+    } finally {
+      early.cancel();
+    }
     for (Map.Entry<Path, BackupFile> e : extentFiles.entrySet()) {
       Files.setPosixFilePermissions(e.getKey(), Restores.permissions(e.getValue().mode() & 0777));
       Files.setLastModifiedTime(e.getKey(), FileTime.from(e.getValue().modified()));
@@ -376,6 +381,76 @@ public final class DataDirectoryRestore {
       Path file, long position, java.util.concurrent.atomic.AtomicInteger left) {}
 
   private final Map<BackupFile, ExtentTarget> extentTargets = new java.util.HashMap<>();
+  private final EarlyFlush early = new EarlyFlush();
+
+  /** Files of at least this size are flushed as soon as they (or one of their extents) are in. */
+  private static final long EARLY_FLUSH_SIZE = 1L << 20;
+
+  /**
+   * Flushes large restored files (each extent as it is written) on one thread of its own while the
+   * workers decode the next objects, so that the disk writes overlap the decoding: with much memory
+   * the kernel would hold them all back until the final flush ({@link #syncTrees}, which still
+   * flushes every file and directory). A failed flush fails the restore ({@link #finish}): a later
+   * fsync could succeed after the kernel reported, and forgot, a write error.
+   */
+  private static final class EarlyFlush {
+    private final ExecutorService thread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "walarchive-restore-flush");
+              t.setDaemon(true);
+              return t;
+            });
+    private final java.util.Set<Path> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile IOException failure;
+
+    /** Queues a flush of {@code file} unless one is queued and not started yet. */
+    void submit(Path file) throws IOException {
+      IOException f = failure;
+      if (f != null) {
+        throw new IOException("cannot flush the restored files: " + f.getMessage(), f);
+      }
+      if (!queued.add(file)) {
+        return;
+      }
+      try {
+        thread.execute(
+            () -> {
+              queued.remove(file);
+              try {
+                Restores.fsync(file, false);
+              } catch (IOException e) {
+                if (failure == null) {
+                  failure = e;
+                }
+              }
+            });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        queued.remove(file); // stopping: the restore is failing or done
+      }
+    }
+
+    /** Waits for the queued flushes; throws the first failure. */
+    void finish() throws IOException {
+      thread.shutdown();
+      try {
+        if (!thread.awaitTermination(10, TimeUnit.MINUTES)) {
+          throw new IOException("flushing the restored files took longer than 10 minutes");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("restore interrupted");
+      }
+      if (failure != null) {
+        throw new IOException("cannot flush the restored files: " + failure.getMessage(), failure);
+      }
+    }
+
+    void cancel() {
+      thread.shutdownNow();
+    }
+  }
+
   private final Map<Path, BackupFile> extentFiles = new LinkedHashMap<>();
 
   private static <K, V> List<Map.Entry<K, V>> reversed(Map<K, V> map) {
@@ -441,11 +516,15 @@ public final class DataDirectoryRestore {
                     ExtentTarget extent = extentTargets.get(file);
                     long f;
                     if (extent == null) {
-                      writeVerifiedLater(
-                          location(file.path(), file.tablespace(), destinations), file, in, buffer);
+                      Path target = location(file.path(), file.tablespace(), destinations);
+                      writeVerifiedLater(target, file, in, buffer);
+                      if (file.size() >= EARLY_FLUSH_SIZE) {
+                        early.submit(target);
+                      }
                       f = files.incrementAndGet();
                     } else {
                       writeExtent(extent, file.size(), in, buffer);
+                      early.submit(extent.file());
                       f =
                           extent.left().decrementAndGet() == 0
                               ? files.incrementAndGet()

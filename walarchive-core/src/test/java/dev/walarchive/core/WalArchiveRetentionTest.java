@@ -18,6 +18,7 @@ import dev.walarchive.core.storage.ArchiveStorages;
 import dev.walarchive.core.storage.BatchDeleteException;
 import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
+import dev.walarchive.core.testing.ForwardingStorage;
 import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalFileName;
 import dev.walarchive.core.wal.WalSegmentSize;

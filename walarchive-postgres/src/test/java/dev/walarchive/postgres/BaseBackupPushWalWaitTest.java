@@ -7,18 +7,15 @@ import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.backup.BaseBackupInfo;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
-import dev.walarchive.core.storage.ObjectIterator;
 import dev.walarchive.core.storage.ObjectSource;
-import dev.walarchive.core.storage.ObjectStat;
+import dev.walarchive.core.testing.ForwardingStorage;
 import dev.walarchive.core.testing.PostgresServer;
 import dev.walarchive.core.wal.WalFileName;
 import dev.walarchive.core.wal.WalSegmentSize;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -108,12 +105,11 @@ class BaseBackupPushWalWaitTest {
   }
 
   /** The {@code file:} archive, refusing to store WAL while {@link #refuseWal} is set. */
-  private final class RefusingWal implements ArchiveStorage {
-    private final ArchiveStorage delegate;
+  private final class RefusingWal extends ForwardingStorage {
     private final String walPrefix;
 
     RefusingWal(ArchiveStorage delegate) {
-      this.delegate = delegate;
+      super(delegate);
       String key = WalArchive.keyOf(WalFileName.parse("000000010000000000000001"));
       this.walPrefix = key.substring(0, key.length() - "000000010000000000000001".length());
     }
@@ -125,41 +121,6 @@ class BaseBackupPushWalWaitTest {
         throw new IOException("injected: the storage refuses " + key);
       }
       delegate.create(key, content, metadata);
-    }
-
-    @Override
-    public InputStream open(String key) throws IOException {
-      return delegate.open(key);
-    }
-
-    @Override
-    public ObjectStat stat(String key) throws IOException {
-      return delegate.stat(key);
-    }
-
-    @Override
-    public ObjectIterator list(String prefix) throws IOException {
-      return delegate.list(prefix);
-    }
-
-    @Override
-    public void delete(Collection<String> keys) throws IOException {
-      delegate.delete(keys);
-    }
-
-    @Override
-    public Map<String, String> initializeArchive() throws IOException {
-      return delegate.initializeArchive();
-    }
-
-    @Override
-    public void checkArchive(Map<String, String> recordedFacts) throws IOException {
-      delegate.checkArchive(recordedFacts);
-    }
-
-    @Override
-    public void close() throws IOException {
-      delegate.close();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.walarchive.core;
+package dev.walarchive.core.testing;
 
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ObjectIterator;
@@ -11,14 +11,14 @@ import java.util.Collection;
 import java.util.Map;
 
 /**
- * A storage that hands every object operation to {@code delegate}; a test overrides the one it
- * breaks. What the archive records at creation ({@link #initializeArchive}, {@link #checkArchive})
- * keeps the interface's defaults.
+ * A storage that hands every object operation to {@code delegate}; a test (in any module: core's
+ * test-jar) overrides the one it breaks. What the archive records at creation ({@link
+ * #initializeArchive}, {@link #checkArchive}) keeps the interface's defaults.
  */
-abstract class ForwardingStorage implements ArchiveStorage {
-  final ArchiveStorage delegate;
+public abstract class ForwardingStorage implements ArchiveStorage {
+  protected final ArchiveStorage delegate;
 
-  ForwardingStorage(ArchiveStorage delegate) {
+  protected ForwardingStorage(ArchiveStorage delegate) {
     this.delegate = delegate;
   }
 

@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +90,20 @@ final class ArchiveBackupUpload implements BackupUpload {
       throw new FileAlreadyExistsException(
           ArchiveBaseBackups.prefixOf(name), null, "the archive already holds a backup " + name);
     }
+    this.leaseHolder = holder();
+    writeLease(); // before any object: retention must never find objects without a lease
+    this.leaseRenewal =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "walarchive-backup-lease");
+              t.setDaemon(true);
+              return t;
+            });
+    leaseRenewal.scheduleWithFixedDelay(
+        this::renewLease,
+        LEASE_RENEWAL.toMillis(),
+        LEASE_RENEWAL.toMillis(),
+        TimeUnit.MILLISECONDS);
     this.workers =
         Executors.newFixedThreadPool(
             options.parallelism(),
@@ -97,6 +112,80 @@ final class ArchiveBackupUpload implements BackupUpload {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /** How often a running upload renews its lease. */
+  static final java.time.Duration LEASE_RENEWAL = java.time.Duration.ofMinutes(1);
+
+  /** How far ahead of each renewal a lease expires. */
+  static final java.time.Duration LEASE_TERM = java.time.Duration.ofMinutes(5);
+
+  private final String leaseHolder;
+  private final java.util.concurrent.ScheduledExecutorService leaseRenewal;
+  private final Object leaseLock = new Object();
+  private long leaseSequence;
+  private boolean leaseEnded;
+
+  private static String holder() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException | RuntimeException e) {
+      host = "unknown-host";
+    }
+    return host + " pid " + ProcessHandle.current().pid();
+  }
+
+  /** Writes the next lease, then deletes the one before (objects are never overwritten). */
+  void writeLease() throws IOException {
+    synchronized (leaseLock) {
+      if (leaseEnded) {
+        return;
+      }
+      BackupLease lease =
+          new BackupLease(
+              name,
+              leaseSequence + 1,
+              options.startTimeline(),
+              leaseHolder,
+              archive.clock().instant().plus(LEASE_TERM));
+      store(lease.key(), lease.toText().getBytes(StandardCharsets.UTF_8));
+      leaseSequence++;
+      if (leaseSequence > 1) {
+        storage.delete(List.of(BackupLease.keyOf(name, leaseSequence - 1)));
+      }
+    }
+  }
+
+  private void renewLease() {
+    try {
+      writeLease();
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          "could not renew the lease of base backup {} ({}); retention may treat it as interrupted"
+              + " once the lease expires",
+          name,
+          e.toString());
+    }
+  }
+
+  /** Stops renewing and deletes the lease. */
+  private void endLease() {
+    leaseRenewal.shutdownNow();
+    synchronized (leaseLock) {
+      if (leaseEnded) {
+        return;
+      }
+      leaseEnded = true;
+      try {
+        storage.delete(List.of(BackupLease.keyOf(name, leaseSequence)));
+      } catch (IOException | RuntimeException e) {
+        log.warn(
+            "could not delete the lease of base backup {} ({}); it expires by itself",
+            name,
+            e.toString());
+      }
+    }
   }
 
   @Override
@@ -482,6 +571,7 @@ final class ArchiveBackupUpload implements BackupUpload {
       }
     }
     completed = true;
+    endLease();
     log.info("base backup {} is complete", name);
     long stored = 0;
     var it = storage.list(ArchiveBaseBackups.prefixOf(name));
@@ -535,6 +625,7 @@ final class ArchiveBackupUpload implements BackupUpload {
   @Override
   public void close() {
     workers.shutdownNow();
+    endLease();
   }
 
   /** What a backup label says. */

@@ -220,6 +220,70 @@ final class ArchiveBaseBackups implements BaseBackups {
     return keys.size();
   }
 
+  /**
+   * What the lease of a backup says ({@link BackupLease}): none, the newest one, or why it could
+   * not be read.
+   *
+   * @param lease the newest lease, or null
+   * @param problem why the newest lease could not be read, or null
+   */
+  record LeaseState(BackupName name, BackupLease lease, String problem) {
+    /**
+     * Whether retention must keep the backup's objects and its WAL: its lease has not expired at
+     * {@code now}, or could not be read (fail closed).
+     */
+    boolean holds(java.time.Instant now) {
+      return problem != null || (lease != null && lease.expires().isAfter(now));
+    }
+  }
+
+  /** The lease state of a listed backup: its newest lease object, read. */
+  LeaseState lease(Listed listed) throws IOException {
+    BackupName name = listed.name();
+    java.util.Collection<String> keys = listed.keys();
+    for (int attempt = 0; ; attempt++) {
+      long newest = -1;
+      for (String k : keys) {
+        java.util.OptionalLong seq = BackupLease.sequenceOf(name, k);
+        if (seq.isPresent() && seq.getAsLong() > newest) {
+          newest = seq.getAsLong();
+        }
+      }
+      if (newest < 0) {
+        return new LeaseState(name, null, null);
+      }
+      String key = BackupLease.keyOf(name, newest);
+      try {
+        byte[] bytes = readSmall(key, MAX_MARKER);
+        return new LeaseState(
+            name, BackupLease.parse(name, newest, new String(bytes, StandardCharsets.UTF_8)), null);
+      } catch (NoSuchFileException e) {
+        if (attempt == 2) {
+          return new LeaseState(name, null, "lease " + key + " vanished while it was read");
+        }
+        // renewed (or ended) since the listing: list again
+        List<String> again = new ArrayList<>();
+        ObjectIterator it = storage.list(prefixOf(name));
+        while (it.hasNext()) {
+          again.add(it.next().key());
+        }
+        keys = again;
+      } catch (dev.walarchive.core.format.ObjectFormatException | RuntimeException e) {
+        return new LeaseState(name, null, "lease " + key + " is unreadable: " + e.getMessage());
+      }
+    }
+  }
+
+  /** The lease state of backup {@code name} now, from a fresh listing of its objects. */
+  LeaseState lease(BackupName name) throws IOException {
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    ObjectIterator it = storage.list(prefixOf(name));
+    while (it.hasNext()) {
+      keys.add(it.next().key());
+    }
+    return lease(new Listed(name, 0, keys.contains(prefixOf(name) + COMPLETE), keys));
+  }
+
   /** When the newest object of a backup was written. */
   java.time.Instant lastWrite(BackupName name) throws IOException {
     java.time.Instant last = java.time.Instant.EPOCH;

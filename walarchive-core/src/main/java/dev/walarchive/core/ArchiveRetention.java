@@ -11,7 +11,9 @@ import dev.walarchive.core.retention.RetentionPlanner;
 import dev.walarchive.core.retention.RetentionPolicy;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.BatchDeleteException;
+import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalFileName;
+import dev.walarchive.core.wal.WalSegmentSize;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Clock;
@@ -75,7 +77,106 @@ final class ArchiveRetention {
               entries, inventory.unrecognizedKeys(), inventory.segmentSize().orElse(null));
     }
     ArchiveHistories histories = reader.histories(inventory);
-    return RetentionPlanner.plan(inventory, histories, pins, policy, now);
+    RetentionPlan plan = RetentionPlanner.plan(inventory, histories, pins, policy, now);
+    return keepRunning(plan, baseBackups.scan(), inventory.segmentSize().orElse(null), Map.of());
+  }
+
+  /**
+   * The first segment of each complete walarchive backup the plan does not know (it completed after
+   * the plan was made), with a description.
+   */
+  private Map<WalFileName, String> completedSince(RetentionPlan plan) throws IOException {
+    if (plan.deletions().isEmpty()) {
+      return Map.of();
+    }
+    Set<WalFileName> known = new java.util.HashSet<>();
+    plan.retainedBackups().forEach(b -> known.add(b.name()));
+    plan.expiredBackups().forEach(b -> known.add(b.name()));
+    Map<WalFileName, String> result = new java.util.TreeMap<>();
+    for (dev.walarchive.core.backup.BaseBackupInfo b : baseBackups.list()) {
+      if (b.complete() && !known.contains(b.completed().get().backupHistoryFile())) {
+        result.put(
+            b.completed().get().startSegment(),
+            "needed by base backup " + b.name() + ", completed after the plan was made");
+      }
+    }
+    return result;
+  }
+
+  /**
+   * {@code plan} with the WAL of every backup that holds a lease ({@link BackupLease}) kept from
+   * its start segment on: one not expired at the archive clock's now, or one whose lease cannot be
+   * read (then on every timeline the plan deletes from, with a warning).
+   */
+  private RetentionPlan keepRunning(
+      RetentionPlan plan,
+      List<ArchiveBaseBackups.Listed> listed,
+      WalSegmentSize size,
+      Map<WalFileName, String> alsoKeep)
+      throws IOException {
+    if (size == null || plan.deletions().isEmpty()) {
+      return plan;
+    }
+    Instant now = clock.instant();
+    Map<WalFileName, String> first = new java.util.TreeMap<>(alsoKeep);
+    List<String> warnings = new ArrayList<>();
+    Set<Long> timelines = null;
+    for (ArchiveBaseBackups.Listed l : listed) {
+      if (l.complete()) {
+        continue;
+      }
+      ArchiveBaseBackups.LeaseState state = baseBackups.lease(l);
+      if (!state.holds(now)) {
+        continue;
+      }
+      Lsn start = l.name().startLsn();
+      if (state.lease() != null && state.lease().startTimeline() > 0) {
+        BackupLease lease = state.lease();
+        first.put(
+            WalFileName.ofLsn(lease.startTimeline(), start, size),
+            "needed by running backup-push "
+                + l.name()
+                + " (timeline "
+                + lease.startTimeline()
+                + " from "
+                + start
+                + "; lease of "
+                + lease.holder()
+                + " until "
+                + lease.expires()
+                + ")");
+        continue;
+      }
+      if (timelines == null) {
+        timelines = new java.util.TreeSet<>();
+        for (RetentionPlan.Deletion d : plan.deletions()) {
+          timelines.add(d.name().timeline());
+        }
+      }
+      String why =
+          state.problem() != null
+              ? "the lease of backup " + l.name() + " cannot be read (" + state.problem() + ")"
+              : "running backup-push " + l.name() + " does not know its timeline";
+      if (state.problem() != null) {
+        warnings.add(
+            why
+                + ": its objects and the WAL from "
+                + start
+                + " on every timeline are kept; if no backup-push of it runs, delete its lease"
+                + " objects "
+                + ArchiveBaseBackups.prefixOf(l.name())
+                + BackupLease.PREFIX
+                + "* from the storage, and retention removes it as debris");
+      }
+      for (long t : timelines) {
+        first.putIfAbsent(
+            WalFileName.ofLsn(t, start, size), "kept because " + why + " (from " + start + ")");
+      }
+    }
+    if (first.isEmpty() && warnings.isEmpty()) {
+      return plan;
+    }
+    return RetentionPlanner.keepRunningBackups(plan, first, warnings, size);
   }
 
   /**
@@ -135,13 +236,14 @@ final class ArchiveRetention {
     Map<dev.walarchive.core.backup.BackupName, List<String>> result = new java.util.TreeMap<>();
     List<dev.walarchive.core.backup.BaseBackupInfo> backups = baseBackups.list();
     ArchiveInventory inventory = null;
-    Instant staleBefore = clock.instant().minus(STALE_BACKUP);
+    Instant now = clock.instant();
+    Instant staleBefore = now.minus(STALE_BACKUP);
     for (dev.walarchive.core.backup.BaseBackupInfo b : backups) {
       if (b.complete()) {
         if (expired.contains(b.completed().get().backupHistoryFile())) {
           result.put(b.name(), List.of());
         }
-      } else if (baseBackups.lastWrite(b.name()).isBefore(staleBefore)) {
+      } else if (baseBackups.lastWrite(b.name()).isBefore(staleBefore) && !held(b.name(), now)) {
         if (inventory == null) {
           inventory = reader.inventory();
         }
@@ -153,6 +255,23 @@ final class ArchiveRetention {
       }
     }
     return result;
+  }
+
+  /**
+   * Whether an incomplete backup holds a lease at {@code now} (or its lease cannot be read), so
+   * that its objects stay.
+   */
+  private boolean held(dev.walarchive.core.backup.BackupName name, Instant now) throws IOException {
+    ArchiveBaseBackups.LeaseState state = baseBackups.lease(name);
+    if (state.problem() != null) {
+      log.warn(
+          "incomplete base backup {} is kept: {}; if no backup-push of it runs, delete its lease"
+              + " objects {}* from the storage",
+          name,
+          state.problem(),
+          ArchiveBaseBackups.prefixOf(name) + BackupLease.PREFIX);
+    }
+    return state.holds(now);
   }
 
   /** {@link WalArchive#baseBackupDeletions(RetentionPlan)}. */
@@ -178,26 +297,45 @@ final class ArchiveRetention {
       throw new IllegalArgumentException(
           "batch size must be from 1 to " + WalArchive.MAX_DELETE_BATCH + ", not " + batchSize);
     }
-    List<RetentionPlan.Deletion> deletions = plan.deletions();
-    for (RetentionPlan.Deletion d : deletions) {
+    for (RetentionPlan.Deletion d : plan.deletions()) {
       if (d.name().kind() == WalFileName.Kind.TIMELINE_HISTORY) {
         throw new IllegalStateException("refusing to delete timeline history file " + d.name());
       }
     }
     Map<dev.walarchive.core.backup.BackupName, List<String>> backupDeletions =
         backupDeletions(plan);
-    if (deletions.isEmpty() && backupDeletions.isEmpty()) {
+    if (plan.deletions().isEmpty() && backupDeletions.isEmpty()) {
       return 0;
     }
     checkNoPinnedExpires(plan);
+    // checked again now: a backup-push that started after the plan was made keeps its WAL
+    List<RetentionPlan.Deletion> deletions =
+        keepRunning(plan, baseBackups.scan(), segmentSizeOf(plan), completedSince(plan))
+            .deletions();
+    if (deletions.size() != plan.deletions().size()) {
+      log.warn(
+          "{} of the plan's {} deletions are left: WAL of a base backup that is being taken now",
+          plan.deletions().size() - deletions.size(),
+          plan.deletions().size());
+    }
     long files = 0;
     long bytes = 0;
     // expired walarchive backups stop being complete before anything they need goes; an
     // interrupted push's .backup file goes before its objects (so it never counts as a backup)
-    for (Map.Entry<dev.walarchive.core.backup.BackupName, List<String>> e :
-        backupDeletions.entrySet()) {
-      storage.delete(
-          List.of(ArchiveBaseBackups.prefixOf(e.getKey()) + ArchiveBaseBackups.COMPLETE));
+    Instant now = clock.instant();
+    for (var it = backupDeletions.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<dev.walarchive.core.backup.BackupName, List<String>> e = it.next();
+      String marker = ArchiveBaseBackups.prefixOf(e.getKey()) + ArchiveBaseBackups.COMPLETE;
+      if (!e.getValue().isEmpty() || !isComplete(marker)) {
+        // debris of an interrupted push, checked again right before it goes: one that has
+        // completed since, or holds a lease again, stays
+        if (isComplete(marker) || held(e.getKey(), now)) {
+          log.info("base backup {} is no longer debris (completed or running): kept", e.getKey());
+          it.remove();
+          continue;
+        }
+      }
+      storage.delete(List.of(marker));
       if (!e.getValue().isEmpty()) {
         storage.delete(e.getValue());
       }
@@ -250,6 +388,20 @@ final class ArchiveRetention {
     }
     log.info("retention deleted {} files ({} bytes)", files, bytes);
     return files;
+  }
+
+  private boolean isComplete(String marker) throws IOException {
+    try {
+      storage.stat(marker);
+      return true;
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  /** The archive's segment size, if a plan deletes anything (it knew the size then). */
+  private WalSegmentSize segmentSizeOf(RetentionPlan plan) throws IOException {
+    return plan.deletions().isEmpty() ? null : reader.segmentSize();
   }
 
   private void checkNoPinnedExpires(RetentionPlan plan) throws IOException {

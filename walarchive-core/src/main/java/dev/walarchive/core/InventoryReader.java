@@ -36,6 +36,11 @@ final class InventoryReader {
     this.fetch = fetch;
   }
 
+  /** The archive's segment size from its manifest, if known; lists nothing. */
+  WalSegmentSize segmentSize() throws IOException {
+    return admin.checked(false).segmentSize();
+  }
+
   /** {@link WalArchive#inventory()}. */
   ArchiveInventory inventory() throws IOException {
     WalSegmentSize size = admin.checked(false).segmentSize();

@@ -126,6 +126,12 @@ public final class BaseBackupPush {
         start = Lsn.parse(r.getString(1));
       }
     }
+    long timeline;
+    try (Statement s = connection.createStatement();
+        ResultSet r = s.executeQuery("SELECT timeline_id FROM pg_control_checkpoint()")) {
+      r.next();
+      timeline = r.getLong(1);
+    }
     BackupName name = BackupName.of(clock.instant(), start);
     log.info("base backup {} started at {}", name, start);
     boolean stopped = false;
@@ -140,7 +146,8 @@ public final class BaseBackupPush {
                     label,
                     server.version,
                     "PG_" + server.major() + "_" + server.catalogVersion,
-                    progress))) {
+                    progress,
+                    timeline))) {
       upload.copyFiles();
       log.info("copied the files of {}; stopping the backup", name);
       String lsn;

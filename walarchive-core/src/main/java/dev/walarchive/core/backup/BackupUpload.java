@@ -21,6 +21,12 @@ import java.io.IOException;
  *
  * <p>Until {@link #complete} returns the backup is not complete; if anything fails, or the process
  * dies, it stays incomplete and is never restored. Closing stops the copy workers.
+ *
+ * <p>From {@link BaseBackups#upload} until it is complete or closed, the backup holds a lease in
+ * the archive (renewed every minute, expiring five minutes ahead): while it holds, retention
+ * deletes neither the backup's objects nor the WAL from its start segment on. If the process dies,
+ * the lease expires and the backup is debris that retention removes once it has been idle for 6
+ * hours.
  */
 public interface BackupUpload extends AutoCloseable {
   /** The backup's name. */
@@ -71,14 +77,33 @@ public interface BackupUpload extends AutoCloseable {
    * @param tablespaceVersionDirectory {@code PG_<major>_<catalog version>}, the directory of each
    *     tablespace that belongs to this server (the only one copied)
    * @param progress receives progress reports
+   * @param startTimeline the timeline the backup starts on ({@code timeline_id} of {@code
+   *     pg_control_checkpoint()} after {@code pg_backup_start}), recorded in the backup's lease; 0
+   *     if not known, and then retention keeps the WAL from the backup's start segment on every
+   *     timeline while the backup runs
    */
   record Options(
       int parallelism,
       String label,
       int serverVersion,
       String tablespaceVersionDirectory,
-      Progress progress) {
+      Progress progress,
+      long startTimeline) {
+    /** Options without a known start timeline (0). */
+    public Options(
+        int parallelism,
+        String label,
+        int serverVersion,
+        String tablespaceVersionDirectory,
+        Progress progress) {
+      this(parallelism, label, serverVersion, tablespaceVersionDirectory, progress, 0);
+    }
+
+    /** Checks every component. */
     public Options {
+      if (startTimeline < 0 || startTimeline > 0xFFFFFFFFL) {
+        throw new IllegalArgumentException("invalid start timeline " + startTimeline);
+      }
       if (parallelism < 1 || parallelism > 64) {
         throw new IllegalArgumentException("parallelism must be 1 to 64, not " + parallelism);
       }

@@ -149,6 +149,89 @@ public final class RetentionPlanner {
         histories.skipped());
   }
 
+  /**
+   * The plan with the WAL of base backups that are still being taken kept. Such a backup has no
+   * backup history file yet, so the planner does not know it; {@code WalArchive.planRetention}
+   * finds it by its lease and calls this. For each entry of {@code firstSegments} (the segment a
+   * running backup starts in, its timeline and number), no segment or partial segment on that
+   * timeline with that number or a later one is deleted; those the plan would have deleted are
+   * reported as a {@link KeptRange} with the entry's value as the reason. Every other deletion
+   * stays, in its order. A running backup does not count as a backup for the policy (it cannot be
+   * restored yet).
+   *
+   * @param plan a plan
+   * @param firstSegments the first segment of each running backup, with a description of it
+   * @param warnings added to the plan's warnings
+   * @param segmentSize the archive's segment size
+   * @throws IllegalArgumentException if a key of {@code firstSegments} is not a segment name
+   */
+  public static RetentionPlan keepRunningBackups(
+      RetentionPlan plan,
+      Map<WalFileName, String> firstSegments,
+      List<String> warnings,
+      WalSegmentSize segmentSize) {
+    requireNonNull(plan, "plan is null");
+    requireNonNull(firstSegments, "firstSegments is null");
+    requireNonNull(warnings, "warnings is null");
+    requireNonNull(segmentSize, "segmentSize is null");
+    Map<Long, TreeMap<Long, String>> from = new TreeMap<>();
+    for (Map.Entry<WalFileName, String> e : firstSegments.entrySet()) {
+      WalFileName first = e.getKey();
+      if (first.kind() != WalFileName.Kind.SEGMENT) {
+        throw new IllegalArgumentException(first + " is not a segment name");
+      }
+      requireNonNull(e.getValue(), "a description is null");
+      from.computeIfAbsent(first.timeline(), t -> new TreeMap<>())
+          .put(first.segmentNumber(segmentSize), e.getValue());
+    }
+    List<Deletion> deletions = new ArrayList<>();
+    Map<String, Map<Long, Run>> kept = new TreeMap<>();
+    for (Deletion d : plan.deletions()) {
+      WalFileName name = d.name();
+      TreeMap<Long, String> starts = from.get(name.timeline());
+      Map.Entry<Long, String> runningSince = null;
+      if (starts != null
+          && (name.kind() == WalFileName.Kind.SEGMENT
+              || name.kind() == WalFileName.Kind.PARTIAL_SEGMENT)) {
+        long segment;
+        try {
+          segment = name.segmentNumber(segmentSize);
+        } catch (IllegalArgumentException e) {
+          segment = -1;
+        }
+        runningSince = segment < 0 ? null : starts.floorEntry(segment);
+      }
+      if (runningSince == null) {
+        deletions.add(d);
+      } else {
+        // the backup that started first of those that need it
+        String reason = starts.firstEntry().getValue();
+        kept.computeIfAbsent(reason, r -> new TreeMap<>())
+            .computeIfAbsent(name.timeline(), t -> new Run())
+            .add(name);
+      }
+    }
+    List<KeptRange> ranges = new ArrayList<>(plan.kept());
+    kept.forEach(
+        (reason, byTimeline) ->
+            byTimeline.forEach(
+                (timeline, run) ->
+                    ranges.add(new KeptRange(timeline, run.first, run.last, run.files, reason))));
+    ranges.sort(Comparator.comparingLong(KeptRange::timeline));
+    List<String> allWarnings = new ArrayList<>(plan.warnings());
+    allWarnings.addAll(warnings);
+    return new RetentionPlan(
+        plan.policy(),
+        plan.now(),
+        plan.retainedBackups(),
+        plan.expiredBackups(),
+        ranges,
+        deletions,
+        allWarnings,
+        plan.archivePins(),
+        plan.skipped());
+  }
+
   /** A backup found in the listing, with what the planner needs to know about it. */
   private record Candidate(WalFileName name, long timeline, Lsn start, Instant time) {}
 

@@ -476,8 +476,10 @@ final class ArchiveBackupUpload implements BackupUpload {
       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
   @Override
-  public synchronized BaseBackupInfo complete(String backupLabel, String tablespaceMap, Lsn stopLsn)
+  public synchronized BaseBackupInfo complete(
+      String backupLabel, String tablespaceMap, Lsn stopLsn, String stopSnapshot)
       throws IOException {
+    java.util.Objects.requireNonNull(stopSnapshot, "stopSnapshot is null");
     if (!filesCopied) {
       throw new IllegalStateException("copy the files of " + name + " first");
     }
@@ -539,7 +541,8 @@ final class ArchiveBackupUpload implements BackupUpload {
             scan.directories().stream()
                 .map(d -> new BackupDirectory(d.path(), d.mode(), d.modified()))
                 .toList(),
-            copied);
+            copied,
+            stopSnapshot);
     checkWal(manifest);
     for (String key : objects) {
       storage.stat(key); // still there (nothing removed them meanwhile)

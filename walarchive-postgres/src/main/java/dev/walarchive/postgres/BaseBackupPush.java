@@ -169,9 +169,21 @@ public final class BaseBackupPush {
         mapFile = r.getString(3);
       }
       stopped = true;
+      // which transactions had not ended at the stop: a restore to a transaction id needs a backup
+      // that stopped before it ended
+      String snapshot;
+      try (Statement s = connection.createStatement();
+          ResultSet r =
+              s.executeQuery(
+                  server.version >= 130000
+                      ? "SELECT pg_current_snapshot()::text"
+                      : "SELECT txid_current_snapshot()::text")) {
+        r.next();
+        snapshot = r.getString(1);
+      }
       Lsn stop = Lsn.parse(lsn);
       awaitWal(archive, dir, manifest.segmentSize(), name, labelFile, stop, deadline);
-      return upload.complete(labelFile, mapFile, stop);
+      return upload.complete(labelFile, mapFile, stop, snapshot);
     } finally {
       if (!stopped) {
         abort(connection, modern);

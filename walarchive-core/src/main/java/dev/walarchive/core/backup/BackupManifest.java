@@ -45,6 +45,9 @@ import java.util.TreeMap;
  * @param tablespaces the original location of each tablespace, by OID
  * @param directories every directory, in path order (a parent before its children)
  * @param files every regular file, in path order
+ * @param stopSnapshot the server's transaction snapshot right after {@code pg_backup_stop} in
+ *     PostgreSQL's text form {@code xmin:xmax:xip,...} ({@code pg_current_snapshot()}), or empty if
+ *     not recorded (backups pushed by earlier versions); see {@link #inProgressAtStop}
  */
 public record BackupManifest(
     BackupName name,
@@ -63,15 +66,64 @@ public record BackupManifest(
     String tablespaceMap,
     SortedMap<Long, String> tablespaces,
     List<BackupDirectory> directories,
-    List<BackupFile> files) {
+    List<BackupFile> files,
+    String stopSnapshot) {
 
   /** The first line of every manifest: its format name and version. */
   static final String MAGIC = "walarchive-backup-manifest";
 
-  /** The version written: 2 (extents); version 1 (no extents) is still read. */
+  /**
+   * The version written: 3 with a stop snapshot, else 2 (extents); versions 1 (no extents) and 2
+   * are still read.
+   */
   static final int VERSION = 2;
 
+  /** A manifest without a stop snapshot (as pushed by earlier versions). */
+  public BackupManifest(
+      BackupName name,
+      long systemIdentifier,
+      WalSegmentSize segmentSize,
+      int serverVersion,
+      String label,
+      Lsn startLsn,
+      Lsn checkpointLsn,
+      long startTimeline,
+      Instant startTime,
+      Lsn stopLsn,
+      long stopTimeline,
+      Instant stopTime,
+      String backupLabel,
+      String tablespaceMap,
+      SortedMap<Long, String> tablespaces,
+      List<BackupDirectory> directories,
+      List<BackupFile> files) {
+    this(
+        name,
+        systemIdentifier,
+        segmentSize,
+        serverVersion,
+        label,
+        startLsn,
+        checkpointLsn,
+        startTimeline,
+        startTime,
+        stopLsn,
+        stopTimeline,
+        stopTime,
+        backupLabel,
+        tablespaceMap,
+        tablespaces,
+        directories,
+        files,
+        "");
+  }
+
+  /** Checks every component. */
   public BackupManifest {
+    requireNonNull(stopSnapshot, "stopSnapshot is null");
+    if (!stopSnapshot.isEmpty()) {
+      TransactionSnapshot.parse(stopSnapshot);
+    }
     requireNonNull(name, "name is null");
     requireNonNull(segmentSize, "segmentSize is null");
     if (serverVersion < 0) {
@@ -159,6 +211,22 @@ public record BackupManifest(
     return WalFileName.backupHistory(startTimeline, startLsn, segmentSize);
   }
 
+  /**
+   * Whether transaction {@code xid} had not ended when the backup stopped, by its {@link
+   * #stopSnapshot}: then its commit comes after the backup's stop, and a recovery from this backup
+   * can stop there ({@code recovery_target_xid}). Empty if the manifest has no snapshot.
+   *
+   * @param xid a transaction id, plain (32 bits, taken as the one nearest the snapshot) or with its
+   *     epoch (64 bits, as {@code txid_current()} returns it)
+   */
+  public java.util.Optional<Boolean> inProgressAtStop(java.math.BigInteger xid) {
+    requireNonNull(xid, "xid is null");
+    if (stopSnapshot.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(TransactionSnapshot.parse(stopSnapshot).notEnded(xid));
+  }
+
   /** The sum of the sizes of all files. */
   public long originalSize() {
     long sum = 0;
@@ -171,8 +239,11 @@ public record BackupManifest(
   /** The text form, UTF-8 when stored; see {@code docs/backup-format.md}. */
   public String toText() {
     StringBuilder b = new StringBuilder();
-    line(b, MAGIC, Integer.toString(VERSION));
+    line(b, MAGIC, Integer.toString(stopSnapshot.isEmpty() ? VERSION : 3));
     header(b);
+    if (!stopSnapshot.isEmpty()) {
+      line(b, "stop-snapshot", stopSnapshot);
+    }
     for (Map.Entry<Long, String> t : tablespaces.entrySet()) {
       line(b, "tablespace", Long.toString(t.getKey()), t.getValue());
     }
@@ -316,7 +387,8 @@ public record BackupManifest(
     if (first.length != 2 || !first[0].equals(MAGIC)) {
       throw malformed(1, "not a walarchive backup manifest");
     }
-    int version = first[1].equals("1") ? 1 : first[1].equals("2") ? 2 : 0;
+    int version =
+        first[1].equals("1") ? 1 : first[1].equals("2") ? 2 : first[1].equals("3") ? 3 : 0;
     if (version == 0) {
       throw new IllegalArgumentException(
           "backup manifest version '"
@@ -324,6 +396,15 @@ public record BackupManifest(
               + "' is not supported (written by a newer walarchive?); upgrade walarchive");
     }
     Header h = Header.read(lines);
+    String snapshot = "";
+    if (version >= 3) {
+      snapshot = lines.value("stop-snapshot");
+      try {
+        TransactionSnapshot.parse(snapshot);
+      } catch (IllegalArgumentException e) {
+        throw malformed(lines.number, "an invalid stop snapshot");
+      }
+    }
     SortedMap<Long, String> tablespaces = new TreeMap<>();
     List<BackupDirectory> dirs = new ArrayList<>();
     List<BackupFile> files = new ArrayList<>();
@@ -389,7 +470,7 @@ public record BackupManifest(
             if (lines.hasNext()) {
               throw malformed(n + 1, "text after the end line");
             }
-            return h.manifest(tablespaces, dirs, files);
+            return h.manifest(tablespaces, dirs, files, snapshot);
           }
           default -> throw malformed(n, "unknown entry '" + BackupPaths.shown(f[0]) + "'");
         }
@@ -545,7 +626,10 @@ public record BackupManifest(
     }
 
     BackupManifest manifest(
-        SortedMap<Long, String> tablespaces, List<BackupDirectory> dirs, List<BackupFile> files) {
+        SortedMap<Long, String> tablespaces,
+        List<BackupDirectory> dirs,
+        List<BackupFile> files,
+        String stopSnapshot) {
       return new BackupManifest(
           name,
           systemIdentifier,
@@ -563,7 +647,8 @@ public record BackupManifest(
           tablespaceMap,
           tablespaces,
           dirs,
-          files);
+          files,
+          stopSnapshot);
     }
 
     private static Lsn lsn(String text, int n) {

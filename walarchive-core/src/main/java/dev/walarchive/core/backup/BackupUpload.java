@@ -53,7 +53,22 @@ public interface BackupUpload extends AutoCloseable {
    * @throws IOException if the WAL the backup needs is not in the archive (the message names it) or
    *     a write fails; the backup then stays incomplete
    */
-  BaseBackupInfo complete(String backupLabel, String tablespaceMap, Lsn stopLsn) throws IOException;
+  default BaseBackupInfo complete(String backupLabel, String tablespaceMap, Lsn stopLsn)
+      throws IOException {
+    return complete(backupLabel, tablespaceMap, stopLsn, "");
+  }
+
+  /**
+   * As {@link #complete(String, String, Lsn)}, recording in the manifest the server's transaction
+   * snapshot taken right after {@code pg_backup_stop} ({@code pg_current_snapshot()::text}), with
+   * which a restore to a transaction id chooses a backup ({@link BackupManifest#inProgressAtStop}).
+   *
+   * @param stopSnapshot {@code xmin:xmax:xip,...}, or {@code ""} if not known
+   * @throws IllegalArgumentException if {@code stopSnapshot} is not a snapshot
+   */
+  BaseBackupInfo complete(
+      String backupLabel, String tablespaceMap, Lsn stopLsn, String stopSnapshot)
+      throws IOException;
 
   /** Stops the copy workers; the backup stays incomplete unless {@link #complete} returned. */
   @Override

@@ -36,8 +36,21 @@ import java.util.Optional;
  * path of WAL, where positions grow with time), then the latest stop time, then the name. A named
  * backup must itself be complete and satisfy both conditions. When no backup qualifies, {@link
  * NoSuitableBackupException} says why; an incomplete backup is never a fallback.
+ *
+ * <p>For a transaction id target, {@link #choose(WalArchive, Optional, RecoveryTarget,
+ * RecoveryTimeline)} reads the manifests, newest backup first: a backup qualifies if the
+ * transaction had not ended when it stopped ({@link
+ * dev.walarchive.core.backup.BackupManifest#inProgressAtStop}, from the snapshot {@code
+ * backup-push} records), and the newest such one is chosen; if none qualifies, {@link
+ * NoSuitableBackupException}. Backups without a snapshot (pushed by earlier versions) are chosen
+ * from as for the other targets, with a warning, only if no backup with a snapshot qualifies. For a
+ * restore point name every backup qualifies: the archive cannot date a name (name the backup, or
+ * restore to the LSN {@code pg_create_restore_point} returned).
  */
 public final class BackupSelector {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(BackupSelector.class);
+
   private BackupSelector() {}
 
   /**
@@ -122,10 +135,75 @@ public final class BackupSelector {
       }
     }
     List<Candidate> candidates = new ArrayList<>();
-    for (BaseBackupInfo info : archive.baseBackups().list()) {
+    List<BaseBackupInfo> infos = archive.baseBackups().list();
+    for (BaseBackupInfo info : infos) {
       candidates.add(Candidate.of(info));
     }
+    if (named.isEmpty() && target.kind() == RecoveryTarget.Kind.XID) {
+      candidates = beforeXid(archive, infos, target.text().orElseThrow());
+    }
     return choose(candidates, histories.timelines(), named, target, timeline);
+  }
+
+  /**
+   * The complete backups a recovery to transaction {@code xid} can start from, by the transaction
+   * snapshot each manifest recorded at the backup's stop: from the newest backup at whose stop the
+   * transaction had not ended, that one and every older one. If no snapshot says so but some
+   * backups (pushed by earlier versions) recorded none, those, with a warning.
+   */
+  private static List<Candidate> beforeXid(
+      WalArchive archive, List<BaseBackupInfo> infos, String xid) throws IOException {
+    java.math.BigInteger id = new java.math.BigInteger(xid);
+    List<BaseBackupInfo> complete = new ArrayList<>();
+    for (BaseBackupInfo info : infos) {
+      if (info.complete()) {
+        complete.add(info);
+      }
+    }
+    complete.sort(
+        Comparator.comparing((BaseBackupInfo i) -> i.completed().get().stopLsn())
+            .thenComparing(i -> i.completed().get().stopTime())
+            .thenComparing(BaseBackupInfo::name)
+            .reversed());
+    List<Candidate> unknown = new ArrayList<>();
+    BaseBackupInfo oldestEnded = null;
+    for (int i = 0; i < complete.size(); i++) {
+      BaseBackupInfo info = complete.get(i);
+      Optional<Boolean> open = archive.baseBackups().manifest(info.name()).inProgressAtStop(id);
+      if (open.isEmpty()) {
+        unknown.add(Candidate.of(info));
+      } else if (open.get()) {
+        List<Candidate> result = new ArrayList<>();
+        for (BaseBackupInfo older : complete.subList(i, complete.size())) {
+          result.add(Candidate.of(older));
+        }
+        return result;
+      } else {
+        oldestEnded = info;
+      }
+    }
+    if (!unknown.isEmpty()) {
+      log.warn(
+          "no base backup recorded whether transaction {} had ended when it stopped (pushed by an"
+              + " earlier walarchive): choosing from {} that did not, newest first; if recovery"
+              + " fails with \"recovery ended before configured recovery target was reached\","
+              + " name an older backup with --backup",
+          xid,
+          unknown.size());
+      return unknown;
+    }
+    if (oldestEnded == null) {
+      return List.of(); // no complete backup: choose says so
+    }
+    throw new NoSuitableBackupException(
+        "transaction "
+            + xid
+            + " had ended before every base backup stopped (the oldest, "
+            + oldestEnded.name()
+            + ", stopped at "
+            + oldestEnded.completed().get().stopTime()
+            + "), so no backup can recover to it; restore with --target-time or --target-lsn, or"
+            + " push backups more often");
   }
 
   /**

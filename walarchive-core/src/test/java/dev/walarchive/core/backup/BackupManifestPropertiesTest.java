@@ -150,6 +150,75 @@ class BackupManifestPropertiesTest {
         files);
   }
 
+  private static String snapshot(Random r) {
+    long xmin = 3 + (r.nextLong() >>> 2);
+    long xmax = xmin + r.nextInt(10);
+    StringBuilder xip = new StringBuilder();
+    for (long x = xmin; x < xmax; x++) {
+      if (r.nextBoolean()) {
+        xip.append(xip.length() == 0 ? "" : ",").append(x);
+      }
+    }
+    return xmin + ":" + xmax + ":" + xip;
+  }
+
+  /** {@code m} with a stop snapshot. */
+  private static BackupManifest withSnapshot(BackupManifest m, String snapshot) {
+    return new BackupManifest(
+        m.name(),
+        m.systemIdentifier(),
+        m.segmentSize(),
+        m.serverVersion(),
+        m.label(),
+        m.startLsn(),
+        m.checkpointLsn(),
+        m.startTimeline(),
+        m.startTime(),
+        m.stopLsn(),
+        m.stopTimeline(),
+        m.stopTime(),
+        m.backupLabel(),
+        m.tablespaceMap(),
+        m.tablespaces(),
+        m.directories(),
+        m.files(),
+        snapshot);
+  }
+
+  @Test
+  void aStopSnapshotIsVersion3AndReadBackWhileManifestsWithoutOneStayVersion2() {
+    qt().withExamples(200)
+        .forAll(longs().all(), integers().between(0, 20))
+        .checkAssert(
+            (seed, n) -> {
+              BackupManifest plain = manifest(seed, n);
+              assertThat(plain.stopSnapshot()).isEmpty();
+              assertThat(plain.toText()).startsWith(MAGIC_LINE + "2\n");
+              assertThat(plain.inProgressAtStop(java.math.BigInteger.TEN)).isEmpty();
+              String snapshot = snapshot(new Random(seed));
+              BackupManifest m = withSnapshot(plain, snapshot);
+              String text = m.toText();
+              assertThat(text).startsWith(MAGIC_LINE + "3\n").contains("\nstop-snapshot\t");
+              assertThat(BackupManifest.parse(text)).isEqualTo(m);
+              assertThat(BackupManifest.parse(text).stopSnapshot()).isEqualTo(snapshot);
+              // without it, or as version 2 with it, the text is refused
+              assertThatThrownBy(
+                      () ->
+                          BackupManifest.parse(
+                              text.replace("stop-snapshot\t" + snapshot + "\n", "")))
+                  .isInstanceOf(IllegalArgumentException.class);
+              assertThatThrownBy(() -> BackupManifest.parse(text.replaceFirst("\t3\n", "\t2\n")))
+                  .isInstanceOf(IllegalArgumentException.class);
+              assertThatThrownBy(
+                      () ->
+                          BackupManifest.parse(
+                              text.replace("stop-snapshot\t" + snapshot, "stop-snapshot\t1:x:")))
+                  .hasMessageContaining("stop snapshot");
+            });
+  }
+
+  private static final String MAGIC_LINE = "walarchive-backup-manifest\t";
+
   @Test
   void parsingTheTextFormGivesTheSameManifest() {
     qt().withExamples(300)
@@ -208,7 +277,7 @@ class BackupManifestPropertiesTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown entry");
     // a newer version
-    assertThatThrownBy(() -> BackupManifest.parse(text.replaceFirst("\t2\n", "\t3\n")))
+    assertThatThrownBy(() -> BackupManifest.parse(text.replaceFirst("\t2\n", "\t4\n")))
         .hasMessageContaining("newer walarchive");
     // paths that could escape the restore directory
     for (String bad : List.of("../etc/passwd", "/etc/passwd", "a//b", "a/./b", "a/", "")) {

@@ -594,4 +594,91 @@ class BaseBackupUploadTest {
     assertThat(dir).doesNotExist();
     assertThat(dir.resolveSibling(dir.getFileName() + "-ts")).doesNotExist();
   }
+
+  /**
+   * Backups from segments 2, 4 and 6 with the given stop snapshots ("" for none), and the backup
+   * {@code restore --target-xid} chooses for each xid (or the error's text).
+   */
+  private List<String> chosenForXids(List<String> snapshots, long... xids) throws Exception {
+    Path data = dataDirectory();
+    List<String> result = new java.util.ArrayList<>();
+    try (WalArchive archive = archive(ArchiveStorages.memory())) {
+      Path wal = tmp.resolve("wal");
+      for (long s = 4; s <= 7; s++) {
+        archive.push(SyntheticWal.writeSegment(wal, SYSID, 1, s, SIZE, s));
+      }
+      for (int i = 0; i < 3; i++) {
+        long segment = 2 + 2 * i;
+        pushHistory(archive, segment);
+        BackupName name =
+            BackupName.of(
+                Instant.parse("2026-12-01T18:00:00Z").plusSeconds(60 * segment),
+                Lsn.parse(String.format("0/%X00028", segment)));
+        try (BackupUpload upload = archive.baseBackups().upload(name, data, options())) {
+          upload.copyFiles();
+          upload.complete(
+              label(segment),
+              "",
+              Lsn.parse(String.format("0/%X00100", segment + 1)),
+              snapshots.get(i));
+        }
+      }
+      for (long xid : xids) {
+        try {
+          result.add(
+              dev.walarchive.core.restore.BackupSelector.choose(
+                      archive,
+                      java.util.Optional.empty(),
+                      dev.walarchive.core.restore.RecoveryTarget.xid(Long.toString(xid)),
+                      dev.walarchive.core.restore.RecoveryTimeline.latest())
+                  .backup()
+                  .name()
+                  .substring(22));
+        } catch (dev.walarchive.core.restore.NoSuitableBackupException e) {
+          result.add(e.getMessage());
+        }
+      }
+    }
+    return result;
+  }
+
+  private static final String B2 = "0000000000200028";
+  private static final String B4 = "0000000000400028";
+  private static final String B6 = "0000000000600028";
+
+  @Test
+  void aTransactionIdTargetChoosesTheNewestBackupAtWhoseStopItHadNotEnded() throws Exception {
+    // at backup 2's stop 100 and 103 were running and 105 was next; at 4's 120 running, 125 next
+    List<String> chosen =
+        chosenForXids(
+            List.of("100:105:100,103", "120:125:120", "300:300:"),
+            103,
+            110,
+            120,
+            122,
+            299,
+            300,
+            104,
+            99);
+    assertThat(chosen.subList(0, 6)).containsExactly(B2, B2, B4, B2, B4, B6);
+    for (String error : chosen.subList(6, 8)) {
+      assertThat(error)
+          .matches("transaction (104|99) had ended before every base backup stopped .*")
+          .contains("(the oldest, base_20261201T180200Z_" + B2 + ", stopped at ");
+    }
+  }
+
+  @Test
+  void backupsWithoutASnapshotAreChosenFromOnlyIfNoneWithOneQualifies() throws Exception {
+    // backup 4 has a snapshot; 2 and 6 were pushed without one
+    assertThat(chosenForXids(List.of("", "120:125:120", ""), 99, 400))
+        .containsExactly(
+            B2, // ended before 4 stopped, so before 6 too: 2 is the only candidate left
+            B4); // a backup known to qualify wins over a newer one that may or may not
+  }
+
+  @Test
+  void withoutAnySnapshotTheNewestBackupIsChosenAsBefore() throws Exception {
+    assertThat(chosenForXids(List.of("", "", ""), 5)).containsExactly(B6);
+  }
 }

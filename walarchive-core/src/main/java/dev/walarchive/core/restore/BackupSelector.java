@@ -149,7 +149,8 @@ public final class BackupSelector {
    * The complete backups a recovery to transaction {@code xid} can start from, by the transaction
    * snapshot each manifest recorded at the backup's stop: from the newest backup at whose stop the
    * transaction had not ended, that one and every older one. If no snapshot says so but some
-   * backups (pushed by earlier versions) recorded none, those, with a warning.
+   * backups older than every backup whose snapshot shows it ended (pushed by earlier versions)
+   * recorded none, those, with a warning.
    */
   private static List<Candidate> beforeXid(
       WalArchive archive, List<BaseBackupInfo> infos, String xid) throws IOException {
@@ -179,7 +180,9 @@ public final class BackupSelector {
         }
         return result;
       } else {
+        // it had ended before this one stopped, so before every newer one stopped as well
         oldestEnded = info;
+        unknown.clear();
       }
     }
     if (!unknown.isEmpty()) {

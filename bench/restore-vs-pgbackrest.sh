@@ -20,8 +20,10 @@
 #   archive for the backup history file and the stop segment);
 # - pgBackRest checksums every file (SHA-1) and checks page checksums only if the cluster has
 #   them (initdb here: no data checksums); walarchive stores each file's SHA-256;
-# - restores: walarchive verifies every object (its HMAC-SHA-256 and GCM tags) and every file's
-#   SHA-256, fsyncs every file and directory; pgBackRest verifies each file's SHA-1 and fsyncs.
+# - restores: walarchive authenticates every chunk of every object (GCM tags), checks each object's
+#   lengths and trailer against its storage metadata and every file's SHA-256 (the object's own
+#   HMAC-SHA-256 of the same bytes is not recomputed), fsyncs every file and directory; pgBackRest
+#   verifies each file's SHA-1 and fsyncs.
 #   The restores are not started (walarchive's drills prove those start).
 # - fairness of the machine: odd runs time walarchive first, even runs pgBackRest first; the data
 #   directory (for backups) and each repository (for restores) are read into the page cache just

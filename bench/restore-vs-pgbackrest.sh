@@ -162,7 +162,8 @@ wa_push="$launcher wal-push --config $work/walarchive.properties %p"
 br_push="pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p"
 
 warm() { # reads the files in $@ twice, so that the timed read finds them in the page cache
-  for _ in 1 2; do find "$@" -type f -print0 | xargs -0 cat >/dev/null; done
+  # (a file that vanishes meanwhile, such as a WAL's archive_status file, is skipped)
+  for _ in 1 2; do find "$@" -type f -print0 | xargs -0 cat >/dev/null 2>&1 || true; done
 }
 wa_b=() br_b=() pb_b=() wa_r=() br_r=() pb_r=()
 wa_backup_once() {

@@ -413,7 +413,10 @@ final class ArchiveBaseBackups implements BaseBackups {
       }
       position = f.offset() + f.size();
     }
-    try (InputStream plain = openObject(object)) {
+    // every byte used is checked against its file's SHA-256 (FileStream): the object's own
+    // plaintext digest would hash it all a second time (HMAC-SHA-256), so it is not recomputed;
+    // the chunks are still authenticated and the trailer checked against the storage metadata
+    try (InputStream plain = decode(object, storage.openWithStat(object), false)) {
       position = 0;
       for (BackupFile f : sorted) {
         skipFully(plain, f.offset() - position, object);
@@ -442,7 +445,7 @@ final class ArchiveBaseBackups implements BaseBackups {
 
   /** Opens and decodes an object; at its end the storage metadata is checked too. */
   InputStream openObject(String key) throws IOException {
-    return decode(key, storage.openWithStat(key));
+    return decode(key, storage.openWithStat(key), true);
   }
 
   /**
@@ -450,9 +453,20 @@ final class ArchiveBaseBackups implements BaseBackups {
    * reading it to its end verifies it completely, the storage metadata included.
    */
   InputStream decode(String key, OpenedObject stored) throws IOException {
+    return decode(key, stored, true);
+  }
+
+  /**
+   * {@link #decode(String, OpenedObject)}; without {@code digest} the plaintext is not digested
+   * again ({@link ObjectCodec#decodeCheckedByCaller}), for a caller that checks every byte it uses.
+   */
+  private InputStream decode(String key, OpenedObject stored, boolean digest) throws IOException {
     InputStream plain;
     try {
-      plain = codec.decode(key, stored.content());
+      plain =
+          digest
+              ? codec.decode(key, stored.content())
+              : codec.decodeCheckedByCaller(key, stored.content());
     } catch (IOException | RuntimeException e) {
       stored.close();
       throw e;

@@ -72,6 +72,9 @@ public final class Main implements Runnable {
       first++; // Logging has seen it
     }
     Object single = first < args.length ? singleCommand(args[first]) : null;
+    if (single instanceof RestoreCommand || single instanceof BackupPushCommand) {
+      Preload.start();
+    }
     if (single != null) {
       // PostgreSQL starts us once per WAL file, and the async worker's start delays the first
       // answer of a recovery: build only the command called, not the model of every subcommand
@@ -127,6 +130,9 @@ public final class Main implements Runnable {
       case "wal-push" -> new WalPushCommand();
       case "wal-fetch" -> new WalFetchCommand();
       case "agent" -> new AgentCommand();
+      // the same for the two that stream a data directory: their start is part of their time
+      case "restore" -> new RestoreCommand();
+      case "backup-push" -> new BackupPushCommand();
       default -> null;
     };
   }

@@ -68,7 +68,9 @@ public interface BaseBackups {
    * order, to {@code handler} with a stream of exactly that file's bytes. After the handler
    * returns, the file's remaining bytes are read and its length and SHA-256 checked; after the last
    * file, the object's end is verified. Any mismatch throws an {@link IOException} naming the file:
-   * what the handler wrote for that file, and for the object, must then be discarded.
+   * what the handler wrote for that file, and for the object, must then be discarded. Each file's
+   * SHA-256 is what checks its bytes: the object's own plaintext digest is not computed again (its
+   * chunks are authenticated, its lengths and trailer checked as always).
    *
    * @param object a data object key, as in {@link BackupFile#object()}
    * @param files the manifest entries that live in {@code object} (others are refused); for a file

@@ -10,7 +10,10 @@ import java.security.MessageDigest;
 /**
  * The plaintext of one object: decompresses the authenticated body, digests what it returns, and at
  * the end checks the trailer (plaintext length, body length, digest) and that nothing follows. A
- * failure is thrown again on every later read.
+ * failure is thrown again on every later read. Without {@code digestPlaintext} (for callers that
+ * check every byte they use against digests of their own) the plaintext is not digested again: the
+ * chunks are authenticated and the lengths checked as always, and the verified header carries the
+ * digest of the authenticated trailer.
  */
 final class DecodingInputStream extends InputStream {
   private final HeaderV1 header;
@@ -18,13 +21,19 @@ final class DecodingInputStream extends InputStream {
   private final InputStream body;
   private final PlaintextDigester digester;
   private final String objectName;
+  private final boolean digestPlaintext;
   private long plaintextLength;
   private ObjectHeader verified;
   private IOException failure;
 
   DecodingInputStream(
-      HeaderV1 header, ChunkReader chunks, PlaintextDigester digester, String objectName)
+      HeaderV1 header,
+      ChunkReader chunks,
+      PlaintextDigester digester,
+      String objectName,
+      boolean digestPlaintext)
       throws IOException {
+    this.digestPlaintext = digestPlaintext;
     this.header = header;
     this.chunks = chunks;
     this.digester = digester;
@@ -68,7 +77,9 @@ final class DecodingInputStream extends InputStream {
         n = readBody(b, off, len);
       } while (n == 0);
       if (n > 0) {
-        digester.update(b, off, n);
+        if (digestPlaintext) {
+          digester.update(b, off, n);
+        }
         plaintextLength += n;
         return n;
       }
@@ -128,7 +139,7 @@ final class DecodingInputStream extends InputStream {
               + " bytes, the trailer says "
               + expectedPlaintext);
     }
-    Digest digest = digester.finish();
+    Digest digest = digestPlaintext ? digester.finish() : digester.of(expectedDigest);
     if (!MessageDigest.isEqual(digest.value(), expectedDigest)) {
       throw new ObjectIntegrityException(
           "object " + objectName + " is corrupt: the plaintext digest does not match");

@@ -194,7 +194,25 @@ public final class ObjectCodec {
   public InputStream decode(String fileName, InputStream encoded) throws IOException {
     checkFileName(fileName);
     requireNonNull(encoded, "encoded is null");
-    return open(fileName, encoded);
+    return open(fileName, encoded, true);
+  }
+
+  /**
+   * Opens the object as {@link #decode} does, for a caller that checks every byte it uses against
+   * digests of its own (a base backup's files against the SHA-256 its manifest lists): the
+   * plaintext is not digested a second time. Everything else is verified as by {@link #decode}: the
+   * header, every chunk's authentication tag (or CRC32C), the final chunk, the plaintext and body
+   * lengths; {@link #verifiedHeader} then reports the digest the authenticated trailer carries, for
+   * comparison with the storage metadata. Bytes the caller does not check itself are authenticated
+   * only chunk by chunk.
+   *
+   * @throws ObjectFormatException as {@link #decode} does
+   */
+  public InputStream decodeCheckedByCaller(String fileName, InputStream encoded)
+      throws IOException {
+    checkFileName(fileName);
+    requireNonNull(encoded, "encoded is null");
+    return open(fileName, encoded, false);
   }
 
   /**
@@ -225,7 +243,7 @@ public final class ObjectCodec {
    */
   public ObjectHeader readHeader(InputStream encoded) throws IOException {
     requireNonNull(encoded, "encoded is null");
-    DecodingInputStream plaintext = open(null, encoded);
+    DecodingInputStream plaintext = open(null, encoded, true);
     byte[] buffer = new byte[READ_BUFFER_SIZE];
     while (plaintext.read(buffer) >= 0) {
       // verification happens while reading
@@ -281,7 +299,8 @@ public final class ObjectCodec {
     return digester.finish();
   }
 
-  private DecodingInputStream open(String expectedName, InputStream encoded) throws IOException {
+  private DecodingInputStream open(String expectedName, InputStream encoded, boolean digest)
+      throws IOException {
     String objectName = expectedName == null ? "(unnamed)" : expectedName;
     HeaderV1 header = HeaderV1.read(encoded, objectName);
     if (expectedName != null && !expectedName.equals(header.fileName)) {
@@ -322,7 +341,7 @@ public final class ObjectCodec {
     }
     ChunkReader chunks = new ChunkReader(encoded, objectName, header.chunkSize, crypto);
     chunks.start();
-    return new DecodingInputStream(header, chunks, digester, objectName);
+    return new DecodingInputStream(header, chunks, digester, objectName, digest);
   }
 
   static boolean isValidFileName(String name) {

@@ -11,6 +11,9 @@ abstract class PlaintextDigester {
 
   abstract Digest finish();
 
+  /** {@code value} as a digest of this digester's scheme (and key id), computed elsewhere. */
+  abstract Digest of(byte[] value);
+
   static PlaintextDigester sha256() {
     try {
       MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
@@ -23,6 +26,11 @@ abstract class PlaintextDigester {
         @Override
         Digest finish() {
           return Digest.sha256(sha256.digest());
+        }
+
+        @Override
+        Digest of(byte[] value) {
+          return Digest.sha256(value);
         }
       };
     } catch (GeneralSecurityException e) {
@@ -43,6 +51,11 @@ abstract class PlaintextDigester {
         @Override
         Digest finish() {
           return Digest.hmacSha256(keyId, mac.doFinal());
+        }
+
+        @Override
+        Digest of(byte[] value) {
+          return Digest.hmacSha256(keyId, value);
         }
       };
     } catch (GeneralSecurityException e) {

@@ -119,7 +119,16 @@ final class SpoolWorker {
 
   void run() throws Exception {
     state.create();
+    state.removeWorkerPid();
     startNewLife();
+    try {
+      serve();
+    } finally {
+      state.removeWorkerPid();
+    }
+  }
+
+  private void serve() throws Exception {
     AsyncListener listener =
         new AsyncListener() {
           @Override
@@ -160,6 +169,9 @@ final class SpoolWorker {
       long lastScan = 0;
       long lastCleanup = 0;
       long lastIdentityCheck = System.nanoTime();
+      // the launcher answers from the spool only once this life began (its check of the archive
+      // done): from here on
+      state.writeWorkerPid();
       log("worker started for " + dataDir + " (parallelism " + parallelism + ")");
       while (true) {
         boolean newRequests = readRequests();

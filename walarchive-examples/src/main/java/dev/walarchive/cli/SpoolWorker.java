@@ -400,6 +400,11 @@ final class SpoolWorker {
             waiters.put(token, new Waiter(token, op, name, System.nanoTime(), null));
             if (!recoveryStartSeen) {
               recoveryStartSeen = true;
+              // the file asked for first (PostgreSQL waits for it: usually a timeline history
+              // probe), then the head start; queued after the segments, it waited for them
+              if (!Files.exists(state.prefetch.resolve(name))) {
+                startFetch(prefetcher, name);
+              }
               prefetchFromBackupLabel();
             }
           }

@@ -401,7 +401,7 @@ final class SpoolWorker {
             if (!recoveryStartSeen) {
               recoveryStartSeen = true;
               // the file asked for first (PostgreSQL waits for it: usually a timeline history
-              // probe), then the head start; queued after the segments, it waited for them
+              // probe), then the head start
               if (!Files.exists(state.prefetch.resolve(name))) {
                 startFetch(prefetcher, name);
               }
@@ -556,7 +556,15 @@ final class SpoolWorker {
     }
   }
 
+  /** A fetch PostgreSQL waits for: ahead of the fetches made ahead that have not started. */
   private void startFetch(Prefetcher prefetcher, String name) {
+    long started = System.nanoTime();
+    Path dest = state.prefetch.resolve(name);
+    fetches.put(name, new Fetch(prefetcher.submitFirst(WalFileName.parse(name), dest), started));
+  }
+
+  /** A fetch ahead of recovery, in order after the others. */
+  private void startFetchAhead(Prefetcher prefetcher, String name) {
     long started = System.nanoTime();
     Path dest = state.prefetch.resolve(name);
     fetches.put(name, new Fetch(prefetcher.submit(WalFileName.parse(name), dest), started));
@@ -711,7 +719,7 @@ final class SpoolWorker {
       return;
     }
     if (!fetches.containsKey(start.name()) && !Files.exists(state.prefetch.resolve(start.name()))) {
-      startFetch(prefetcher, start.name());
+      startFetchAhead(prefetcher, start.name());
     }
     prefetchAhead(start);
   }
@@ -729,7 +737,7 @@ final class SpoolWorker {
       if (Files.exists(state.prefetch.resolve(n.name()))) {
         continue;
       }
-      startFetch(prefetcher, n.name());
+      startFetchAhead(prefetcher, n.name());
     }
   }
 

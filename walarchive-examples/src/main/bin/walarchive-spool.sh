@@ -10,7 +10,11 @@
 # async_front_end returns (to the normal synchronous path) when no spool is configured or the call
 # has a form it does not handle; otherwise it exits with the command's exit code.
 #
-# Expects from the launcher: app_home, java_cmd, cds, crypto_jit.
+# Expects from the launcher: crypto_jit, and launcher_java (sets app_home, java_cmd, cds, or
+# launcher_error and status 1), called only when a worker is to start.
+#
+# An answer from the spool costs one process (stat for wal-push, mv for wal-fetch) besides the
+# shell: everything else here is a shell builtin, on the path of such an answer.
 
 spool__fail() {
   # $1 exit code, $2 message
@@ -80,7 +84,33 @@ spool__worker_alive() {
   ! flock -n "$K/lock" true 2>/dev/null
 }
 
+# whether the worker runs, without a process: $K/worker.pid ("<pid> <start time> <boot id>",
+# written by the worker once its new life began, see SpoolState.writeWorkerPid) names a live
+# process that started at that time (clock ticks since boot, field 22 of /proc/<pid>/stat) in this
+# boot. Without that file (a worker of an older version) or without /proc, the lock decides.
+spool__worker_runs() {
+  if ! { IFS=' ' read -r wpid wstart wboot _ <"$K/worker.pid"; } 2>/dev/null || [ ! -r /proc/self/stat ]; then
+    spool__worker_alive
+    return
+  fi
+  case $wpid$wstart in '' | *[!0-9]*) return 1 ;; esac
+  { IFS= read -r wstat <"/proc/$wpid/stat" && IFS= read -r boot </proc/sys/kernel/random/boot_id; } 2>/dev/null ||
+    return 1
+  [ "$boot" = "$wboot" ] || return 1
+  # after the command name (which may hold spaces and parentheses): state (field 3), ...
+  wstat=${wstat##*) }
+  # shellcheck disable=SC2086
+  set -- $wstat
+  [ $# -ge 20 ] && [ "${20}" = "$wstart" ] || return 1
+  case $1 in Z | X | x) return 1 ;; esac
+  return 0
+}
+
 spool__start_worker() {
+  if ! launcher_java; then
+    rm -f "$K/req/$tok"
+    spool__start_failed "$launcher_error"
+  fi
   rm -f "$K/startup-error"
   worker_flags=$(spool__flags "$@")
   # full JIT in the long-lived worker (no C1-only start-up flags); a new session so that signals
@@ -168,6 +198,51 @@ spool__deliver() {
   return 0
 }
 
+# the state directory's name for (datadir, url, copies, mode) in key: as SpoolState.stateDir, the
+# first 16 hex digits of a SHA-256. Looked up in $spool/keys first (no process): lines "v1 TAB
+# datadir TAB url TAB copies TAB mode TAB key", each appended in one write by a call that computed
+# its key with sha256sum; a line counts only whole (ending in 16 hex digits and a newline) and only
+# if every field equals this call's exactly. Values holding a tab or newline skip the index.
+spool__key() {
+  tab='	' # a tab
+  entry="v1$tab$datadir$tab$url$tab$copies$tab$mode$tab"
+  indexed=
+  case $entry in *"
+"*) ;; *)
+    case $datadir$url$copies$mode in *"$tab"*) ;; *) indexed=1 ;; esac
+    ;;
+  esac
+  lines=0
+  if [ -n "$indexed" ] && [ -f "$spool/keys" ]; then
+    while IFS= read -r line; do
+      lines=$((lines + 1))
+      case $line in "$entry"*) ;; *) continue ;; esac
+      key=${line#"$entry"}
+      case $key in
+        [0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) return 0 ;;
+      esac
+    done <"$spool/keys"
+  fi
+  if [ -n "$copies" ]; then
+    c=$(printf '%s' "$copies" | tr -d ' \t')
+    m=$(printf '%s' "${mode:-strict}" | tr -d ' \t' | tr '[:upper:]' '[:lower:]')
+    key=$(printf 'v1\n%s\n%s\ncopies %s %s' "$datadir" "$url" "$c" "$m" | sha256sum)
+  else
+    key=$(printf 'v1\n%s\n%s' "$datadir" "$url" | sha256sum)
+  fi
+  key=${key%% *}
+  case $key in
+    ????????????????????????????????????????????????????????????????) ;;
+    *) spool__fail "${fail_code:-2}" "cannot compute the spool key (sha256sum failed); install coreutils" ;;
+  esac
+  key=${key%"${key#????????????????}"}
+  # a bounded index (a host has a few data directories and archives; duplicates are harmless)
+  if [ -n "$indexed" ] && [ "$lines" -lt 200 ]; then
+    printf '%s%s\n' "$entry" "$key" 2>/dev/null >>"$spool/keys"
+  fi
+  return 0
+}
+
 async_front_end() {
   spool_cmd=$1
   case $spool_cmd in wal-push | wal-fetch | agent) ;; *) return 0 ;; esac
@@ -243,31 +318,31 @@ async_front_end() {
       *) d=$PWD ;;
     esac
     case $d in */pg_wal) ;; *) return 0 ;; esac
-    datadir=$(cd "${d%/pg_wal}" 2>/dev/null && pwd -P) || return 0
+    if [ "${d%/pg_wal}" = "$PWD" ]; then
+      # PostgreSQL's call: its real path, from the shell itself (the working directory stays)
+      cd -P . 2>/dev/null || return 0
+      datadir=$PWD
+    else
+      datadir=$(cd "${d%/pg_wal}" 2>/dev/null && pwd -P) || return 0
+    fi
   fi
   # the copies and their mode are part of the key (as in SpoolState.key): a worker pushes to the
   # archives it was started with, so another set of copies gets a worker and markers of its own
   [ -n "$copies" ] || copies=${WALARCHIVE_COPY_URL:-}
   [ -n "$copies" ] || copies=$cfg_copies
   [ -n "$mode" ] || mode=${WALARCHIVE_COPY_MODE:-$cfg_mode}
-  if [ -n "$copies" ]; then
-    copies=$(printf '%s' "$copies" | tr -d ' \t')
-    mode=$(printf '%s' "${mode:-strict}" | tr -d ' \t' | tr '[:upper:]' '[:lower:]')
-    key=$(printf 'v1\n%s\n%s\ncopies %s %s' "$datadir" "$url" "$copies" "$mode" | sha256sum)
-  else
-    key=$(printf 'v1\n%s\n%s' "$datadir" "$url" | sha256sum)
-  fi
-  key=${key%% *}
   if [ ! -d "$spool" ] && ! mkdir -p "$spool" 2>/dev/null; then
     spool__fail "${fail_code:-2}" "cannot create the spool directory $spool; create it, writable by this user"
   fi
-  K=$spool/${key%"${key#????????????????}"}
+  spool__key
+  K=$spool/$key
 
   if [ "$spool_cmd" = agent ]; then
     mkdir -p "$K" || spool__fail 2 "cannot create $K; make the spool directory writable by this user"
     if ! flock -n "$K/lock" true; then
       spool__fail 2 "another walarchive worker already serves $K"
     fi
+    launcher_java || spool__fail 2 "$launcher_error"
     set -f # $crypto_jit holds '*' (a method pattern, not a file name)
     exec flock -n "$K/lock" "$java_cmd" -XX:+UseSerialGC -Xshare:auto $cds $crypto_jit $WALARCHIVE_JAVA_OPTS \
       -cp "$app_home/lib/walarchive.jar" dev.walarchive.cli.Main agent --state-dir "$K" "$@"
@@ -282,7 +357,7 @@ async_front_end() {
       # is there only while those checks succeed, and its time is when the last one began), and
       # the worker that makes the checks (after each push, and every 2 s) runs
       id=$(stat -L -c '%d:%i:%s:%.9Y:%.9Z' -- "$p1" 2>/dev/null) &&
-        IFS=' ' read -r rec _ <"$K/ack/$name" && [ "$rec" = "$id" ] && spool__worker_alive && exit 0
+        IFS=' ' read -r rec _ <"$K/ack/$name" && [ "$rec" = "$id" ] && spool__worker_runs && exit 0
     fi
     spool__ask push "$name" "$@"
     [ "$reply_code" = 0 ] && exit 0
@@ -294,7 +369,7 @@ async_front_end() {
   name=$p1
   case $name in '' | *[!0-9A-Za-z.]*) return 0 ;; esac
   # a prefetched file is used only while the worker that fetched it (from this archive) runs
-  if [ -f "$K/prefetch/$name" ] && [ -f "$K/archive-verified" ] && spool__worker_alive &&
+  if [ -f "$K/prefetch/$name" ] && [ -f "$K/archive-verified" ] && spool__worker_runs &&
     spool__deliver "$K/prefetch/$name" "$p2"; then
     # tell the worker where recovery is, so that it keeps fetching ahead
     printf 'seen %s\n' "$name" 2>/dev/null >"$K/req/seen.$name.$$"

@@ -32,6 +32,12 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@code req/<token>}: "push <name>", "fetch <name>" or "seen <name>" from the launcher
  *   <li>{@code reply/<token>}: "<exit code> <one-line message>" for a push or fetch request
  *   <li>{@code prefetch/<name>}: complete, verified, fsynced files fetched ahead
+ *   <li>{@code worker.pid}: "<pid> <start time> <boot id>" of the running worker (start time in
+ *       clock ticks since boot, as field 22 of {@code /proc/<pid>/stat}), written once its new life
+ *       began (stale prefetched files dropped, the archive's identity checked): the launcher
+ *       answers from the spool only while that process runs, checked without a process of its own
+ *   <li>{@code <spool>/keys} (in the spool itself): the launcher's index of state directory names,
+ *       so that an answer needs no {@code sha256sum}; see bin/walarchive-spool.sh
  * </ul>
  */
 final class SpoolState {
@@ -45,9 +51,13 @@ final class SpoolState {
   /** {@code archive-verified}; see the class comment. */
   final Path verified;
 
+  /** {@code worker.pid}; see the class comment. */
+  final Path workerPid;
+
   SpoolState(Path dir) {
     this.dir = dir;
     this.verified = dir.resolve("archive-verified");
+    this.workerPid = dir.resolve("worker.pid");
     this.ack = dir.resolve("ack");
     this.req = dir.resolve("req");
     this.reply = dir.resolve("reply");
@@ -89,6 +99,36 @@ final class SpoolState {
   void create() throws IOException {
     for (Path p : new Path[] {ack, req, reply, prefetch, tmp}) {
       Files.createDirectories(p);
+    }
+  }
+
+  /**
+   * Records this process as the running worker in {@code worker.pid} (see the class comment), where
+   * {@code /proc} tells its start time; otherwise removes the file (the launcher then asks the
+   * worker's lock).
+   */
+  void writeWorkerPid() throws IOException {
+    String stat;
+    String boot;
+    try {
+      stat = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
+      boot =
+          Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      Files.deleteIfExists(workerPid);
+      return;
+    }
+    // after the command name (which may hold spaces and parentheses): state (field 3), ...
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+    writeMarker(workerPid, ProcessHandle.current().pid() + " " + fields[19] + " " + boot.trim());
+  }
+
+  /** Removes {@code worker.pid} (a worker that ends). */
+  void removeWorkerPid() {
+    try {
+      Files.deleteIfExists(workerPid);
+    } catch (IOException e) {
+      // a dead process's record never passes the launcher's check
     }
   }
 

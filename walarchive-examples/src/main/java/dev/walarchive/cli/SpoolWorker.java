@@ -119,7 +119,16 @@ final class SpoolWorker {
 
   void run() throws Exception {
     state.create();
+    state.removeWorkerPid();
     startNewLife();
+    try {
+      serve();
+    } finally {
+      state.removeWorkerPid();
+    }
+  }
+
+  private void serve() throws Exception {
     AsyncListener listener =
         new AsyncListener() {
           @Override
@@ -160,6 +169,9 @@ final class SpoolWorker {
       long lastScan = 0;
       long lastCleanup = 0;
       long lastIdentityCheck = System.nanoTime();
+      // the launcher answers from the spool only once this life began (its check of the archive
+      // done): from here on
+      state.writeWorkerPid();
       log("worker started for " + dataDir + " (parallelism " + parallelism + ")");
       while (true) {
         boolean newRequests = readRequests();
@@ -388,6 +400,11 @@ final class SpoolWorker {
             waiters.put(token, new Waiter(token, op, name, System.nanoTime(), null));
             if (!recoveryStartSeen) {
               recoveryStartSeen = true;
+              // the file asked for first (PostgreSQL waits for it: usually a timeline history
+              // probe), then the head start
+              if (!Files.exists(state.prefetch.resolve(name))) {
+                startFetch(prefetcher, name);
+              }
               prefetchFromBackupLabel();
             }
           }
@@ -539,7 +556,15 @@ final class SpoolWorker {
     }
   }
 
+  /** A fetch PostgreSQL waits for: ahead of the fetches made ahead that have not started. */
   private void startFetch(Prefetcher prefetcher, String name) {
+    long started = System.nanoTime();
+    Path dest = state.prefetch.resolve(name);
+    fetches.put(name, new Fetch(prefetcher.submitFirst(WalFileName.parse(name), dest), started));
+  }
+
+  /** A fetch ahead of recovery, in order after the others. */
+  private void startFetchAhead(Prefetcher prefetcher, String name) {
     long started = System.nanoTime();
     Path dest = state.prefetch.resolve(name);
     fetches.put(name, new Fetch(prefetcher.submit(WalFileName.parse(name), dest), started));
@@ -694,7 +719,7 @@ final class SpoolWorker {
       return;
     }
     if (!fetches.containsKey(start.name()) && !Files.exists(state.prefetch.resolve(start.name()))) {
-      startFetch(prefetcher, start.name());
+      startFetchAhead(prefetcher, start.name());
     }
     prefetchAhead(start);
   }
@@ -712,7 +737,7 @@ final class SpoolWorker {
       if (Files.exists(state.prefetch.resolve(n.name()))) {
         continue;
       }
-      startFetch(prefetcher, n.name());
+      startFetchAhead(prefetcher, n.name());
     }
   }
 

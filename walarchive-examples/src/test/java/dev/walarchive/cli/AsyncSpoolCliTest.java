@@ -134,6 +134,73 @@ class AsyncSpoolCliTest {
   }
 
   @Test
+  void aWorkerPidFileNamingAnotherProcessNeverLetsAMarkerAnswer() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    assertThat(push(a).exitCode()).isZero();
+    Path dir = stateDir();
+    assertThat(dir.resolve("ack/" + a)).exists();
+    assertThat(Spools.killWorkers(spool)).isPositive();
+    PostgresServer.deleteTree(base.resolve("archive"));
+    // a live process under the recorded pid (this JVM), but not the one that started then: as
+    // after the worker died and its pid was reused
+    SpoolState state = new SpoolState(dir);
+    state.writeWorkerPid();
+    String[] pid = Files.readString(state.workerPid).trim().split(" ");
+    Files.writeString(
+        state.workerPid, pid[0] + " " + (Long.parseLong(pid[1]) + 1) + " " + pid[2] + "\n");
+    Files.setLastModifiedTime(
+        state.verified, FileTime.from(Instant.now().plus(1, ChronoUnit.HOURS)));
+    Cli.Result r = push(a);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(archived(a)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + a)));
+  }
+
+  @Test
+  void theSpoolKeyIndexMapsOnlyExactlyTheSameSettings() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    Path file = dataDir.resolve("pg_wal/" + a);
+    // a forged state directory that would answer the push at once: an ack matching the file, an
+    // identity check after it, and a running "worker" (this JVM)
+    Path forged = Files.createDirectories(spool.resolve("00000000deadbeef"));
+    SpoolState state = new SpoolState(forged);
+    state.create();
+    state.writeMarker(state.ack.resolve(a), SpoolState.identity(file) + " forged");
+    Files.setLastModifiedTime(
+        state.ack.resolve(a), FileTime.from(Instant.now().minus(1, ChronoUnit.HOURS)));
+    Files.writeString(state.verified, "");
+    state.writeWorkerPid();
+    String url = env.get("WALARCHIVE_URL");
+    String d = dataDir.toRealPath().toString();
+    // index lines for a shorter URL, for a longer one, and a cut line for this one's settings
+    Files.writeString(
+        spool.resolve("keys"),
+        "v1\t"
+            + d
+            + "\t"
+            + url.substring(0, url.length() - 1)
+            + "\t\t\t00000000deadbeef\n"
+            + ("v1\t" + d + "\t" + url + "x\t\t\t00000000deadbeef\n")
+            + ("v1\t" + d + "\t" + url + "\t\t\t00000000deadbe\n")
+            + ("v1\t" + d + "\t" + url + "\t\t\t00000000deadbeef0\n"));
+    Cli.Result r = push(a);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(archived(a)).isEqualTo(Files.readAllBytes(file));
+    // the call computed its own key and indexed it: the next call finds the same state directory
+    assertThat(Files.readAllLines(spool.resolve("keys")))
+        .contains("v1\t" + d + "\t" + url + "\t\t\t" + stateDirOtherThan(forged).getFileName());
+    Cli.Result again = push(a);
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+  }
+
+  private Path stateDirOtherThan(Path forged) throws Exception {
+    try (Stream<Path> s = Files.list(spool)) {
+      List<Path> dirs = s.filter(Files::isDirectory).filter(p -> !p.equals(forged)).toList();
+      assertThat(dirs).hasSize(1);
+      return dirs.get(0);
+    }
+  }
+
+  @Test
   void aRecycledSegmentFileIsNotAcknowledgedByItsOldMarker() throws Exception {
     String a = readySegment(SYSID, 1, 1);
     assertThat(push(a).exitCode()).isZero();

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fetches WAL segments ahead of recovery: a segment and the next ones on its timeline, in parallel,
@@ -37,12 +39,13 @@ public final class Prefetcher implements AutoCloseable {
   private final ExecutorService pool;
   private final AsyncListener listener;
   private final Retries retries;
+  private final AtomicLong sequence = new AtomicLong();
 
   private Prefetcher(Builder b) {
     this.archive = b.archive;
     this.listener = b.settings.listener();
     this.retries = b.settings.retries();
-    this.pool = b.settings.pool("walarchive-fetch");
+    this.pool = b.settings.pool("walarchive-fetch", new PriorityBlockingQueue<>());
   }
 
   /** Starts configuring a prefetcher on {@code archive} (which the caller keeps and closes). */
@@ -105,9 +108,58 @@ public final class Prefetcher implements AutoCloseable {
    * (never exceptionally).
    */
   public CompletableFuture<FetchOutcome> submit(WalFileName name, Path destination) {
+    return queue(name, destination, false);
+  }
+
+  /**
+   * Like {@link #submit}, but ahead of every fetch queued with {@link #submit} that has not
+   * started: for a file someone waits for (recovery asking for it), which should not wait behind
+   * fetches made ahead. Among themselves such fetches keep their order.
+   */
+  public CompletableFuture<FetchOutcome> submitFirst(WalFileName name, Path destination) {
+    return queue(name, destination, true);
+  }
+
+  private CompletableFuture<FetchOutcome> queue(WalFileName name, Path destination, boolean first) {
     requireNonNull(name, "name is null");
     requireNonNull(destination, "destination is null");
-    return CompletableFuture.supplyAsync(() -> fetchNow(name, destination), pool);
+    Task task = new Task(name, destination, first, sequence.getAndIncrement());
+    pool.execute(task);
+    return task.future;
+  }
+
+  /** A queued fetch: those asked for first run before the others, each group in order. */
+  private final class Task implements Runnable, Comparable<Task> {
+    final WalFileName name;
+    final Path destination;
+    final boolean first;
+    final long sequence;
+    final CompletableFuture<FetchOutcome> future = new CompletableFuture<>();
+
+    Task(WalFileName name, Path destination, boolean first, long sequence) {
+      this.name = name;
+      this.destination = destination;
+      this.first = first;
+      this.sequence = sequence;
+    }
+
+    @Override
+    public void run() {
+      try {
+        future.complete(fetchNow(name, destination));
+      } catch (RuntimeException | Error e) {
+        future.completeExceptionally(e); // (as CompletableFuture.supplyAsync would)
+        throw e;
+      }
+    }
+
+    @Override
+    public int compareTo(Task o) {
+      if (first != o.first) {
+        return first ? -1 : 1;
+      }
+      return Long.compare(sequence, o.sequence);
+    }
   }
 
   private FetchOutcome fetchNow(WalFileName name, Path destination) {

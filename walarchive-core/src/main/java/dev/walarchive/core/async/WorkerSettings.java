@@ -3,8 +3,10 @@ package dev.walarchive.core.async;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,8 +52,17 @@ final class WorkerSettings {
 
   /** A pool of {@code parallelism} daemon threads named {@code threadName}. */
   ExecutorService pool(String threadName) {
-    return Executors.newFixedThreadPool(
+    return pool(threadName, new LinkedBlockingQueue<>());
+  }
+
+  /** The same, taking its tasks from {@code queue} (a priority queue, for one). */
+  ExecutorService pool(String threadName, BlockingQueue<Runnable> queue) {
+    return new ThreadPoolExecutor(
         parallelism,
+        parallelism,
+        0L,
+        TimeUnit.MILLISECONDS,
+        queue,
         r -> {
           Thread t = new Thread(r, threadName);
           t.setDaemon(true);

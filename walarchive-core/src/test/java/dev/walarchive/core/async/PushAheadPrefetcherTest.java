@@ -14,6 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,6 +123,54 @@ class PushAheadPrefetcherTest {
         assertThat(files).hasSize(3); // no temporary file left
       }
     }
+  }
+
+  @Test
+  void aFetchSubmittedFirstRunsBeforeTheFetchesQueuedAheadThatHaveNotStarted() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> started = Collections.synchronizedList(new ArrayList<>());
+    AsyncListener listener =
+        new AsyncListener() {
+          @Override
+          public void started(WalFileName name) {
+            started.add(name.name());
+            if (started.size() == 1) {
+              running.countDown();
+              try {
+                release.await(); // holds the only thread until the others are queued
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        };
+    Path dir = Files.createDirectories(temp.resolve("spool"));
+    try (WalArchive archive = WalArchive.builder(ArchiveStorages.memory()).build();
+        Prefetcher prefetcher =
+            Prefetcher.builder(archive).parallelism(1).listener(listener).build()) {
+      List<CompletableFuture<FetchOutcome>> futures = new ArrayList<>();
+      futures.add(prefetcher.submit(segment(1), dir.resolve("1")));
+      assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+      futures.add(prefetcher.submit(segment(2), dir.resolve("2")));
+      futures.add(prefetcher.submit(segment(3), dir.resolve("3")));
+      futures.add(prefetcher.submitFirst(segment(4), dir.resolve("4")));
+      futures.add(prefetcher.submitFirst(segment(5), dir.resolve("5")));
+      release.countDown();
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(1, TimeUnit.MINUTES);
+      assertThat(futures).allMatch(f -> f.getNow(null) != null);
+    }
+    assertThat(started)
+        .containsExactly(
+            segment(1).name(),
+            segment(4).name(),
+            segment(5).name(),
+            segment(2).name(),
+            segment(3).name());
+  }
+
+  private static WalFileName segment(long segno) {
+    return WalFileName.segment(1, segno, SIZE);
   }
 
   @Test

@@ -237,12 +237,20 @@ results=$work/results.tsv
 warm=${WARM_SEGMENTS:-10}
 start_agent() { # LAUNCHER: a permanent worker (walarchive agent) for the data directory, started first
   rm -f "$work/agent.log"
-  as_pg setsid "$1" agent --pgdata "$data" --config "$work/async.properties" </dev/null >>"$work/agent.log" 2>&1 &
+  as_pg env ${WORKER_JAVA_OPTS:+WALARCHIVE_JAVA_OPTS="$WORKER_JAVA_OPTS"} setsid "$1" agent --pgdata "$data" \
+    --config "$work/async.properties" </dev/null >>"$work/agent.log" 2>&1 &
   for _ in $(seq 1 300); do
     grep -qs 'worker started' "$work/agent.log" && return 0
     sleep 0.1
   done
   echo "error: walarchive agent did not start:" >&2; cat "$work/agent.log" >&2; exit 1
+}
+mark_ready() { # ready|hold NAME...: renames NAME.hold to NAME.ready (or back), in one process
+  local to=$1 from=ready
+  shift
+  [[ $to == ready ]] && from=hold
+  as_pg bash -c 'cd "$1" && f=$2 && t=$3 && shift 3 && for n; do mv "$n.$f" "$n.$t"; done' \
+    mark "$data/pg_wal/archive_status" "$from" "$to" "$@"
 }
 wait_archived() { # NAME: until the archiver has archived NAME
   until [[ $(psql_ "SELECT coalesce(last_archived_wal, '') >= '$1' FROM pg_stat_archiver") == t ]]; do
@@ -260,7 +268,7 @@ for run in $(seq 1 "$runs"); do
         # others held back), then the rest wait and are timed
         if [[ $tool == async-agent ]]; then start_agent "$launcher"; else start_agent "$baseline_launcher"; fi
         s=$data/pg_wal/archive_status
-        for n in "${ready[@]:$warm}"; do as_pg mv "$s/$n.ready" "$s/$n.hold"; done
+        mark_ready hold "${ready[@]:$warm}"
         psql_ "ALTER SYSTEM SET archive_command = '$(archive_cmd "$tool")'" >/dev/null
         psql_ "SELECT pg_reload_conf()" >/dev/null
         wait_archived "${ready[$((warm - 1))]}"
@@ -268,8 +276,9 @@ for run in $(seq 1 "$runs"); do
         psql_ "SELECT pg_reload_conf()" >/dev/null
         sleep 1
         timed=("${ready[@]:$warm}")
+        # all at once (one process: a runuser per file let them trickle in over ~0.5 s)
         t0=$EPOCHREALTIME
-        for n in "${timed[@]}"; do as_pg mv "$s/$n.hold" "$s/$n.ready"; done
+        mark_ready ready "${timed[@]}"
         ;;
       *) t0=$EPOCHREALTIME ;;
     esac

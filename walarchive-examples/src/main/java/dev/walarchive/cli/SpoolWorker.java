@@ -268,6 +268,9 @@ final class SpoolWorker {
    * tick), so that a successful check confirms it.
    */
   private synchronized void checkArchiveIdentity(Path after) throws IOException {
+    if (after != null && confirmedAlready(after)) {
+      return;
+    }
     long started = System.nanoTime();
     // the stamp's modification time (the filesystem's clock, as for the markers) is taken before
     // the manifest is read: a marker written later is newer, and waits for the next check
@@ -290,6 +293,22 @@ final class SpoolWorker {
       throw new java.io.InterruptedIOException("interrupted while checking the archive");
     } finally {
       Files.deleteIfExists(stamp);
+    }
+  }
+
+  /**
+   * Whether a check that began after {@code marker} was written has succeeded already (another push
+   * thread's, which ran while this one waited for the lock): {@code archive-verified} is newer than
+   * the marker, the very test the launcher makes, so a check of this thread's own would confirm
+   * nothing more. Pushes that end together then share one check (a manifest read and up to a clock
+   * tick of waiting each).
+   */
+  private boolean confirmedAlready(Path marker) throws IOException {
+    try {
+      return Files.getLastModifiedTime(state.verified).compareTo(Files.getLastModifiedTime(marker))
+          > 0;
+    } catch (NoSuchFileException e) {
+      return false;
     }
   }
 

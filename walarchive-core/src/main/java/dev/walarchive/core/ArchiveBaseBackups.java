@@ -30,6 +30,8 @@ import java.util.Optional;
 
 /** The base backups of a {@link WalArchive}; see {@link BaseBackups}. */
 final class ArchiveBaseBackups implements BaseBackups {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WalArchive.class);
+
   /** The storage key prefix under which base backups live. */
   static final String PREFIX = "basebackups/";
 
@@ -61,9 +63,57 @@ final class ArchiveBaseBackups implements BaseBackups {
   public List<BaseBackupInfo> list() throws IOException {
     List<BaseBackupInfo> result = new ArrayList<>();
     for (Listed l : scan()) {
-      result.add(info(l.name(), l.storedSize(), l.complete()));
+      result.add(l.complete() ? info(l.name(), l.storedSize(), true) : incomplete(l));
     }
     return List.copyOf(result);
+  }
+
+  /**
+   * An incomplete backup with the state its newest lease gives it as of the archive clock's now:
+   * running while the lease holds or cannot be read (as retention sees it), otherwise incomplete.
+   */
+  private BaseBackupInfo incomplete(Listed l) throws IOException {
+    LeaseState state = lease(l);
+    if (state.lease() == null && state.problem() == null && hasLease(l)) {
+      // the lease listed is gone: the push ended since the listing; completed?
+      try {
+        storage.stat(prefixOf(l.name()) + COMPLETE);
+        return info(l.name(), l.storedSize(), true);
+      } catch (NoSuchFileException e) {
+        // interrupted (or failed) after all
+      }
+    }
+    if (state.problem() != null) {
+      log.warn(
+          "the lease of incomplete base backup {} cannot be read ({}); it is listed as running and"
+              + " retention keeps it; if no backup-push of it runs, delete its lease objects {}*"
+              + " from the storage",
+          l.name(),
+          state.problem(),
+          prefixOf(l.name()) + BackupLease.PREFIX);
+    }
+    Optional<BaseBackupInfo.Lease> lease =
+        state.lease() == null
+            ? Optional.empty()
+            : Optional.of(
+                new BaseBackupInfo.Lease(state.lease().holder(), state.lease().expires()));
+    return new BaseBackupInfo(
+        l.name(),
+        l.storedSize(),
+        Optional.empty(),
+        state.holds(archive.clock().instant())
+            ? BaseBackupInfo.State.RUNNING
+            : BaseBackupInfo.State.INCOMPLETE,
+        lease);
+  }
+
+  private static boolean hasLease(Listed l) {
+    for (String k : l.keys()) {
+      if (BackupLease.sequenceOf(l.name(), k).isPresent()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

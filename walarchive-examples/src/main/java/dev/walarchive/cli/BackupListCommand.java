@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     name = "backup-list",
     mixinStandardHelpOptions = true,
     description =
-        "Lists the base backups: those pushed by 'walarchive backup-push' (complete or not: an incomplete one was interrupted or is still running and is never restored), and those known only from the .backup history files PostgreSQL archived (taken with pg_basebackup elsewhere; status 'history-only'). Shows name, status, start and stop time and LSN, timeline, original and stored size, the WAL range it needs, and whether it is pinned. Oldest first.",
+        "Lists the base backups: those pushed by 'walarchive backup-push' (complete; running: a push holds its lease, shown with holder and expiry; or incomplete: interrupted, no lease holds, retention removes it; only complete ones are restored), and those known only from the .backup history files PostgreSQL archived (taken with pg_basebackup elsewhere; status 'history-only'). Shows name, status, start and stop time and LSN, timeline, original and stored size, the WAL range it needs, and whether it is pinned. Oldest first.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:listed", "2:usage or configuration error", "3:storage or I/O error"})
 final class BackupListCommand implements Callable<Integer>, ExitCodes.Admin {
@@ -51,7 +51,60 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes.Admin {
       String walStart,
       String walStop,
       String backupHistoryFile,
-      Boolean pinned) {}
+      Boolean pinned,
+      String state,
+      BaseBackupInfo.Lease lease) {
+    Row(
+        String name,
+        String status,
+        Instant startTime,
+        Instant stopTime,
+        String startLsn,
+        String stopLsn,
+        Long timeline,
+        Long originalBytes,
+        Long storedBytes,
+        String walStart,
+        String walStop,
+        String backupHistoryFile,
+        Boolean pinned) {
+      this(
+          name,
+          status,
+          startTime,
+          stopTime,
+          startLsn,
+          stopLsn,
+          timeline,
+          originalBytes,
+          storedBytes,
+          walStart,
+          walStop,
+          backupHistoryFile,
+          pinned,
+          status,
+          null);
+    }
+
+    /** What the text listing says after the columns: the lease, for an incomplete backup. */
+    String note() {
+      if (state.equals("running")) {
+        return lease == null
+            ? "(its lease cannot be read: retention keeps it as if running)"
+            : "(lease of " + lease.holder() + " until " + text(lease.expires()) + ")";
+      }
+      if (state.equals("incomplete")) {
+        return lease == null
+            ? "(interrupted: no lease)"
+            : "(interrupted: lease of "
+                + lease.holder()
+                + " expired "
+                + text(lease.expires())
+                + ")";
+      }
+      return "";
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -94,7 +147,9 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes.Admin {
                   null,
                   null,
                   null,
-                  null));
+                  null,
+                  b.state() == BaseBackupInfo.State.RUNNING ? "running" : "incomplete",
+                  b.lease().orElse(null)));
         }
       }
       ArchiveHistories histories = archive.histories(archive.inventory());
@@ -171,12 +226,16 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes.Admin {
         m.put("walStop", r.walStop());
         m.put("backupHistoryFile", r.backupHistoryFile());
         m.put("pinned", r.pinned());
+        m.put("state", r.state());
+        m.put("leaseHolder", r.lease() == null ? null : r.lease().holder());
+        m.put("leaseUntil", r.lease() == null ? null : text(r.lease().expires()));
         out.println(Json.value(m));
       } else {
+        String note = r.note();
         out.printf(
-            "%-40s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%n",
+            "%-40s %-12s %-20s %-20s %-19s %-19s %3s %12s %12s %-49s %s%s%n",
             r.name(),
-            r.status(),
+            r.state(),
             dash(text(r.startTime())),
             dash(text(r.stopTime())),
             dash(r.startLsn()),
@@ -185,7 +244,8 @@ final class BackupListCommand implements Callable<Integer>, ExitCodes.Admin {
             dash(r.originalBytes()),
             dash(r.storedBytes()),
             r.walStart() == null ? "-" : r.walStart() + ".." + r.walStop(),
-            r.pinned() == null ? "-" : r.pinned() ? "pinned" : "no");
+            r.pinned() == null ? "-" : r.pinned() ? "pinned" : "no",
+            note.isEmpty() ? "" : " " + note);
       }
     }
     return 0;

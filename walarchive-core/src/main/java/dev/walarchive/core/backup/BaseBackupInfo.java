@@ -13,24 +13,84 @@ import java.util.Optional;
  * <p>A backup is <em>complete</em> only when its completion marker exists: it is written last,
  * after every data object and the manifest are durable and after {@code pg_backup_stop} returned
  * with the WAL the backup needs archived. A backup without it ({@link #completed()} empty) was
- * interrupted or is still running; it must never be restored, and retention removes its objects.
+ * interrupted or is still running; it must never be restored. Which of the two it is, the {@link
+ * #state()} says from the backup's lease: a running {@code backup-push} holds one and renews it
+ * every minute to expire 5 minutes ahead; retention removes the objects of an incomplete backup
+ * only once no lease holds.
  *
  * @param name the backup's name (which carries its start time and start LSN)
  * @param storedSize bytes of all the backup's objects in the archive (data, manifest, marker)
  * @param completed what the completion marker records, if the backup is complete
+ * @param state complete, running or incomplete, as of the listing
+ * @param lease the newest lease of an incomplete backup, if there is one and it could be read
+ *     (expired or not: {@link #state()} says whether it held when listed)
  */
-public record BaseBackupInfo(BackupName name, long storedSize, Optional<Completed> completed) {
+public record BaseBackupInfo(
+    BackupName name,
+    long storedSize,
+    Optional<Completed> completed,
+    State state,
+    Optional<Lease> lease) {
   public BaseBackupInfo {
     requireNonNull(name, "name is null");
     requireNonNull(completed, "completed is null");
+    requireNonNull(state, "state is null");
+    requireNonNull(lease, "lease is null");
     if (storedSize < 0) {
       throw new IllegalArgumentException("negative stored size " + storedSize);
     }
+    if (completed.isPresent() != (state == State.COMPLETE)) {
+      throw new IllegalArgumentException(
+          "state " + state + " contradicts " + (completed.isPresent() ? "a" : "no") + " marker");
+    }
+    if (completed.isPresent() && lease.isPresent()) {
+      throw new IllegalArgumentException("a complete backup has no lease");
+    }
+  }
+
+  /** A complete backup, or an incomplete one without a lease. */
+  public BaseBackupInfo(BackupName name, long storedSize, Optional<Completed> completed) {
+    this(
+        name,
+        storedSize,
+        completed,
+        completed.isPresent() ? State.COMPLETE : State.INCOMPLETE,
+        Optional.empty());
   }
 
   /** Whether the backup is complete (and may be restored). */
   public boolean complete() {
     return completed.isPresent();
+  }
+
+  /** Where a backup stands when it is listed. */
+  public enum State {
+    /** Its completion marker exists: it may be restored. */
+    COMPLETE,
+    /**
+     * Not complete, and a {@code backup-push} holds its lease: the lease had not expired when the
+     * backup was listed, or its newest lease could not be read ({@link #lease()} empty; retention
+     * then keeps the backup as if it were running, failing closed).
+     */
+    RUNNING,
+    /**
+     * Not complete and no lease holds (it expired, or there is none): the push was interrupted;
+     * retention removes its objects once they have been idle for 6 hours.
+     */
+    INCOMPLETE
+  }
+
+  /**
+   * What a backup's lease says.
+   *
+   * @param holder who holds it: host and process, as {@code HOST pid P}
+   * @param expires until when it holds unless renewed
+   */
+  public record Lease(String holder, Instant expires) {
+    public Lease {
+      requireNonNull(holder, "holder is null");
+      requireNonNull(expires, "expires is null");
+    }
   }
 
   /**

@@ -32,8 +32,11 @@ import java.util.List;
 public interface BaseBackups {
   /**
    * Every base backup in the archive, complete or not, in name order (which is start-time order). A
-   * complete backup's details come from its completion marker (one small read per backup). Storage
-   * keys under {@code basebackups/} that are not backup names are ignored.
+   * complete backup's details come from its completion marker (one small read per backup), an
+   * incomplete backup's {@link BaseBackupInfo#state() state} from its newest lease (one small read
+   * if it has one) and the archive clock's now: {@link BaseBackupInfo.State#RUNNING running} while
+   * a {@code backup-push} holds it, otherwise {@link BaseBackupInfo.State#INCOMPLETE incomplete}.
+   * Storage keys under {@code basebackups/} that are not backup names are ignored.
    *
    * @throws IOException if the storage fails or a completion marker fails verification
    */

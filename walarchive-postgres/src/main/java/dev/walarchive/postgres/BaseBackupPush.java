@@ -95,7 +95,10 @@ public final class BaseBackupPush {
     Server server = Server.query(connection);
     if (server.inRecovery) {
       throw new ArchiveConfigurationException(
-          "the server is a standby; backup-push backs up a primary (connect to the primary)");
+          "the server is a standby (in recovery); backup-push backs up only a primary (on a"
+              + " standby pg_backup_stop writes no .backup file and cannot switch WAL, so the"
+              + " backup's completion could not be checked): run it on the primary's host against"
+              + " the primary, with --pg or PGHOST/PGPORT naming the primary");
     }
     if (server.archiveMode.equals("off")) {
       throw new ArchiveConfigurationException(

@@ -126,12 +126,12 @@ final class AgentCommand implements Callable<Integer>, ExitCodes {
   }
 
   /**
-   * Loads and links the object codec's code (zstd's native library, AES-GCM, HMAC, and Bouncy
-   * Castle's HKDF, whose signed jar the JVM verifies on first use) on a thread of its own, by
-   * encoding and decoding 64 KiB of zeros under a throwaway key, while this thread parses the
-   * configuration and opens the archive: measured, the first fetch of a recovery (a timeline
-   * history file PostgreSQL probes for) took 0.16 to 0.45 s of that work otherwise. Nothing it does
-   * reaches the spool or the archive; a failure is ignored (the real work reports its own).
+   * Loads and links the object codec's code (zstd's native library, AES-GCM, HMAC) on a thread of
+   * its own, by encoding and decoding 64 KiB of zeros under a throwaway key, while this thread
+   * parses the configuration and opens the archive: measured, the first fetch of a recovery (a
+   * timeline history file PostgreSQL probes for) took 0.16 to 0.45 s of that work otherwise.
+   * Nothing it does reaches the spool or the archive; a failure is ignored (the real work reports
+   * its own).
    */
   private void startWarmUp() {
     Compression compression;

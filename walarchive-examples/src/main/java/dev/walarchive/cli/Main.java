@@ -71,6 +71,13 @@ public final class Main implements Runnable {
     while (first < args.length && (args[first].equals("-v") || args[first].equals("--verbose"))) {
       first++; // Logging has seen it
     }
+    if (first < args.length && args[first].equals("agent")) {
+      // the launcher's worker: its start delays recovery's first answer
+      AgentCommand agent = AgentArgs.parse(Arrays.asList(args).subList(first + 1, args.length));
+      if (agent != null) {
+        return runAgent(agent, args, err);
+      }
+    }
     Object single = first < args.length ? singleCommand(args[first]) : null;
     if (single instanceof RestoreCommand || single instanceof BackupPushCommand) {
       Preload.start();
@@ -120,6 +127,23 @@ public final class Main implements Runnable {
     } catch (RuntimeException | Error e) {
       // not an Exception picocli handed to the handler: a broken installation (LinkageError),
       // out of memory, ... Still one line, and an exit code PostgreSQL treats as failure.
+      return Bootstrap.failure(args, e, err);
+    }
+  }
+
+  /** Runs {@code agent} as picocli's handlers would: the same line and exit code on failure. */
+  private static int runAgent(AgentCommand agent, String[] args, PrintWriter err) {
+    try {
+      return agent.call();
+    } catch (Exception ex) {
+      int code = Errors.isConfiguration(ex) ? agent.usage() : agent.forFailure(ex);
+      err.println("walarchive agent: " + Errors.oneLine(ex));
+      if (Logging.verbose()) {
+        ex.printStackTrace(err);
+      }
+      err.flush();
+      return code;
+    } catch (Error e) {
       return Bootstrap.failure(args, e, err);
     }
   }

@@ -2,17 +2,14 @@ package dev.walarchive.cli;
 
 /**
  * Loads, on a thread of its own, what {@code restore} and {@code backup-push} need once their
- * command line is parsed: the JDK's AES-GCM, HMAC and SHA-256 providers, BouncyCastle's HKDF (its
- * jar is signed, so loading its first class verifies the jar's signature, in the interpreter) and
- * zstd-jni's native library. Done on the main thread, one after the other, that was about 0.3 s of
- * the start of a restore, while the second core was idle; the main thread finds them loaded, or
- * waits for the class being loaded. A failure here is ignored: the command meets it again and
- * reports it.
+ * command line is parsed: the JDK's AES-GCM, HMAC and SHA-256 providers and zstd-jni's native
+ * library (HKDF is the JDK's HMAC now: Bouncy Castle's signed jar is opened only for passphrase
+ * keys' Argon2id). Done on the main thread, one after the other, that was about 0.3 s of the start
+ * of a restore, while the second core was idle; the main thread finds them loaded, or waits for the
+ * class being loaded. A failure here is ignored: the command meets it again and reports it.
  */
 final class Preload {
   private static final String[] CLASSES = {
-    "org.bouncycastle.crypto.generators.HKDFBytesGenerator",
-    "org.bouncycastle.crypto.digests.SHA256Digest",
     "com.github.luben.zstd.ZstdInputStreamNoFinalizer",
     "com.github.luben.zstd.ZstdOutputStreamNoFinalizer",
   };

@@ -2,15 +2,25 @@ package dev.walarchive.core.format;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import org.bouncycastle.crypto.digests.SHA256Digest;
+import java.util.Arrays;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
-import org.bouncycastle.crypto.params.HKDFParameters;
 
-/** The key derivations of format v1 (HKDF-SHA256 and Argon2id, from Bouncy Castle). */
+/**
+ * The key derivations of format v1: HKDF-SHA256 (RFC 5869, on the JDK's HmacSHA256) and Argon2id
+ * (from Bouncy Castle, for passphrase keys only).
+ *
+ * <p>HKDF was Bouncy Castle's too; it is the JDK's HMAC now because Bouncy Castle's jar is signed:
+ * the JVM verifies its signature, in the interpreter, before the first class loads from it, and
+ * every encrypted fetch and push needed HKDF first (measured: about 0.1 to 0.2 s of the start of
+ * each CLI call and of the async worker, on 2 cores). The bytes derived are the same
+ * (KnownAnswerVectorsTest).
+ */
 final class Kdf {
   static final int KEY_LENGTH = 32;
   static final int KEY_CHECK_LENGTH = 16;
@@ -103,10 +113,41 @@ final class Kdf {
   }
 
   static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) {
-    HKDFBytesGenerator generator = new HKDFBytesGenerator(new SHA256Digest());
-    generator.init(new HKDFParameters(ikm, salt, info));
-    byte[] out = new byte[length];
-    generator.generateBytes(out, 0, length);
-    return out;
+    if (length < 1 || length > 255 * 32) {
+      throw new IllegalArgumentException("HKDF-SHA256 output length out of range: " + length);
+    }
+    byte[] prk = null;
+    byte[] block = new byte[0];
+    try {
+      // extract: PRK = HMAC(salt, IKM); no salt means HashLen zeros (RFC 5869, 2.2)
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(
+          new SecretKeySpec(salt == null || salt.length == 0 ? new byte[32] : salt, "HmacSHA256"));
+      prk = mac.doFinal(ikm);
+      // expand: T(i) = HMAC(PRK, T(i-1) | info | i)
+      mac.init(new SecretKeySpec(prk, "HmacSHA256"));
+      byte[] out = new byte[length];
+      int done = 0;
+      for (int i = 1; done < length; i++) {
+        mac.update(block);
+        if (info != null) {
+          mac.update(info);
+        }
+        mac.update((byte) i);
+        Arrays.fill(block, (byte) 0);
+        block = mac.doFinal();
+        int n = Math.min(block.length, length - done);
+        System.arraycopy(block, 0, out, done, n);
+        done += n;
+      }
+      return out;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    } finally {
+      if (prk != null) {
+        Arrays.fill(prk, (byte) 0);
+      }
+      Arrays.fill(block, (byte) 0);
+    }
   }
 }

@@ -310,6 +310,36 @@ class ConfigMistakesCliTest {
   }
 
   @Test
+  void anAgentWhoseDataDirectoryIsMissingOrAFileIsAConfigurationError() throws Exception {
+    Path spool = base.resolve("spool");
+    Path missing = base.resolve("pgdata-typo");
+    assertError(
+        run(
+            "agent",
+            "--url",
+            url(),
+            "--spool-dir",
+            spool.toString(),
+            "--pgdata",
+            missing.toString()),
+        2,
+        "walarchive agent: data directory " + missing + " does not exist; fix --pgdata");
+    assertError(
+        run(
+            "agent",
+            "--url",
+            url(),
+            "--spool-dir",
+            spool.toString(),
+            "--pgdata",
+            keyFile.toString()),
+        2,
+        "walarchive agent: data directory " + keyFile + " is not a directory; fix --pgdata");
+    assertThat(spool).doesNotExist();
+    assertNothingStoredOrRestored();
+  }
+
+  @Test
   void pinWithoutArgumentsListsThePinsOrSaysThereAreNone() throws Exception {
     String[] settings = {"--url", url(), "--key-file", keyFile.toString()};
     assertThat(run(concat(new String[] {"wal-push"}, settings, segment.toString())).exitCode())

@@ -331,8 +331,10 @@ async_front_end() {
   [ -n "$copies" ] || copies=${WALARCHIVE_COPY_URL:-}
   [ -n "$copies" ] || copies=$cfg_copies
   [ -n "$mode" ] || mode=${WALARCHIVE_COPY_MODE:-$cfg_mode}
-  if [ ! -d "$spool" ] && ! mkdir -p "$spool" 2>/dev/null; then
-    spool__fail "${fail_code:-2}" "cannot create the spool directory $spool; create it, writable by this user"
+  # only the spool directory itself, never a path above it (as for a file: archive): a mistyped
+  # spool-dir fails instead of growing a new tree
+  if [ ! -d "$spool" ] && ! mkdir "$spool" 2>/dev/null; then
+    spool__fail "${fail_code:-2}" "cannot create the spool directory $spool (walarchive creates no directory above it); create it, writable by this user"
   fi
   spool__key
   K=$spool/$key

@@ -68,6 +68,13 @@ final class AgentCommand implements Callable<Integer>, ExitCodes {
     if (idleExit < 0) {
       throw new CliException("--idle-exit must be 0 or more seconds, not " + idleExit);
     }
+    if (!Files.isDirectory(pgdata)) {
+      throw new CliException(
+          "data directory "
+              + pgdata
+              + (Files.exists(pgdata) ? " is not a directory" : " does not exist")
+              + "; fix --pgdata");
+    }
     Path dataDir = pgdata.toRealPath();
     if (!Files.isDirectory(dataDir.resolve("pg_wal"))) {
       throw new CliException(

@@ -172,6 +172,13 @@ public final class Main implements Runnable {
       int eq = arg.indexOf('=');
       String name = arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
       if (arg.startsWith("-") && arg.length() > 1) {
+        if (c.getCommandName().equals("retain")
+            && java.util.Set.of("--keep", "--window", "--pin").contains(name)) {
+          // not "did you mean --help?" (two edits from --keep): the items go into one option
+          return "unknown option '"
+              + name
+              + "'; retention items go into --policy, such as --policy keep=2,window=7d";
+        }
         Optional<String> closest =
             name.startsWith("--")
                 ? StorageOptions.closest(name, c.getCommandSpec().optionsMap().keySet())

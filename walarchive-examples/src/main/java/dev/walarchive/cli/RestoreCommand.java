@@ -316,7 +316,20 @@ final class RestoreCommand implements Callable<Integer>, ExitCodes {
         throw new CliException(
             "--tablespace-map needs OID=PATH, such as 16384=/srv/restore/ts1, not '" + m + "'");
       }
-      Path p = Path.of(m.substring(eq + 1)).toAbsolutePath().normalize();
+      Path p = Path.of(m.substring(eq + 1));
+      if (!p.isAbsolute()) {
+        // as pg_basebackup's --tablespace-mapping: tablespace_map holds absolute paths, and one
+        // resolved against wherever the command happened to run is rarely the directory meant
+        throw new CliException(
+            "--tablespace-map "
+                + oid
+                + "="
+                + p
+                + ": the directory must be an absolute path, such as "
+                + oid
+                + "=/srv/restore/ts1");
+      }
+      p = p.normalize();
       if (result.put(Long.parseLong(oid), p) != null) {
         throw new CliException("--tablespace-map " + oid + " is given twice; give it once");
       }

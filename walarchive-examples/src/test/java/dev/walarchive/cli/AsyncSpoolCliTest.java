@@ -376,6 +376,24 @@ class AsyncSpoolCliTest {
   }
 
   @Test
+  void aSpoolDirectoryWhoseParentIsMissingIsAnErrorAndNoTreeIsCreated() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    Path typo = base.resolve("no-such-parent").resolve("spool");
+    env.put("WALARCHIVE_SPOOL_DIR", typo.toString());
+    String line =
+        "cannot create the spool directory "
+            + typo
+            + " (walarchive creates no directory above it); create it, writable by this user";
+    Cli.Result p = push(a);
+    assertThat(p.exitCode()).as(p.toString()).isEqualTo(1);
+    assertThat(p.stderrLines()).as(p.toString()).containsExactly("walarchive wal-push: " + line);
+    Cli.Result f = fetch(a);
+    assertThat(f.exitCode()).as(f.toString()).isEqualTo(129);
+    assertThat(f.stderrLines()).as(f.toString()).containsExactly("walarchive wal-fetch: " + line);
+    assertThat(typo.getParent()).doesNotExist();
+  }
+
+  @Test
   void aWorkerThatCannotStartFailsTheCallWithOneLine() throws Exception {
     String a = readySegment(SYSID, 1, 1);
     env.put("WALARCHIVE_COMPRESSION", "bogus");

@@ -306,6 +306,46 @@ class ConfigMistakesCliTest {
         2,
         "walarchive wal-push: unknown option '--compresion'; did you mean --compression? (see"
             + " 'walarchive wal-push --help')");
+    for (String item : List.of("--keep", "--window=7d", "--pin")) {
+      String name = item.contains("=") ? item.substring(0, item.indexOf('=')) : item;
+      assertError(
+          run("retain", "--url", url(), item, "3"),
+          2,
+          "walarchive retain: unknown option '"
+              + name
+              + "'; retention items go into --policy, such as --policy keep=2,window=7d (see"
+              + " 'walarchive retain --help')");
+    }
+    assertNothingStoredOrRestored();
+  }
+
+  @Test
+  void anAgentWhoseDataDirectoryIsMissingOrAFileIsAConfigurationError() throws Exception {
+    Path spool = base.resolve("spool");
+    Path missing = base.resolve("pgdata-typo");
+    assertError(
+        run(
+            "agent",
+            "--url",
+            url(),
+            "--spool-dir",
+            spool.toString(),
+            "--pgdata",
+            missing.toString()),
+        2,
+        "walarchive agent: data directory " + missing + " does not exist; fix --pgdata");
+    assertError(
+        run(
+            "agent",
+            "--url",
+            url(),
+            "--spool-dir",
+            spool.toString(),
+            "--pgdata",
+            keyFile.toString()),
+        2,
+        "walarchive agent: data directory " + keyFile + " is not a directory; fix --pgdata");
+    assertThat(spool).doesNotExist();
     assertNothingStoredOrRestored();
   }
 

@@ -72,6 +72,10 @@ class RestoreCliTest {
     assertOneLine(
         restore(Map.of(), dir.toString(), "--tablespace-map", "ts=/x"), 2, "needs OID=PATH");
     assertOneLine(
+        restore(Map.of(), dir.toString(), "--tablespace-map", "16384=relative/ts1"),
+        2,
+        "--tablespace-map 16384=relative/ts1: the directory must be an absolute path");
+    assertOneLine(
         restore(Map.of(), tmp.resolve("no/such/parent").toString()),
         2,
         "does not exist; create it first");

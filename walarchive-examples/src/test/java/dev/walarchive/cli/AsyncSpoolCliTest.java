@@ -133,6 +133,42 @@ class AsyncSpoolCliTest {
     }
   }
 
+  /**
+   * A permanent agent (no idle exit) warms its push path up on synthetic data at start; the warm-up
+   * runs beside the real work and must neither delay nor disturb it: segments waiting when it
+   * starts are pushed (ahead), acknowledged and archived byte for byte, and the agent keeps
+   * running.
+   */
+  @Test
+  void aPermanentAgentWarmingUpPushesTheSegmentsWaitingAndKeepsRunning() throws Exception {
+    String a = readySegment(SYSID, 1, 11);
+    String b = readySegment(SYSID, 2, 12);
+    Path log = base.resolve("agent.log");
+    Process agent =
+        Cli.builder(env, "agent", "--pgdata", dataDir.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      awaitCondition(
+          () -> Files.exists(log) && Files.readString(log).contains("worker started"),
+          "the agent started");
+      for (String name : List.of(a, b)) {
+        Cli.Result r = push(name);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(archived(name)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + name)));
+      }
+      // the agent served both (b pushed ahead after the request for a), no worker on demand
+      assertThat(Files.readString(log)).contains("pushed " + a, "pushed " + b);
+      assertThat(agent.isAlive()).as(Files.readString(log)).isTrue();
+    } finally {
+      agent.destroy();
+      if (!agent.waitFor(30, TimeUnit.SECONDS)) {
+        agent.destroyForcibly();
+      }
+    }
+  }
+
   @Test
   void aWorkerPidFileNamingAnotherProcessNeverLetsAMarkerAnswer() throws Exception {
     String a = readySegment(SYSID, 1, 1);

@@ -66,7 +66,7 @@ import picocli.CommandLine.Spec;
       "Examples:",
       "  walarchive restore /var/lib/pg/pitr --target-time '2026-12-01 10:15:00+00'",
       "  walarchive restore /var/lib/pg/standby --standby",
-      "  walarchive restore /srv/clone --no-archive --tablespace-map 16384=/srv/clone-ts"
+      "  walarchive restore /srv/clone --no-archive --tablespace-map 16384=/srv/clone-ts1"
     })
 final class RestoreCommand implements Callable<Integer>, ExitCodes {
   @Mixin CliConfig config;

@@ -78,7 +78,20 @@ class RestoreCliTest {
     assertOneLine(
         restore(Map.of(), tmp.resolve("no/such/parent").toString()),
         2,
-        "does not exist; create it first");
+        "cannot create data directory "
+            + tmp.resolve("no/such/parent")
+            + ": its parent directory "
+            + tmp.resolve("no/such")
+            + " does not exist; create it first");
+    assertOneLine(
+        restore(
+            Map.of(), dir.toString(), "--tablespace-map", "16384=" + tmp.resolve("no/such/ts1")),
+        2,
+        "cannot create directory of tablespace 16384 "
+            + tmp.resolve("no/such/ts1")
+            + ": its parent directory "
+            + tmp.resolve("no/such")
+            + " does not exist; create it first");
     assertOneLine(
         restore(Map.of("WALARCHIVE_KEY", "c2VjcmV0"), dir.toString()),
         2,

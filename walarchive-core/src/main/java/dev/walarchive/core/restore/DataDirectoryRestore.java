@@ -148,11 +148,13 @@ public final class DataDirectoryRestore {
       Path parent = directory.toAbsolutePath().getParent();
       if (parent == null || !Files.isDirectory(parent)) {
         throw new RestoreTargetException(
-            "the parent directory of "
+            "cannot create "
                 + what
                 + " "
                 + directory
-                + " does not exist; create it first");
+                + ": its parent directory "
+                + (parent == null ? "" : parent + " ")
+                + "does not exist; create it first");
       }
     }
   }

@@ -81,6 +81,7 @@ final class AgentCommand implements Callable<Integer>, ExitCodes {
       throw new CliException(
           dataDir + " is not a PostgreSQL data directory (no pg_wal); fix --pgdata");
     }
+    createSpoolDirectory(spool);
     Path dir =
         SpoolState.stateDir(
             spool.toAbsolutePath(),
@@ -130,6 +131,34 @@ final class AgentCommand implements Callable<Integer>, ExitCodes {
         // the spool itself is unwritable: the launcher reports the worker's log instead
       }
       throw e;
+    }
+  }
+
+  /**
+   * Creates the spool directory itself if it is missing, never a directory above it (as the
+   * launcher does, and as for a {@code file:} archive): a mistyped spool-dir fails instead of
+   * growing a new tree.
+   */
+  static void createSpoolDirectory(Path spool) throws CliException {
+    if (Files.isDirectory(spool)) {
+      return;
+    }
+    if (Files.exists(spool)) {
+      throw new CliException(
+          "the spool directory " + spool + " is a file, not a directory; fix spool-dir");
+    }
+    try {
+      Files.createDirectory(spool);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      if (!Files.isDirectory(spool)) {
+        throw new CliException(
+            "the spool directory " + spool + " is a file, not a directory; fix spool-dir");
+      }
+    } catch (IOException e) {
+      throw new CliException(
+          "cannot create the spool directory "
+              + spool
+              + " (walarchive creates no directory above it); create it, writable by this user");
     }
   }
 

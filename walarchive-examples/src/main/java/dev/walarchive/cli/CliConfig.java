@@ -5,12 +5,14 @@ import dev.walarchive.core.format.Compression;
 import dev.walarchive.core.format.Keyring;
 import dev.walarchive.core.storage.ArchiveStorage;
 import dev.walarchive.core.storage.ArchiveStorages;
+import dev.walarchive.core.storage.OptionSpec;
 import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.core.storage.spi.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -228,9 +230,29 @@ final class CliConfig {
                       : hint(e.name(), allNames())));
         }
       }
+      if (path != null && holdsSecret(file)) {
+        PrivateFiles.check(path, "configuration file");
+      }
       fileProperties = file;
     }
     return fileProperties;
+  }
+
+  /** Whether {@code file} sets a key, a passphrase or a secret storage option (also of a copy). */
+  private static boolean holdsSecret(PropertiesFile file) {
+    Set<String> secret = new HashSet<>(Set.of("key", "passphrase"));
+    for (OptionSpec spec : ArchiveStorages.options()) {
+      if (spec.secret()) {
+        secret.add(spec.name());
+      }
+    }
+    for (PropertiesFile.Entry e : file.entries()) {
+      java.util.regex.Matcher m = COPY_OPTION.matcher(e.name());
+      if (secret.contains(m.matches() ? m.group(2) : e.name())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** What is wrong with {@code copy.<...>}, a name that is not a copy's storage option. */

@@ -54,6 +54,7 @@ final class Keys {
   }
 
   private static byte[] readKeyFile(Path file) throws IOException {
+    PrivateFiles.check(file, "key file");
     try {
       return Keyring.readKeyFile(file);
     } catch (IOException e) {
@@ -84,6 +85,7 @@ final class Keys {
   private static Keyring fromKeyringFile(Path file, boolean allowUnencrypted) throws IOException {
     PropertiesFile p =
         PropertiesFile.read(file, "keyring file", "fix --keyring-file or WALARCHIVE_KEYRING_FILE");
+    PrivateFiles.check(file, "keyring file");
     Keyring.Builder b = Keyring.builder().allowUnencryptedObjects(allowUnencrypted);
     for (PropertiesFile.Entry entry : p.entries()) {
       String name = entry.name();

@@ -51,6 +51,7 @@ class ArchiveIdentityCliTest {
     new SecureRandom().nextBytes(key);
     Path file = base.resolve(name);
     Files.writeString(file, java.util.Base64.getEncoder().encodeToString(key) + "\n", UTF_8);
+    Drills.restrictToOwner(file);
     return file;
   }
 

@@ -38,6 +38,7 @@ class AsyncDrillTest {
     new SecureRandom().nextBytes(key);
     Path keyFile = base.resolve("archive.key");
     Files.writeString(keyFile, Base64.getEncoder().encodeToString(key) + "\n", UTF_8);
+    Drills.restrictToOwner(keyFile);
     config = base.resolve("walarchive.properties");
     Files.writeString(
         config,

@@ -46,6 +46,7 @@ class AsyncSpoolCliTest {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     Files.writeString(keyFile, Base64.getEncoder().encodeToString(key), UTF_8);
+    Drills.restrictToOwner(keyFile);
     env = new HashMap<>();
     env.put("WALARCHIVE_URL", "file:" + base.resolve("archive"));
     env.put("WALARCHIVE_KEY_FILE", keyFile.toString());

@@ -48,6 +48,7 @@ class ConfigMistakesCliTest {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     Files.writeString(keyFile, Base64.getEncoder().encodeToString(key), UTF_8);
+    Drills.restrictToOwner(keyFile);
     segment =
         SyntheticWal.writeSegment(
             Files.createDirectories(base.resolve("wal")), SYSID, 1, 1, SIZE, 1);
@@ -223,6 +224,71 @@ class ConfigMistakesCliTest {
   }
 
   @Test
+  void aKeyOtherUsersMayReadOrChangeIsAConfigurationError() throws Exception {
+    String fix = " (or chmod 640, with a group of the user that runs walarchive)";
+    // the key written with the default umask, as `head -c 32 /dev/urandom | base64 > key` does
+    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-r--r--"));
+    assertConfigurationError(
+        List.of("--url", url(), "--key-file", keyFile.toString()),
+        "key file "
+            + keyFile
+            + " holds secrets but is readable by every user on this host (mode 0644); run chmod"
+            + " 600 "
+            + keyFile
+            + fix);
+    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-rw----"));
+    assertConfigurationError(
+        List.of("--url", url(), "--key-file", keyFile.toString()),
+        "key file "
+            + keyFile
+            + " holds secrets but is writable by its group (mode 0660); run chmod 600 "
+            + keyFile
+            + fix);
+    Drills.restrictToOwner(keyFile);
+    String key = Files.readString(keyFile, UTF_8);
+    Path keyring = config("active=k1\nkey.k1=" + key + "\n");
+    Files.setPosixFilePermissions(keyring, PosixFilePermissions.fromString("rw-----w-"));
+    assertConfigurationError(
+        List.of("--url", url(), "--keyring-file", keyring.toString()),
+        "keyring file "
+            + keyring
+            + " holds secrets but is open to every user on this host (mode 0602); run chmod 600 "
+            + keyring
+            + fix);
+    for (String secret :
+        List.of("passphrase=correct horse battery", "copy.1.s3.secret-access-key=abcdefgh")) {
+      Path file = config("url=" + url() + "\n" + secret + "\n");
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+      assertConfigurationError(
+          List.of("--config", file.toString()),
+          "configuration file "
+              + file
+              + " holds secrets but is readable by every user on this host (mode 0644); run"
+              + " chmod 600 "
+              + file
+              + fix);
+    }
+  }
+
+  @Test
+  void aKeyItsGroupMayReadAndAConfigWithoutSecretsForAllAreAccepted() throws Exception {
+    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("r--r-----"));
+    Path file = config("url=" + url() + "\nkey-file=" + keyFile + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    Run push = run("wal-push", "--config", file.toString(), segment.toString());
+    assertThat(push.exitCode()).as(push.toString()).isZero();
+    Run fetch =
+        run(
+            "wal-fetch",
+            "--config",
+            file.toString(),
+            segment.getFileName().toString(),
+            dest.toString());
+    assertThat(fetch.exitCode()).as(fetch.toString()).isZero();
+    assertThat(Files.mismatch(segment, dest)).isEqualTo(-1);
+  }
+
+  @Test
   void aConfigFileThatIsADirectoryMissingOrNotUtf8IsAConfigurationError() throws Exception {
     assertConfigurationError(
         List.of("--config", base.toString()),
@@ -346,6 +412,44 @@ class ConfigMistakesCliTest {
         2,
         "walarchive agent: data directory " + keyFile + " is not a directory; fix --pgdata");
     assertThat(spool).doesNotExist();
+    assertNothingStoredOrRestored();
+  }
+
+  @Test
+  void anAgentWhoseSpoolParentIsMissingCreatesNoTree() throws Exception {
+    Path pgdata = Files.createDirectories(base.resolve("pgdata/pg_wal"));
+    Path typo = base.resolve("spoool/walarchive");
+    assertError(
+        run(
+            "agent",
+            "--url",
+            url(),
+            "--spool-dir",
+            typo.toString(),
+            "--pgdata",
+            pgdata.getParent().toString(),
+            "--idle-exit",
+            "1"),
+        2,
+        "walarchive agent: cannot create the spool directory "
+            + typo
+            + " (walarchive creates no directory above it); create it, writable by this user");
+    assertThat(typo.getParent()).doesNotExist();
+    assertError(
+        run(
+            "agent",
+            "--url",
+            url(),
+            "--spool-dir",
+            keyFile.toString(),
+            "--pgdata",
+            pgdata.getParent().toString(),
+            "--idle-exit",
+            "1"),
+        2,
+        "walarchive agent: the spool directory "
+            + keyFile
+            + " is a file, not a directory; fix spool-dir");
     assertNothingStoredOrRestored();
   }
 

@@ -60,6 +60,7 @@ class CopiesDrillTest {
     new SecureRandom().nextBytes(key);
     keyFile = base.resolve("archive.key");
     Files.writeString(keyFile, Base64.getEncoder().encodeToString(key) + "\n", UTF_8);
+    Drills.restrictToOwner(keyFile);
     config = base.resolve("walarchive.properties");
     try (ServerSocket socket = new ServerSocket(0)) {
       deadPort = socket.getLocalPort(); // nothing listens there once it is closed

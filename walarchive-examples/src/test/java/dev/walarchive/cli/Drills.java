@@ -29,6 +29,7 @@ final class Drills {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     Files.writeString(file, Base64.getEncoder().encodeToString(key), UTF_8);
+    restrictToOwner(file);
     return file;
   }
 

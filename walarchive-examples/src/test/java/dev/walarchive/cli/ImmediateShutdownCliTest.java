@@ -67,6 +67,7 @@ class ImmediateShutdownCliTest {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     Path keyFile = Files.writeString(base.resolve("key"), Base64.getEncoder().encodeToString(key));
+    Drills.restrictToOwner(keyFile);
     Path config =
         Files.writeString(
             base.resolve("walarchive.properties"),

@@ -51,6 +51,7 @@ class LauncherCliTest {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     Files.writeString(keyFile, Base64.getEncoder().encodeToString(key), UTF_8);
+    Drills.restrictToOwner(keyFile);
     env = new HashMap<>();
     env.put("WALARCHIVE_URL", "file:" + archiveDir);
     env.put("WALARCHIVE_KEY_FILE", keyFile.toString());
@@ -399,9 +400,10 @@ class LauncherCliTest {
     Path other = segment(8, 8);
     // the archive belongs to root (written above); the postgres user may read it, not write
     Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-    for (Path p : List.of(file, other, base.resolve("key"))) {
+    for (Path p : List.of(file, other)) {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
     }
+    Drills.chownToPostgres(base.resolve("key")); // a key stays private: the reader owns it
     Files.setPosixFilePermissions(
         base.resolve("tmp"), PosixFilePermissions.fromString("rwxrwxrwx"));
     String user = Drills.isRoot() ? "postgres" : System.getProperty("user.name");

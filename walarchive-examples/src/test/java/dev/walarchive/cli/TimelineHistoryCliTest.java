@@ -41,6 +41,7 @@ class TimelineHistoryCliTest {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     Files.writeString(keyFile, Base64.getEncoder().encodeToString(key), UTF_8);
+    Drills.restrictToOwner(keyFile);
     env =
         Map.of(
             "WALARCHIVE_URL", "file:" + base.resolve("archive"),

@@ -154,6 +154,7 @@ class WalPushFetchCliTest {
         Cli.run(env, "wal-push", lying.toString()), 3, lying.getFileName().toString());
 
     Path badKey = Files.writeString(base.resolve("bad.key"), "not base64 of 32 bytes");
+    Drills.restrictToOwner(badKey);
     Map<String, String> badKeyEnv = new java.util.HashMap<>(env);
     badKeyEnv.put("WALARCHIVE_KEY_FILE", badKey.toString());
     assertOneLineError(Cli.run(badKeyEnv, "wal-push", segment("k", 4, 1).toString()), 2, "bad.key");

@@ -225,49 +225,45 @@ class ConfigMistakesCliTest {
 
   @Test
   void aKeyOtherUsersMayReadOrChangeIsAConfigurationError() throws Exception {
-    String fix = " (or chmod 640, with a group of the user that runs walarchive)";
     // the key written with the default umask, as `head -c 32 /dev/urandom | base64 > key` does
-    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-r--r--"));
-    assertConfigurationError(
-        List.of("--url", url(), "--key-file", keyFile.toString()),
-        "key file "
-            + keyFile
-            + " holds secrets but is readable by every user on this host (mode 0644); run chmod"
-            + " 600 "
-            + keyFile
-            + fix);
-    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-rw----"));
-    assertConfigurationError(
-        List.of("--url", url(), "--key-file", keyFile.toString()),
-        "key file "
-            + keyFile
-            + " holds secrets but is writable by its group (mode 0660); run chmod 600 "
-            + keyFile
-            + fix);
+    assertNotPrivate(
+        "--key-file", "key file", keyFile, "rw-r--r--", "0644", "readable by every user");
+    assertNotPrivate(
+        "--key-file", "key file", keyFile, "rw-rw----", "0660", "writable by its group");
     Drills.restrictToOwner(keyFile);
-    String key = Files.readString(keyFile, UTF_8);
-    Path keyring = config("active=k1\nkey.k1=" + key + "\n");
-    Files.setPosixFilePermissions(keyring, PosixFilePermissions.fromString("rw-----w-"));
-    assertConfigurationError(
-        List.of("--url", url(), "--keyring-file", keyring.toString()),
-        "keyring file "
-            + keyring
-            + " holds secrets but is open to every user on this host (mode 0602); run chmod 600 "
-            + keyring
-            + fix);
+    Path keyring = config("active=k1\nkey.k1=" + Files.readString(keyFile, UTF_8) + "\n");
+    assertNotPrivate(
+        "--keyring-file", "keyring file", keyring, "rw-----w-", "0602", "open to every user");
     for (String secret :
         List.of("passphrase=correct horse battery", "copy.1.s3.secret-access-key=abcdefgh")) {
       Path file = config("url=" + url() + "\n" + secret + "\n");
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-      assertConfigurationError(
-          List.of("--config", file.toString()),
-          "configuration file "
-              + file
-              + " holds secrets but is readable by every user on this host (mode 0644); run"
-              + " chmod 600 "
-              + file
-              + fix);
+      assertNotPrivate(
+          "--config", "configuration file", file, "rw-r--r--", "0644", "readable by every user");
     }
+  }
+
+  /** With {@code file} in {@code mode} ({@code octal}), {@code flag file} is refused. */
+  private void assertNotPrivate(
+      String flag, String what, Path file, String mode, String octal, String problem)
+      throws Exception {
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+    List<String> settings = new ArrayList<>(List.of(flag, file.toString()));
+    if (!flag.equals("--config")) {
+      settings.addAll(List.of("--url", url()));
+    }
+    assertConfigurationError(
+        settings,
+        what
+            + " "
+            + file
+            + " holds secrets but is "
+            + problem
+            + (problem.endsWith("user") ? " on this host" : "")
+            + " (mode "
+            + octal
+            + "); run chmod 600 "
+            + file
+            + " (or chmod 640, with a group of the user that runs walarchive)");
   }
 
   @Test

@@ -111,10 +111,19 @@ public record BackupFile(
     }
   }
 
+  private static boolean lowerHex(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static void checkSha(String sha256, String of) {
     requireNonNull(sha256, "sha256 is null");
-    if (sha256.length() != 64
-        || !sha256.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+    if (sha256.length() != 64 || !lowerHex(sha256)) {
       throw new IllegalArgumentException(
           "invalid sha256 '" + BackupPaths.shown(sha256) + "' of " + of);
     }

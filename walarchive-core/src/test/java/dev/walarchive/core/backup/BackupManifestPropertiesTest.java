@@ -420,4 +420,96 @@ class BackupManifestPropertiesTest {
     assertThat(BackupName.parse("base_20261201T183012Z_0000000002000028"))
         .isEqualTo(new BackupName(Instant.parse("2026-12-01T18:30:12Z"), Lsn.parse("0/2000028")));
   }
+
+  private static final long YEAR_0 = Instant.parse("0000-01-01T00:00:00Z").getEpochSecond();
+  private static final long YEAR_9999_END = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
+
+  /** What the manifest's times must be: what Instant.parse reads, in Instant.toString's form. */
+  private static Instant reference(String text) {
+    try {
+      Instant i = Instant.parse(text);
+      return i.toString().equals(text) ? i : null;
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  @Test
+  void everyCanonicalTimeReadsBackExactly() {
+    qt().withExamples(3000)
+        .forAll(
+            longs().between(YEAR_0, YEAR_9999_END),
+            integers().between(0, 999_999_999),
+            integers().between(0, 3))
+        .checkAssert(
+            (second, nano, digits) -> {
+              int n =
+                  switch (digits) {
+                    case 0 -> 0;
+                    case 1 -> nano / 1_000_000 * 1_000_000;
+                    case 2 -> nano / 1_000 * 1_000;
+                    default -> nano;
+                  };
+              Instant i = Instant.ofEpochSecond(second, n);
+              assertThat(BackupManifest.canonicalUtcInstant(i.toString())).isEqualTo(i);
+              assertThat(BackupManifest.instant(i.toString(), 7)).isEqualTo(i);
+            });
+  }
+
+  @Test
+  void aDamagedTimeIsReadOnlyAsInstantParseReadsItAndOnlyInCanonicalForm() {
+    String alphabet = "0123456789012345678900:-.TZ+ x";
+    qt().withExamples(5000)
+        .forAll(longs().between(YEAR_0, YEAR_9999_END), longs().all())
+        .checkAssert(
+            (second, seed) -> {
+              Random r = new Random(seed);
+              StringBuilder b =
+                  new StringBuilder(
+                      Instant.ofEpochSecond(
+                              second, r.nextInt(4) == 0 ? 0 : r.nextInt(1_000_000_000))
+                          .toString());
+              for (int k = 1 + r.nextInt(2); k > 0; k--) {
+                int at = r.nextInt(b.length());
+                char c = alphabet.charAt(r.nextInt(alphabet.length()));
+                switch (r.nextInt(3)) {
+                  case 0 -> b.setCharAt(at, c);
+                  case 1 -> b.insert(at, c);
+                  default -> b.deleteCharAt(at);
+                }
+              }
+              String text = b.toString();
+              Instant expected = reference(text);
+              Instant fast = BackupManifest.canonicalUtcInstant(text);
+              if (fast != null) {
+                assertThat(fast).as(text).isEqualTo(expected);
+              }
+              if (expected == null) {
+                assertThatThrownBy(() -> BackupManifest.instant(text, 7))
+                    .as(text)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("backup manifest line 7 is malformed");
+              } else {
+                assertThat(BackupManifest.instant(text, 7)).as(text).isEqualTo(expected);
+              }
+            });
+    for (String bad :
+        List.of(
+            "2026-02-29T00:00:00Z",
+            "2026-12-03T24:00:00Z",
+            "2026-12-03T23:59:60Z",
+            "2026-12-03T08:58:52.000Z",
+            "2026-12-03T08:58:52.120000Z",
+            "2026-12-03T08:58:52.123000000Z",
+            "2026-12-03T08:58:52.1Z",
+            "2026-12-03 08:58:52Z",
+            "2026-12-03T08:58:52+00:00")) {
+      assertThat(BackupManifest.canonicalUtcInstant(bad)).as(bad).isNull();
+      assertThatThrownBy(() -> BackupManifest.instant(bad, 3))
+          .as(bad)
+          .hasMessageStartingWith("backup manifest line 3 is malformed");
+    }
+    assertThat(BackupManifest.canonicalUtcInstant("2024-02-29T23:59:59.120Z"))
+        .isEqualTo(Instant.parse("2024-02-29T23:59:59.120Z"));
+  }
 }

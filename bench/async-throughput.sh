@@ -10,7 +10,8 @@
 #     and pgBackRest use zstd level 3 + encryption.
 #  2. recovery: a base backup taken before the WAL is restored through restore_command until the
 #     end of the archive; time from start until recovery ends. Tools: walarchive synchronous,
-#     walarchive with a spool (prefetch), cp.
+#     walarchive with a spool (prefetch), cp; async-agent (not in the default tools): the same
+#     with a 'walarchive agent' for the restored directory started (untimed) before PostgreSQL.
 #  3. front-end cost of one wal-push call answered from the spool (median of FRONTEND_CALLS timed calls).
 #
 # Usage: bench/async-throughput.sh      Environment: SEGMENTS (default 50), RUNS (default 3),
@@ -235,9 +236,9 @@ reset_archive() { # TOOL: empties its archive (and spools), marks the segments r
 results=$work/results.tsv
 : >"$results"
 warm=${WARM_SEGMENTS:-10}
-start_agent() { # LAUNCHER: a permanent worker (walarchive agent) for the data directory, started first
+start_agent() { # LAUNCHER [PGDATA]: a permanent worker (walarchive agent) for the data directory, started first
   rm -f "$work/agent.log"
-  as_pg env ${WORKER_JAVA_OPTS:+WALARCHIVE_JAVA_OPTS="$WORKER_JAVA_OPTS"} setsid "$1" agent --pgdata "$data" \
+  as_pg env ${WORKER_JAVA_OPTS:+WALARCHIVE_JAVA_OPTS="$WORKER_JAVA_OPTS"} setsid "$1" agent --pgdata "${2:-$data}" \
     --config "$work/async.properties" </dev/null >>"$work/agent.log" 2>&1 &
   for _ in $(seq 1 300); do
     grep -qs 'worker started' "$work/agent.log" && return 0
@@ -307,7 +308,7 @@ as_pg "$pgbin/pg_ctl" -D "$data" -m fast stop >/dev/null
 restore_cmd() {
   case $1 in
     sync) echo "$launcher wal-fetch --config $work/sync.properties %f %p" ;;
-    async) echo "$worker_env$launcher wal-fetch --config $work/async.properties %f %p" ;;
+    async | async-agent) echo "$worker_env$launcher wal-fetch --config $work/async.properties %f %p" ;;
     async-baseline) echo "$worker_env$baseline_launcher wal-fetch --config $work/async.properties %f %p" ;;
     cp) echo "cp $work/archive-cp/%f %p" ;;
   esac
@@ -324,6 +325,9 @@ recovery_target_action='promote'
 archive_mode=off
 P
     as_pg touch "$work/restore/recovery.signal"
+    # async-agent: the sidecar set-up, a 'walarchive agent' for the restored directory started
+    # (not timed) before PostgreSQL; it prefetches from the first fetch on, as the on-demand worker
+    if [[ $tool == async-agent ]]; then start_agent "$launcher" "$work/restore"; fi
     t0=$EPOCHREALTIME
     as_pg "$pgbin/pg_ctl" -D "$work/restore" -l "$work/restore.log" -w -t 600 start >/dev/null
     until [[ $(psql_ "SELECT NOT pg_is_in_recovery()" 2>/dev/null) == t ]]; do sleep 0.05; done
@@ -378,7 +382,8 @@ for phase in ("archive", "recover"):
                         ("async", "async-baseline", "walarchive async / async-baseline"),
                         ("async-agent", "async-agent-baseline", "walarchive warm agent / agent-baseline"),
                         ("async", "sync", "walarchive async / walarchive sync"),
-                        ("async", "cp", "walarchive async / cp")):
+                        ("async", "cp", "walarchive async / cp"),
+                        ("async-agent", "cp", "walarchive async, agent started first / cp")):
         if a in secs and b in secs:
             x = pair_ratio(phase, a, b)
             if x is not None:

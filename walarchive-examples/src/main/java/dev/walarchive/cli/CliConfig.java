@@ -684,6 +684,7 @@ final class CliConfig {
   ArchiveStorage openStorage() throws IOException {
     String u = url();
     Map<String, String> o = storageOptions();
+    checkSecretFiles(o, "");
     try {
       return ArchiveStorages.open(u, o);
     } catch (IllegalArgumentException e) {
@@ -741,9 +742,38 @@ final class CliConfig {
     return storageOptions();
   }
 
+  /**
+   * Refuses a file that a storage option names and whose content is a secret ({@link
+   * OptionSpec.Type#SECRET_FILE}, such as {@code gcs.credentials-file}) when other users may read
+   * or change it, as {@link PrivateFiles} does a key file. A name that is not a valid path, or a
+   * file that is missing, is left to the backend, which says what is wrong with it.
+   *
+   * @param label put before the message, e.g. {@code copy 1: }
+   */
+  static void checkSecretFiles(Map<String, String> options, String label) throws CliException {
+    for (OptionSpec spec : ArchiveStorages.options()) {
+      String value = options.get(spec.name());
+      if (spec.type() != OptionSpec.Type.SECRET_FILE || value == null || value.isBlank()) {
+        continue;
+      }
+      Path file;
+      try {
+        file = Path.of(value);
+      } catch (java.nio.file.InvalidPathException e) {
+        continue;
+      }
+      try {
+        PrivateFiles.check(file, spec.name());
+      } catch (CliException e) {
+        throw new CliException(label + e.getMessage());
+      }
+    }
+  }
+
   /** The storage of copy {@code n}; a URL or option it refuses is a configuration error. */
   static ArchiveStorage openCopy(int n, String url, Map<String, String> options)
       throws IOException {
+    checkSecretFiles(options, "copy " + n + ": ");
     try {
       return ArchiveStorages.open(url, options);
     } catch (IllegalArgumentException e) {
@@ -759,6 +789,7 @@ final class CliConfig {
     Compression c = compression();
     Keyring k = keyring();
     Path tmp = tempDirectory();
+    checkSecretFiles(options, "");
     ArchiveStorage storage;
     try {
       storage = ArchiveStorages.open(url, options);

@@ -203,6 +203,51 @@ class ConfigMistakesCliTest {
   }
 
   @Test
+  void aServiceAccountKeyOtherUsersMayReadIsAConfigurationError() throws Exception {
+    // written with the default umask, as `gcloud iam service-accounts keys create` into a shell's
+    // working directory might leave it
+    Path credentials = base.resolve("service-account.json");
+    Files.writeString(credentials, "{\"type\": \"service_account\"}\n", UTF_8);
+    Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-r--r--"));
+    String problem =
+        credentials
+            + " holds secrets but is readable by every user on this host (mode 0644); run chmod"
+            + " 600 "
+            + credentials
+            + " (or chmod 640, with a group of the user that runs walarchive)";
+    assertConfigurationError(
+        List.of("--url", "gs://walarchive-test/db1", "-o", "gcs.credentials-file=" + credentials),
+        "gcs.credentials-file " + problem);
+    // the same file for a copy, named in the configuration file
+    Path config =
+        config(
+            "url="
+                + url()
+                + "\nkey-file="
+                + keyFile
+                + "\ncopy-url=gs://walarchive-test/copy\ncopy.1.gcs.credentials-file="
+                + credentials
+                + "\n");
+    assertConfigurationError(
+        List.of("--config", config.toString()), "copy 1: gcs.credentials-file " + problem);
+    // its group may read it: accepted, and the backend judges the content
+    Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("r--r-----"));
+    Run push =
+        run(
+            "wal-push",
+            "--url",
+            "gs://walarchive-test/db1",
+            "-o",
+            "gcs.credentials-file=" + credentials,
+            segment.toString());
+    assertThat(push.exitCode()).as(push.toString()).isEqualTo(2);
+    assertThat(push.stderr())
+        .as(push.toString())
+        .startsWith("walarchive wal-push: cannot use GCS credentials file " + credentials + " as")
+        .doesNotContain("holds secrets");
+  }
+
+  @Test
   void theKeyringFileIsReadAsStrictly() throws Exception {
     String key = Files.readString(keyFile, UTF_8);
     Path twice = config("active=k1\nkey.k1=" + key + "\nkey.k1=" + key + "\n");

@@ -80,7 +80,7 @@ public final class GcsStorageConfig {
               "project for billing/quota; setting it avoids a lookup at start"),
           OptionSpec.of(
               CREDENTIALS_FILE,
-              OptionSpec.Type.PATH,
+              OptionSpec.Type.SECRET_FILE,
               "application default credentials",
               "service account key (JSON)"),
           OptionSpec.of(

@@ -45,7 +45,13 @@ public record OptionSpec(
     /** A URL such as {@code https://host:port}. */
     URL,
     /** A file name. */
-    PATH
+    PATH,
+    /**
+     * A file name whose file holds a secret, such as a service account key: the name is not secret,
+     * the file's content is. The CLI refuses such a file when users other than its owner and group
+     * may read it, or its group may change it, as it does a key file.
+     */
+    SECRET_FILE
   }
 
   /**

@@ -76,7 +76,8 @@ public final class OptionTables {
       if (m.matches()
           && s.type() != OptionSpec.Type.STRING
           && s.type() != OptionSpec.Type.URL
-          && s.type() != OptionSpec.Type.PATH) {
+          && s.type() != OptionSpec.Type.PATH
+          && s.type() != OptionSpec.Type.SECRET_FILE) {
         defaults.put(s.name(), m.group(1));
       }
     }

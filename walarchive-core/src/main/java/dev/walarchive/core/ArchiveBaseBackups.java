@@ -30,7 +30,8 @@ import java.util.Optional;
 
 /** The base backups of a {@link WalArchive}; see {@link BaseBackups}. */
 final class ArchiveBaseBackups implements BaseBackups {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WalArchive.class);
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(ArchiveBaseBackups.class);
 
   /** The storage key prefix under which base backups live. */
   static final String PREFIX = "basebackups/";

@@ -751,6 +751,9 @@ final class CliConfig {
    * @param label put before the message, e.g. {@code copy 1: }
    */
   static void checkSecretFiles(Map<String, String> options, String label) throws CliException {
+    if (options.isEmpty()) {
+      return; // the usual file: archive: no pass over the backends' option lists per call
+    }
     for (OptionSpec spec : ArchiveStorages.options()) {
       String value = options.get(spec.name());
       if (spec.type() != OptionSpec.Type.SECRET_FILE || value == null || value.isBlank()) {

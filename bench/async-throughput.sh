@@ -18,8 +18,8 @@
 # PGBIN (default /usr/lib/postgresql/15/bin), TOOLS (archiving tools, default "sync async cp
 # pgbackrest"), RECOVERY_TOOLS (default "sync async cp"; empty: no recovery), WORKER_JAVA_OPTS
 # (JVM options of the async worker, e.g. a flight recording), BASELINE (the target/walarchive
-# directory of another build: adds the tool async-baseline, measured in turn with async, for an A/B
-# comparison of two builds), WARM_SEGMENTS (default 10: for the tool async-agent, a permanent
+# directory of another build: adds async-baseline / async-agent-baseline wherever async /
+# async-agent is listed, measured in turn with it, for an A/B comparison of two builds), WARM_SEGMENTS (default 10: for the tool async-agent, a permanent
 # 'walarchive agent' started before the run and warmed by archiving the first WARM_SEGMENTS
 # segments; only the rest are timed, rates are per timed segment), FRONTEND_CALLS (default 30; 0: no front-end figure), KEEP_WORK=1
 # (keep the work directory). Prints per-run seconds, segments/s, medians and ratios.
@@ -197,9 +197,14 @@ baseline_launcher=
 if [[ -n ${BASELINE:-} ]]; then
   baseline_launcher=$(cd "$BASELINE" && pwd)/bin/walarchive
   [[ -x $baseline_launcher ]] || { echo "error: BASELINE=$BASELINE has no bin/walarchive" >&2; exit 1; }
-  tools+=(async-baseline)
-  for t in "${tools[@]}"; do [[ $t != async-agent ]] || tools+=(async-agent-baseline); done
-  recovery_tools+=(async-baseline)
+  # each baseline tool once, after its tool (listing it as well does not measure it twice)
+  has() { local t want=$1; shift; for t; do [[ $t != "$want" ]] || return 0; done; return 1; }
+  for t in async async-agent; do
+    if has "$t" "${tools[@]}" && ! has "$t-baseline" "${tools[@]}"; then tools+=("$t-baseline"); fi
+  done
+  if has async "${recovery_tools[@]}" && ! has async-baseline "${recovery_tools[@]}"; then
+    recovery_tools+=(async-baseline)
+  fi
 fi
 worker_env=
 if [[ -n ${WORKER_JAVA_OPTS:-} ]]; then worker_env="WALARCHIVE_JAVA_OPTS=\"$WORKER_JAVA_OPTS\" "; fi

@@ -4,7 +4,7 @@
 #
 #  1. archiving: SEGMENTS segments of pgbench WAL wait as .ready (archive_command = ''); then the
 #     tool's archive_command is set and the server reloaded; time until the archiver has archived
-#     all of them (pg_stat_archiver). Tools: walarchive synchronous, walarchive with a spool,
+#     all of them (the last one's archive_status/*.done). Tools: walarchive synchronous, walarchive with a spool,
 #     a warm 'walarchive agent' (async-agent: not in the default tools), `test ! -f && cp`,
 #     pgBackRest archive-async with process-max=2 (when installed). walarchive
 #     and pgBackRest use zstd level 3 + encryption.

@@ -84,6 +84,15 @@ final class SpoolWorker {
   private volatile WalSegmentSize segmentSize;
   private long lastFetchedSegment = -1;
 
+  /**
+   * The first segment a fetch ahead found missing (the end of the archive, for now), or null. Past
+   * it nothing is looked up ahead: only this one, again once the clean-up has dropped its record
+   * (every 2 s), until it arrives or recovery takes it. Without this, every segment recovery took
+   * near the end of the archive looked up all {@code prefetch-count} segments after it again (a
+   * request each to the store, a line each in worker.log).
+   */
+  private WalFileName aheadEnd;
+
   private record Push(
       CompletableFuture<PushOutcome> future,
       long startedNanos,
@@ -705,6 +714,13 @@ final class SpoolWorker {
       }
     }
     lastFetchedSegment = Math.max(lastFetchedSegment, n.segmentNumber(segmentSize));
+    if (aheadEnd != null
+        && (aheadEnd.timeline() != n.timeline()
+            || n.segmentNumber(segmentSize) >= aheadEnd.segmentNumber(segmentSize))) {
+      // recovery took the end (the archive grew, by how much is not known) or moved to another
+      // timeline: look the whole prefetch-count ahead again
+      aheadEnd = null;
+    }
     prefetchAhead(n);
   }
 
@@ -749,15 +765,37 @@ final class SpoolWorker {
     }
     List<WalFileName> next = Prefetcher.segmentsFrom(from, prefetchCount + 1, segmentSize);
     for (WalFileName n : next.subList(1, next.size())) {
+      boolean atEnd = false;
+      if (aheadEnd != null && aheadEnd.timeline() == n.timeline()) {
+        long end = aheadEnd.segmentNumber(segmentSize);
+        long segNo = n.segmentNumber(segmentSize);
+        if (segNo > end) {
+          return; // past the end of the archive: not looked up until the end itself is there
+        }
+        atEnd = segNo == end;
+      }
       Fetch f = fetches.get(n.name());
       if (f != null && !f.future().isDone()) {
         continue;
       }
       if (Files.exists(state.prefetch.resolve(n.name()))) {
+        if (atEnd) {
+          aheadEnd = null; // the end has arrived: look further ahead again
+        }
         continue;
+      }
+      if (f != null && missing(f)) {
+        aheadEnd = n; // not looked up again (nor anything after it) while this record lasts
+        return;
       }
       startFetchAhead(prefetcher, n.name());
     }
+  }
+
+  private static boolean missing(Fetch f) {
+    return f.future().isDone()
+        && !f.future().isCompletedExceptionally()
+        && f.future().join().status() == FetchOutcome.Status.NOT_FOUND;
   }
 
   private void reply(String token, long arrivedNanos, int code, String message) throws IOException {

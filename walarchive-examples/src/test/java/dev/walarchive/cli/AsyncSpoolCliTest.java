@@ -381,6 +381,41 @@ class AsyncSpoolCliTest {
     assertThat(dataDir.resolve("pg_wal/RECOVERYXLOG")).hasBinaryContent(archived(second));
   }
 
+  /** How often worker.log says a fetch of {@code name} found nothing. */
+  private long lookupsNotFound(String name) throws Exception {
+    return Files.readAllLines(stateDir().resolve("worker.log")).stream()
+        .filter(l -> l.contains(" fetch " + name + " not_found "))
+        .count();
+  }
+
+  @Test
+  void pastTheEndOfTheArchiveOnlyTheEndItselfIsLookedUpAgain() throws Exception {
+    pushSynchronously(SYSID, 100, 3);
+    // recovery takes 1, 2, 3 and, as PostgreSQL does at the end, 3 again, several times
+    for (long segno : new long[] {1, 2, 3, 3, 3, 3, 3, 3}) {
+      String name = WalFileName.segment(1, segno, SIZE).name();
+      Cli.Result r = fetch(name);
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      assertThat(dataDir.resolve("pg_wal/RECOVERYXLOG")).hasBinaryContent(archived(name));
+    }
+    String end = WalFileName.segment(1, 4, SIZE).name();
+    String pastEnd = WalFileName.segment(1, 6, SIZE).name();
+    awaitCondition(() -> lookupsNotFound(end) >= 1, "the worker looked " + end + " up");
+    Thread.sleep(500);
+    // before, each of the 8 takes looked up the prefetch-count segments after it again; now past
+    // the end at most one wave (the first, and one more if the clean-up dropped its records
+    // before the next take) and the end itself
+    assertThat(lookupsNotFound(pastEnd)).isBetween(1L, 2L);
+
+    // the primary archives the end meanwhile: a fresh answer, and prefetch goes on past it
+    pushSynchronously(SYSID, 100, 5);
+    Cli.Result r = fetch(end);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(dataDir.resolve("pg_wal/RECOVERYXLOG")).hasBinaryContent(archived(end));
+    Path fifth = stateDir().resolve("prefetch/" + WalFileName.segment(1, 5, SIZE).name());
+    awaitCondition(() -> Files.exists(fifth), "segment 5 was prefetched");
+  }
+
   @Test
   void notInTheArchiveIsAlwaysAFreshAnswer() throws Exception {
     pushSynchronously(SYSID, 100, 2);

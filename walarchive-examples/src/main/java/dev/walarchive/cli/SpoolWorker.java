@@ -86,10 +86,10 @@ final class SpoolWorker {
 
   /**
    * The first segment a fetch ahead found missing (the end of the archive, for now), or null. Past
-   * it nothing is looked up ahead: only this one, again once the clean-up has dropped its record
-   * (every 2 s), until it arrives or recovery takes it. Without this, every segment recovery took
-   * near the end of the archive looked up all {@code prefetch-count} segments after it again (a
-   * request each to the store, a line each in worker.log).
+   * it nothing is looked up ahead until it arrives or recovery takes it; this one again only when
+   * its record is gone (answered to a request, or dropped by the clean-up every 2 s). Without this,
+   * every segment recovery took near the end of the archive looked up all {@code prefetch-count}
+   * segments after it again (a request each to the store, a line each in worker.log).
    */
   private WalFileName aheadEnd;
 

@@ -193,6 +193,7 @@ final class CliConfig {
   private final Map<String, String> env;
   private PropertiesFile fileProperties;
   private SortedSet<String> storageOptionNames;
+  private boolean variablesChecked;
 
   CliConfig() {
     this(System.getenv());
@@ -241,11 +242,7 @@ final class CliConfig {
   /** Whether {@code file} sets a key, a passphrase or a secret storage option (also of a copy). */
   private static boolean holdsSecret(PropertiesFile file) {
     Set<String> secret = new HashSet<>(Set.of("key", "passphrase"));
-    for (OptionSpec spec : ArchiveStorages.options()) {
-      if (spec.secret()) {
-        secret.add(spec.name());
-      }
-    }
+    secret.addAll(secretOptionNames());
     for (PropertiesFile.Entry e : file.entries()) {
       java.util.regex.Matcher m = COPY_OPTION.matcher(e.name());
       if (secret.contains(m.matches() ? m.group(2) : e.name())) {
@@ -253,6 +250,17 @@ final class CliConfig {
       }
     }
     return false;
+  }
+
+  /** The storage options of the backends on the class path whose values are secrets. */
+  private static Set<String> secretOptionNames() {
+    Set<String> secret = new HashSet<>();
+    for (OptionSpec spec : ArchiveStorages.options()) {
+      if (spec.secret()) {
+        secret.add(spec.name());
+      }
+    }
+    return secret;
   }
 
   /** What is wrong with {@code copy.<...>}, a name that is not a copy's storage option. */
@@ -353,6 +361,7 @@ final class CliConfig {
    * a backend on the class path, whichever backend the URL names.
    */
   Map<String, String> storageOptions() throws IOException {
+    checkVariableNames();
     Map<String, String> result = new TreeMap<>();
     for (PropertiesFile.Entry e : file().entries()) {
       if (!SETTINGS.contains(e.name()) && !e.name().startsWith("copy.")) {
@@ -394,7 +403,7 @@ final class CliConfig {
           throw new CliException(
               source + " has an empty entry; separate copy URLs with single commas");
         }
-        if (urls.contains(url)) {
+        if (urls.stream().anyMatch(u2 -> sameLocation(u2, url))) {
           throw new CliException(
               source
                   + " names "
@@ -404,7 +413,8 @@ final class CliConfig {
         urls.add(url);
       }
     }
-    if (!urls.isEmpty() && urls.contains(url())) {
+    String archiveUrl = urls.isEmpty() ? null : url();
+    if (archiveUrl != null && urls.stream().anyMatch(u -> sameLocation(u, archiveUrl))) {
       throw new CliException(
           source
               + " names the archive URL itself ("
@@ -412,6 +422,11 @@ final class CliConfig {
               + "); a copy must be another location");
     }
     return urls;
+  }
+
+  /** The same location, however spelled ({@code file:/x}, {@code file:///x/}, ...). */
+  private static boolean sameLocation(String a, String b) {
+    return a.equals(b) || ArchiveStorages.sameLocation(a, b);
   }
 
   /** Whether a push may succeed while a copy lags: {@code copy-mode=lagging}. */
@@ -580,6 +595,19 @@ final class CliConfig {
         throw new CliException(
             "-o " + name + ": unknown storage option" + hint(name, storageOptionNames()));
       }
+      java.util.regex.Matcher copy = COPY_OPTION.matcher(name);
+      if (secretOptionNames().contains(copy.matches() ? copy.group(2) : name)) {
+        // refused even before its value is looked at: the flag is already in the process listing
+        throw new CliException(
+            "-o "
+                + name
+                + ": a secret is never taken from the command line, where every user of the host"
+                + " can see it in the process listing; set "
+                + envName(name)
+                + " or put "
+                + name
+                + " in the configuration file (readable by its owner only)");
+      }
       if (result.put(name, o.substring(eq + 1)) != null) {
         throw new CliException("-o " + name + " is given twice; give it once");
       }
@@ -612,16 +640,104 @@ final class CliConfig {
     }
   }
 
+  /**
+   * The keyring from the one key setting that is set: {@code keyring-file}, {@code key-file},
+   * {@code key} or {@code passphrase}, each from its flag, else its variable, else the file. With
+   * none set, objects are not encrypted; so a key setting that is there but empty (a template that
+   * rendered nothing, {@code WALARCHIVE_KEY=}), and two key settings at once (a key file in the
+   * file and a key in the environment: which one would register or encrypt?) are errors, never
+   * plaintext or a silent choice.
+   */
   Keyring keyring() throws IOException {
-    return Keys.load(
-        setting(keyringFile == null ? null : keyringFile.toString(), "keyring-file"),
-        setting(keyFile == null ? null : keyFile.toString(), "key-file"),
-        env.get(ENV_PREFIX + "KEY") != null ? env.get(ENV_PREFIX + "KEY") : file().get("key"),
-        env.get(ENV_PREFIX + "PASSPHRASE") != null
-            ? env.get(ENV_PREFIX + "PASSPHRASE")
-            : file().get("passphrase"),
-        setting(keyId, "key-id"),
-        allowUnencrypted());
+    checkVariableNames();
+    List<String> sources = new ArrayList<>();
+    String ring =
+        keySetting(keyringFile == null ? null : keyringFile.toString(), "keyring-file", sources);
+    String file = keySetting(keyFile == null ? null : keyFile.toString(), "key-file", sources);
+    String key = keySetting(null, "key", sources);
+    String passphrase = keySetting(null, "passphrase", sources);
+    if (sources.size() > 1) {
+      throw new CliException(
+          "more than one key setting is set ("
+              + String.join(", ", sources)
+              + "); set exactly one of keyring-file, key-file, key and passphrase (a keyring file"
+              + " holds several keys for a rotation)");
+    }
+    return Keys.load(ring, file, key, passphrase, setting(keyId, "key-id"), allowUnencrypted());
+  }
+
+  /**
+   * Refuses a {@code WALARCHIVE_*} variable that is none of the CLI's but a near miss of one
+   * ({@code WALARCHIVE_KEYFILE}, {@code WALARCHIVE_PASSPRASE}, {@code WALARCHIVE_COPYURL}): it
+   * would silently not apply, and a key that does not apply archives in plaintext. Variables of
+   * storage options are checked by their backend's prefix ({@link #environmentOptions}), those of
+   * copies by {@link #copyOptions}; other names (a wrapper's own) are left alone.
+   */
+  private void checkVariableNames() throws CliException {
+    if (variablesChecked) {
+      return;
+    }
+    Set<String> optionVariables = new HashSet<>();
+    for (String o : storageOptionNames()) {
+      optionVariables.add(envName(o));
+    }
+    for (String name : new TreeSet<>(env.keySet())) {
+      if (!name.startsWith(ENV_PREFIX)
+          || CLI_VARIABLES.contains(name)
+          || optionVariables.contains(name)
+          || name.startsWith(ENV_PREFIX + "COPY_")) {
+        continue;
+      }
+      // WALARCHIVE_KEYRING: the start of exactly one name; else the closest name
+      List<String> longer =
+          CLI_VARIABLES.stream().filter(v -> v.startsWith(name + "_")).sorted().toList();
+      Optional<String> meant =
+          longer.size() == 1
+              ? Optional.of(longer.get(0))
+              : StorageOptions.closest(name, CLI_VARIABLES);
+      if (meant.isPresent()) {
+        throw new CliException(
+            "environment variable "
+                + name
+                + " is not a setting; did you mean "
+                + meant.get()
+                + "? (rename or unset it)");
+      }
+    }
+    variablesChecked = true;
+  }
+
+  /**
+   * One key setting as {@link #setting}, noting where it came from in {@code sources}; a value that
+   * is empty or blank is an error naming where it is set (never the value).
+   */
+  private String keySetting(String flag, String name, List<String> sources) throws IOException {
+    String where;
+    String value;
+    String variable = ENV_PREFIX + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    if (flag != null) {
+      where = "--" + name;
+      value = flag;
+    } else if (env.get(variable) != null) {
+      where = "environment variable " + variable;
+      value = env.get(variable);
+    } else if (file().get(name) != null) {
+      where = name + " in " + file().shown();
+      value = file().get(name);
+    } else {
+      return null;
+    }
+    if (value.isBlank()) {
+      throw new CliException(
+          where
+              + " is set but empty, which would turn encryption off; give it the "
+              + (name.equals("passphrase")
+                  ? "passphrase"
+                  : name.equals("key") ? "base64 key" : "file's path")
+              + ", or remove it to archive unencrypted");
+    }
+    sources.add(where);
+    return value;
   }
 
   /**

@@ -312,6 +312,77 @@ class ConfigMistakesCliTest {
   }
 
   @Test
+  void anEmptyKeySettingIsAnErrorNotPlaintext() throws Exception {
+    // a template that rendered nothing: before, each of these archived without encryption
+    for (String setting : List.of("key", "passphrase", "key-file", "keyring-file")) {
+      Path file = config("url=" + url() + "\n" + setting + "=\n");
+      assertConfigurationError(
+          List.of("--config", file.toString()),
+          setting
+              + " in configuration file "
+              + file
+              + " is set but empty, which would turn encryption off; give it the "
+              + (setting.equals("key")
+                  ? "base64 key"
+                  : setting.equals("passphrase") ? "passphrase" : "file's path")
+              + ", or remove it to archive unencrypted");
+    }
+  }
+
+  @Test
+  void twoKeySettingsAreAnErrorNotASilentChoice() throws Exception {
+    Path other = base.resolve("other.key");
+    Files.copy(keyFile, other);
+    Path file = config("url=" + url() + "\nkey-file=" + keyFile + "\n");
+    Path ring = config("active=k2\nkey-file.k2=" + other + "\n");
+    Drills.restrictToOwner(ring);
+    assertConfigurationError(
+        List.of("--config", file.toString(), "--keyring-file", ring.toString()),
+        "more than one key setting is set (--keyring-file, key-file in configuration file "
+            + file
+            + "); set exactly one of keyring-file, key-file, key and passphrase (a keyring file"
+            + " holds several keys for a rotation)");
+  }
+
+  @Test
+  void aSecretStorageOptionIsNeverTakenAsAFlag() throws Exception {
+    for (String option :
+        List.of("s3.secret-access-key", "azure.account-key", "copy.1.s3.session-token")) {
+      List<String> settings =
+          new ArrayList<>(List.of("--url", url(), "-o", option + "=SUPERSECRET123"));
+      if (option.startsWith("copy.")) {
+        settings.addAll(List.of("--copy-url", "file:" + base.resolve("copy")));
+      }
+      assertConfigurationError(
+          settings,
+          "-o "
+              + option
+              + ": a secret is never taken from the command line, where every user of the host"
+              + " can see it in the process listing; set "
+              + CliConfig.envName(option)
+              + " or put "
+              + option
+              + " in the configuration file (readable by its owner only)");
+    }
+    assertThat(base.resolve("copy")).doesNotExist();
+  }
+
+  @Test
+  void aCopyThatIsTheArchiveSpelledDifferentlyIsRefused() throws Exception {
+    for (String copy : List.of("file://" + archiveDir + "/", "file:" + archiveDir + "/./")) {
+      assertConfigurationError(
+          List.of("--url", url(), "--copy-url", copy),
+          "--copy-url names the archive URL itself ("
+              + url()
+              + "); a copy must be another location");
+    }
+    Path c = base.resolve("copy");
+    assertConfigurationError(
+        List.of("--url", url(), "--copy-url", "file:" + c + ",file://" + c + "/"),
+        "--copy-url names file://" + c + "/ twice; give each copy once");
+  }
+
+  @Test
   void aKeyItsGroupMayReadAndAConfigWithoutSecretsForAllAreAccepted() throws Exception {
     Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("r--r-----"));
     Path file = config("url=" + url() + "\nkey-file=" + keyFile + "\n");

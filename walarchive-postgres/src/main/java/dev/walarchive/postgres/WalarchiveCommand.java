@@ -2,15 +2,12 @@ package dev.walarchive.postgres;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -240,46 +237,6 @@ final class WalarchiveCommand {
    * slashes, {@code file:} spellings and query strings aside).
    */
   static boolean sameArchive(String a, String b) {
-    Optional<String> na = normalize(a);
-    Optional<String> nb = normalize(b);
-    return na.isPresent() && na.equals(nb);
-  }
-
-  static Optional<String> normalize(String url) {
-    try {
-      URI uri = new URI(url.trim());
-      String scheme = uri.getScheme();
-      if (scheme == null) {
-        return Optional.empty();
-      }
-      scheme = scheme.toLowerCase(Locale.ROOT);
-      String path = uri.getPath() == null ? uri.getSchemeSpecificPart() : uri.getPath();
-      if (scheme.equals("file") || scheme.equals("mem")) {
-        if (path == null) {
-          return Optional.empty();
-        }
-        return Optional.of(scheme + ":" + stripSlashes(Path.of(path).normalize().toString()));
-      }
-      String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
-      int at = authority.lastIndexOf('@');
-      if (at >= 0) {
-        authority = authority.substring(at + 1);
-      }
-      String p = path == null ? "" : stripSlashes(path).replaceAll("^/+", "");
-      return Optional.of(scheme + "://" + authority + "/" + p);
-    } catch (URISyntaxException | IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
-
-  private static String stripSlashes(String path) {
-    String p = path;
-    while (p.length() > 1 && p.endsWith("/")) {
-      p = p.substring(0, p.length() - 1);
-    }
-    while (p.startsWith("//")) {
-      p = p.substring(1);
-    }
-    return p;
+    return dev.walarchive.core.storage.ArchiveStorages.sameLocation(a, b);
   }
 }

@@ -255,4 +255,55 @@ public final class ArchiveStorages {
     }
     return s;
   }
+
+  /**
+   * Whether two archive URLs name the same location: same scheme, authority (user info aside) and
+   * path, whatever the spelling ({@code file:/x}, {@code file:///x/}, {@code file:/x/./}) and the
+   * query string. A URL that does not parse names no location, so it is the same as nothing. Used
+   * to refuse a copy that is the archive itself, and by {@code walarchive check} to tell whether a
+   * server archives where the configuration says.
+   */
+  public static boolean sameLocation(String a, String b) {
+    java.util.Optional<String> na = location(a);
+    return na.isPresent() && na.equals(location(b));
+  }
+
+  private static java.util.Optional<String> location(String url) {
+    try {
+      java.net.URI uri = new java.net.URI(url.trim());
+      String scheme = uri.getScheme();
+      if (scheme == null) {
+        return java.util.Optional.empty();
+      }
+      scheme = scheme.toLowerCase(java.util.Locale.ROOT);
+      String path = uri.getPath() == null ? uri.getSchemeSpecificPart() : uri.getPath();
+      if (scheme.equals("file") || scheme.equals("mem")) {
+        if (path == null) {
+          return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(
+            scheme + ":" + stripSlashes(java.nio.file.Path.of(path).normalize().toString()));
+      }
+      String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+      int at = authority.lastIndexOf('@');
+      if (at >= 0) {
+        authority = authority.substring(at + 1);
+      }
+      String p = path == null ? "" : stripSlashes(path).replaceAll("^/+", "");
+      return java.util.Optional.of(scheme + "://" + authority + "/" + p);
+    } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  private static String stripSlashes(String path) {
+    String p = path;
+    while (p.length() > 1 && p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    while (p.startsWith("//")) {
+      p = p.substring(1);
+    }
+    return p;
+  }
 }

@@ -233,6 +233,8 @@ final class CliConfig {
       }
       if (path != null && holdsSecret(file)) {
         PrivateFiles.check(path, "configuration file");
+      } else if (path != null) {
+        PrivateFiles.checkNotWorldWritable(path, "configuration file");
       }
       fileProperties = file;
     }

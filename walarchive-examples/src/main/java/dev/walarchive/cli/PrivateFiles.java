@@ -67,6 +67,34 @@ final class PrivateFiles {
     }
   }
 
+  /**
+   * Throws if every user of the host may change {@code file}, a configuration file without secrets:
+   * whoever may write it decides where WAL is archived and which key encrypts it.
+   *
+   * @throws CliException naming the file, its mode and the {@code chmod} that fixes it
+   */
+  static void checkNotWorldWritable(Path file, String what) throws CliException {
+    Set<PosixFilePermission> mode;
+    try {
+      if (!Files.isRegularFile(file)) {
+        return; // a directory or a device: the read says what is wrong
+      }
+      mode = Files.getPosixFilePermissions(file);
+    } catch (UnsupportedOperationException | IOException e) {
+      return;
+    }
+    if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+      throw new CliException(
+          what
+              + " "
+              + file
+              + " is writable by every user on this host (mode "
+              + octal(mode)
+              + "), who could point it at another archive or key; run chmod o-w "
+              + file);
+    }
+  }
+
   /** {@code 0644} for rw-r--r--. */
   static String octal(Set<PosixFilePermission> mode) {
     int bits = 0;

@@ -312,6 +312,19 @@ class ConfigMistakesCliTest {
   }
 
   @Test
+  void aConfigFileEveryUserMayChangeIsRefusedEvenWithoutSecrets() throws Exception {
+    Path file = config("url=" + url() + "\nkey-file=" + keyFile + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+    assertConfigurationError(
+        List.of("--config", file.toString()),
+        "configuration file "
+            + file
+            + " is writable by every user on this host (mode 0666), who could point it at another"
+            + " archive or key; run chmod o-w "
+            + file);
+  }
+
+  @Test
   void anEmptyKeySettingIsAnErrorNotPlaintext() throws Exception {
     // a template that rendered nothing: before, each of these archived without encryption
     for (String setting : List.of("key", "passphrase", "key-file", "keyring-file")) {

@@ -445,7 +445,13 @@ public final class ArchivingCheck {
         results.add(
             CheckResult.failed(
                 name,
-                where + " calls walarchive without '" + sub + " ... " + placeholders + "'",
+                where
+                    + " calls walarchive without '"
+                    + sub
+                    + " ... "
+                    + placeholders
+                    + "'"
+                    + (placeholders.contains(" ") ? " (in that order)" : ""),
                 "set "
                     + name
                     + " = 'walarchive "

@@ -94,10 +94,16 @@ final class WalarchiveCommand {
     boolean hasSub = false;
     String flagUrl = null;
     String flagConfig = null;
+    int fAt = -1;
+    int pAt = -1;
     for (int i = start + 1; i < tokens.size(); i++) {
       String t = tokens.get(i);
       if (t.equals(subcommand)) {
         hasSub = true;
+      } else if (hasSub && t.equals("%f") && fAt < 0) {
+        fAt = i;
+      } else if (hasSub && t.equals("%p") && pAt < 0) {
+        pAt = i;
       } else if (t.equals("--url") && i + 1 < tokens.size()) {
         flagUrl = tokens.get(++i);
       } else if (t.startsWith("--url=")) {
@@ -110,6 +116,9 @@ final class WalarchiveCommand {
         break;
       }
     }
+    // walarchive's own operands, in its order: wal-fetch %f %p (swapped, PostgreSQL's restores
+    // fail once the server restarts), wal-push %p
+    placeholderPresent = subcommand.equals("wal-fetch") ? fAt >= 0 && pAt > fAt : pAt >= 0;
     if (flagUrl != null) {
       return new WalarchiveCommand(
           true, hasSub, flagUrl, UrlSource.FLAG, null, null, keyInCommand, placeholderPresent);

@@ -66,4 +66,27 @@ class WalarchiveCommandTest {
     assertThat(WalarchiveCommand.sameArchive("file:/a", "file:/a/b")).isFalse();
     assertThat(WalarchiveCommand.sameArchive("not a url", "not a url")).isFalse();
   }
+
+  @Test
+  void theRestoreCommandNeedsPercentFThenPercentPAsWalarchivesOperands() {
+    String w = "/opt/walarchive/bin/walarchive wal-fetch --config /etc/w.properties ";
+    assertThat(WalarchiveCommand.parse(w + "%f %p", "wal-fetch", "%f").placeholderPresent).isTrue();
+    assertThat(WalarchiveCommand.parse(w + "'%f' \"%p\"", "wal-fetch", "%f").placeholderPresent)
+        .isTrue();
+    // swapped: PostgreSQL's restores fail ("command not executable") once the standby restarts
+    assertThat(WalarchiveCommand.parse(w + "%p %f", "wal-fetch", "%f").placeholderPresent)
+        .isFalse();
+    assertThat(WalarchiveCommand.parse(w + "%f", "wal-fetch", "%f").placeholderPresent).isFalse();
+    assertThat(
+            WalarchiveCommand.parse("sh -c '" + w + "%f %p'", "wal-fetch", "%f").placeholderPresent)
+        .isTrue();
+    assertThat(
+            WalarchiveCommand.parse("walarchive wal-push --url file:/a %p", "wal-push", "%p")
+                .placeholderPresent)
+        .isTrue();
+    assertThat(
+            WalarchiveCommand.parse("walarchive wal-push --url file:/a %f", "wal-push", "%p")
+                .placeholderPresent)
+        .isFalse();
+  }
 }

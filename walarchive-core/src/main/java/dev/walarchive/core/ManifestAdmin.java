@@ -169,6 +169,11 @@ final class ManifestAdmin {
     return m;
   }
 
+  /** The manifest if {@link #checked} has read it already, else null; no I/O. */
+  ArchiveManifest checkedIfKnown() {
+    return checkedForReading;
+  }
+
   /**
    * Rebuilds or upgrades the manifest from the archived objects: {@link
    * WalArchive#repairManifest()}.

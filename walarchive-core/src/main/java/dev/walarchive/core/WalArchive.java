@@ -368,11 +368,16 @@ public final class WalArchive implements AutoCloseable {
    * deliver (a storage error, a missing manifest, an object that fails verification), is fetched
    * from the first copy that can, and a warning names the copy that served it and why this archive
    * did not. It is "not in the archive" only when every archive answered that it does not hold it;
-   * if any archive failed and none had it, the first failure is thrown.
+   * if any archive failed and none had it, the first failure is thrown, of its kind, with a message
+   * that says what each archive answered. A copy whose manifest names another cluster or segment
+   * size than this archive's fails with {@link ArchiveMismatchException} and is never restored
+   * from.
    *
    * @throws IllegalArgumentException if {@code fileName} is not a WAL file name
    * @throws WalFileNotFoundException if the archive does not hold the file
    * @throws ObjectFormatException if the object fails verification
+   * @throws ArchiveMismatchException if only a copy of another cluster or segment size could have
+   *     served it
    */
   public long fetch(String fileName, Path destination) throws IOException {
     long started = System.nanoTime();

@@ -2,6 +2,8 @@ package dev.walarchive.core;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.walarchive.core.archive.ArchiveManifest;
+import dev.walarchive.core.archive.ArchiveMismatchException;
 import dev.walarchive.core.archive.WalFileNotFoundException;
 import dev.walarchive.core.format.ObjectCodec;
 import dev.walarchive.core.format.ObjectHeader;
@@ -71,9 +73,16 @@ final class WalFetch {
     IOException failure = null;
     List<String> why = new ArrayList<>();
     for (WalArchive archive : archives()) {
+      boolean copy = archive != owner;
+      String where = (copy ? "copy " : "") + archive.location();
       try {
-        long n = archive.fetchPath().fetchOne(name, target);
-        if (archive != owner) {
+        long n =
+            copy
+                ? archive
+                    .fetchPath()
+                    .fetchOne(name, target, owner.location(), admin.checkedIfKnown())
+                : fetchOne(name, target);
+        if (copy) {
           log.warn(
               "restored {} from copy {} ({})", name, archive.location(), String.join("; ", why));
         } else {
@@ -81,19 +90,18 @@ final class WalFetch {
         }
         return n;
       } catch (WalFileNotFoundException e) {
-        why.add(archive.location() + " does not hold it");
+        why.add(where + " does not hold it");
       } catch (IOException e) {
         if (failure == null) {
-          failure = archive == owner ? e : Messages.inCopy(archive, e);
+          failure = e;
         }
-        why.add(archive.location() + " failed: " + Messages.oneLine(e));
+        why.add(where + ": " + Messages.oneLine(e));
       }
     }
     if (failure != null) {
-      if (why.size() > 1) {
-        log.warn("{} could not be restored from any archive: {}", name, String.join("; ", why));
-      }
-      throw failure;
+      // one failure, of the first failure's kind, that says what every archive answered
+      throw Messages.retold(
+          failure, name + " could not be restored from any archive: " + String.join("; ", why));
     }
     throw new WalFileNotFoundException(name.name());
   }
@@ -107,7 +115,34 @@ final class WalFetch {
   }
 
   long fetchOne(WalFileName name, Path target) throws IOException {
-    admin.checked(true);
+    return fetchOne(name, target, null, null);
+  }
+
+  /**
+   * Restores {@code name} from this archive; as a copy of the archive at {@code primary} whose
+   * manifest is {@code expected} (if known), only if this archive is of the same cluster and
+   * segment size: another cluster's WAL must never be restored.
+   */
+  long fetchOne(WalFileName name, Path target, String primary, ArchiveManifest expected)
+      throws IOException {
+    ArchiveManifest manifest = admin.checked(true);
+    if (expected != null
+        && (manifest.systemIdentifier() != expected.systemIdentifier()
+            || !manifest.segmentSize().equals(expected.segmentSize()))) {
+      throw new ArchiveMismatchException(
+          "not a copy of "
+              + primary
+              + ": its manifest records cluster "
+              + Long.toUnsignedString(manifest.systemIdentifier())
+              + " with "
+              + manifest.segmentSize().bytes()
+              + "-byte segments, the archive's cluster "
+              + Long.toUnsignedString(expected.systemIdentifier())
+              + " with "
+              + expected.segmentSize().bytes()
+              + "-byte segments; nothing was restored from it. Configure copies of this archive"
+              + " only (copy-url)");
+    }
     Path dir = target.getParent();
     OpenedObject stored;
     try {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
       "0:restored",
       "1:not in the archive (normal at the end of recovery); nothing written",
       "126:usage or configuration error: also no archive at the URL (no valid manifest), a key that"
-          + " is not the archive's",
+          + " is not the archive's, a copy of another cluster or segment size",
       "128:the archived object failed verification (corrupt, tampered, wrong or missing key,"
           + " metadata that contradicts the content)",
       "129:storage or I/O error after retries",
@@ -63,7 +63,8 @@ final class WalFetchCommand implements Callable<Integer>, ExitCodes {
     }
     if (e instanceof CliException
         || e instanceof IllegalArgumentException
-        || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException) {
+        || e instanceof dev.walarchive.core.archive.ArchiveConfigurationException
+        || e instanceof dev.walarchive.core.archive.ArchiveMismatchException) {
       return 126;
     }
     if (e instanceof ObjectFormatException) {

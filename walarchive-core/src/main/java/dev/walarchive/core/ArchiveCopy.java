@@ -65,7 +65,8 @@ public final class ArchiveCopy {
    *     object's content to its name, and a push never writes different content under a name), not
    *     copied
    * @param toCompare objects both hold with different sizes (e.g. encoded with different
-   *     compression): their digests are compared, and different content is refused
+   *     compression): their digests are compared and the destination's object is verified;
+   *     different content or a damaged object is refused ({@link #differing})
    */
   public record Plan(
       List<ObjectEntry> toCopy, List<ObjectEntry> present, List<ObjectEntry> toCompare) {
@@ -229,6 +230,36 @@ public final class ArchiveCopy {
         existing.isPresent()
             ? existing.get()
             : to.createArchive(source.systemIdentifier(), source.segmentSize());
+    checkSame(from, to, source, target, "; nothing was copied");
+  }
+
+  /**
+   * Checks what {@link #prepare} checks, writing nothing: that {@code to} is an archive of the same
+   * cluster, segment size and encryption as {@code from}, or an empty location that a copy would
+   * make one (for a dry run, or to tell whether a configured copy is one).
+   *
+   * @throws ArchiveMismatchException if {@code to} belongs to another cluster or segment size
+   * @throws ArchiveConfigurationException if one is encrypted and the other not, or {@code to}
+   *     holds objects but no manifest
+   */
+  public static void check(WalArchive from, WalArchive to) throws IOException {
+    ArchiveManifest source = from.requireManifest();
+    from.checkReadable();
+    Optional<ArchiveManifest> existing = to.manifest();
+    if (existing.isPresent()) {
+      checkSame(from, to, source, existing.get(), "");
+    } else {
+      to.checkCreatable();
+    }
+  }
+
+  private static void checkSame(
+      WalArchive from,
+      WalArchive to,
+      ArchiveManifest source,
+      ArchiveManifest target,
+      String consequence)
+      throws IOException {
     if (target.systemIdentifier() != source.systemIdentifier()
         || !target.segmentSize().equals(source.segmentSize())) {
       throw new ArchiveMismatchException(
@@ -244,7 +275,8 @@ public final class ArchiveCopy {
               + source.segmentSize().bytes()
               + "-byte segments like "
               + from.location()
-              + "; nothing was copied");
+              + consequence
+              + "; name an empty location or an archive of that cluster");
     }
     if (target.encryption() != source.encryption()) {
       throw new ArchiveConfigurationException(
@@ -256,7 +288,8 @@ public final class ArchiveCopy {
               + to.location()
               + " is"
               + (target.encryption() == ArchiveManifest.Encryption.NONE ? " not" : "")
-              + "; nothing was copied");
+              + consequence
+              + "; name an empty location or an archive encrypted as this one is");
     }
   }
 
@@ -413,24 +446,112 @@ public final class ArchiveCopy {
     }
   }
 
-  /** -1 if the destination's object has the source's digest; otherwise a conflict. */
+  /**
+   * The objects of {@code plan}'s {@link Plan#toCompare()} that {@code to} does not hold with
+   * {@code from}'s content, each with the reason: damaged in {@code to} (it fails verification
+   * there) or different (another digest). Reads only those objects of {@code to}, and nothing of
+   * {@code from} but their metadata; writes nothing. What {@link #copy} would refuse of them.
+   *
+   * @throws IOException if a storage fails
+   */
+  public static List<Refusal> differing(WalArchive from, WalArchive to, Plan plan)
+      throws IOException {
+    requireNonNull(plan, "plan is null");
+    List<Refusal> differing = new ArrayList<>();
+    for (ObjectEntry e : plan.toCompare()) {
+      ObjectStat source;
+      try {
+        source = from.storage().stat(e.key());
+      } catch (NoSuchFileException gone) {
+        continue; // deleted since the listing (retention)
+      }
+      try {
+        compare(from, to, e.key(), source);
+      } catch (NoSuchFileException gone) {
+        // deleted since the listing
+      } catch (ObjectFormatException | ArchiveConflictException x) {
+        differing.add(new Refusal(e.key(), Messages.oneLine(x)));
+      }
+    }
+    return differing;
+  }
+
+  /**
+   * -1 if the destination's object has the source's content: the source's digest and, if its size
+   * differs (another compression), it verifies; otherwise a conflict, or a damaged object.
+   */
   private static long compare(WalArchive from, WalArchive to, String key, ObjectStat source)
       throws IOException {
     ObjectStat target = to.storage().stat(key);
     String ours = source.metadata().get(WalArchive.META_DIGEST);
     String theirs = target.metadata().get(WalArchive.META_DIGEST);
-    if (ours != null ? ours.equals(theirs) : target.size() == source.size()) {
-      return -1;
+    if (ours != null ? !ours.equals(theirs) : target.size() != source.size()) {
+      throw new ArchiveConflictException(
+          "object "
+              + key
+              + " differs between "
+              + from.location()
+              + " and "
+              + to.location()
+              + " (another digest); it is kept in both, nothing was overwritten. Run 'walarchive"
+              + " verify' on both and inspect it");
     }
-    throw new ArchiveConflictException(
-        "object "
-            + key
-            + " differs between "
-            + from.location()
-            + " and "
-            + to.location()
-            + " (another digest); it is kept in both, nothing was overwritten. Run 'walarchive"
-            + " verify' on both and inspect it");
+    if (target.size() != source.size()) {
+      // the same digest in the metadata but other bytes: decide from the bytes
+      verifyDestination(from, to, key);
+    }
+    return -1;
+  }
+
+  /**
+   * Verifies {@code to}'s object completely, as a fetch would; its metadata must then agree with
+   * its authenticated content.
+   *
+   * @throws ObjectIntegrityException if it is damaged (truncated, altered)
+   */
+  private static void verifyDestination(WalArchive from, WalArchive to, String key)
+      throws IOException {
+    Optional<WalFileName> name = walName(key);
+    try (OpenedObject stored = to.storage().openWithStat(key)) {
+      if (name.isPresent()) {
+        to.fetchPath().decodeVerified(name.get(), stored, OutputStream.nullOutputStream());
+      } else if (key.startsWith(ArchiveBaseBackups.PREFIX)) {
+        try (InputStream plain = to.baseBackupObjects().decode(key, stored)) {
+          plain.transferTo(OutputStream.nullOutputStream());
+        }
+      } else {
+        throw new ArchiveConflictException(
+            "object "
+                + key
+                + " has "
+                + stored.stat().size()
+                + " bytes in "
+                + to.location()
+                + " but "
+                + from.location()
+                + " holds it with another size; it is kept in both, nothing was overwritten."
+                + " Inspect it, and delete the wrong one");
+      }
+    } catch (dev.walarchive.core.format.UnknownKeyException
+        | dev.walarchive.core.format.WrongKeyException e) {
+      throw Messages.retold(
+          e, "object " + key + " in " + to.location() + " cannot be verified: " + e.getMessage());
+    } catch (ObjectFormatException e) {
+      throw new ObjectIntegrityException(
+          "object "
+              + key
+              + " in "
+              + to.location()
+              + " is damaged ("
+              + Messages.oneLine(e)
+              + "); the one in "
+              + from.location()
+              + " has the same digest but "
+              + "another size, nothing was overwritten. Delete the damaged object from "
+              + to.location()
+              + " and copy again ('walarchive sync' or 'walarchive copy')",
+          e);
+    }
   }
 
   /** The WAL file name of a key under {@code wal/}, if it is one. */

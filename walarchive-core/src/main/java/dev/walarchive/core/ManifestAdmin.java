@@ -79,17 +79,7 @@ final class ManifestAdmin {
     if (existing.isPresent()) {
       return existing.get();
     }
-    if (manifests.holdsArchivedFiles()) {
-      throw new ArchiveConfigurationException(
-          "the archive at "
-              + manifests.location()
-              + " holds archived files but no archive manifest ("
-              + ManifestFormat.KEY
-              + "), so nothing vouches for which cluster it belongs to; nothing was stored. If this"
-              + " is the right URL, rebuild the manifest with '"
-              + Manifests.REPAIR
-              + "' using the archive's configuration");
-    }
+    checkCreatable();
     String salt = keyring.encrypts() ? Manifests.newSalt() : null;
     Map<String, ArchiveManifest.ArchiveKey> keys = new TreeMap<>();
     if (keyring.encrypts()) {
@@ -125,6 +115,24 @@ final class ManifestAdmin {
     } catch (FileAlreadyExistsException e) {
       // a concurrent first push won: check against its manifest
       return manifests.require();
+    }
+  }
+
+  /**
+   * Refuses to create a manifest in a location without one that holds archived files: nothing
+   * vouches for which cluster they belong to.
+   */
+  void checkCreatable() throws IOException {
+    if (manifests.holdsArchivedFiles()) {
+      throw new ArchiveConfigurationException(
+          "the archive at "
+              + manifests.location()
+              + " holds archived files but no archive manifest ("
+              + ManifestFormat.KEY
+              + "), so nothing vouches for which cluster it belongs to; nothing was stored. If this"
+              + " is the right URL, rebuild the manifest with '"
+              + Manifests.REPAIR
+              + "' using the archive's configuration");
     }
   }
 

@@ -397,6 +397,11 @@ public final class WalArchive implements AutoCloseable {
     admin.checked(false);
   }
 
+  /** Throws what the first push would if this location has no manifest but archived files. */
+  void checkCreatable() throws IOException {
+    admin.checkCreatable();
+  }
+
   /**
    * Reads and decodes a small archived file (history and backup history files) into memory.
    *

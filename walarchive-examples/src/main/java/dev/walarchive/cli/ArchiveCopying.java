@@ -36,7 +36,9 @@ final class ArchiveCopying {
     if (parallelism < 1 || parallelism > 64) {
       throw new CliException("--parallelism must be from 1 to 64, not " + parallelism);
     }
-    src.requireManifest();
+    // what the copy refuses before copying anything (another cluster, another encryption), a dry
+    // run refuses too
+    ArchiveCopy.check(src, dst);
     ArchiveCopy.Plan plan = ArchiveCopy.plan(src, dst);
     String route =
         ArchiveStorages.redact(src.location()) + " to " + ArchiveStorages.redact(dst.location());
@@ -44,8 +46,18 @@ final class ArchiveCopying {
       for (ObjectEntry e : plan.toCopy()) {
         out.println("would copy " + e.key() + " (" + e.size() + " bytes)");
       }
+      // what the real run refuses of the objects both hold with different sizes: the copy's
+      // damaged ones (the source's are verified only when copied)
+      java.util.Map<String, String> refused = new java.util.HashMap<>();
+      for (ArchiveCopy.Refusal r : ArchiveCopy.differing(src, dst, plan)) {
+        refused.put(r.key(), r.reason());
+      }
       for (ObjectEntry e : plan.toCompare()) {
-        out.println("would compare " + e.key() + " (present in both with different sizes)");
+        String reason = refused.get(e.key());
+        out.println(
+            reason == null
+                ? "would compare " + e.key() + " (present in both with different sizes)"
+                : "would refuse " + e.key() + ": " + reason);
       }
       out.println(
           plan.toCopy().size()
@@ -55,9 +67,11 @@ final class ArchiveCopying {
               + route
               + "; "
               + plan.present().size()
-              + " already there; nothing was changed (dry run)");
+              + " already there"
+              + (refused.isEmpty() ? "" : ", " + refused.size() + " would be refused")
+              + "; nothing was changed (dry run)");
       out.flush();
-      return 0;
+      return refused.isEmpty() ? 0 : 1;
     }
     int total = plan.toCopy().size() + plan.toCompare().size();
     PrintStream progress = System.console() == null ? null : System.err;

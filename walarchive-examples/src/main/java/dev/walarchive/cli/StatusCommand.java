@@ -2,7 +2,9 @@ package dev.walarchive.cli;
 
 import dev.walarchive.core.ArchiveCopy;
 import dev.walarchive.core.WalArchive;
+import dev.walarchive.core.archive.ArchiveConfigurationException;
 import dev.walarchive.core.archive.ArchiveInventory;
+import dev.walarchive.core.archive.ArchiveMismatchException;
 import dev.walarchive.core.storage.OptionValues;
 import dev.walarchive.postgres.ArchivingCheck;
 import dev.walarchive.postgres.PgConnectionSettings;
@@ -33,7 +35,10 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:printed",
-      "2:usage or configuration error",
+      "1:a copy holds objects that differ from the archive's (damaged there); its lines name"
+          + " them",
+      "2:usage or configuration error (also: a configured copy is not a copy of this archive:"
+          + " another cluster, segment size or encryption)",
       "3:storage or I/O error, or (with --pg) cannot connect to PostgreSQL, or a copy cannot be"
           + " read (its line says why)"
     })
@@ -114,7 +119,7 @@ final class StatusCommand implements Callable<Integer>, ExitCodes.Admin {
       } else {
         human(out, inventory, now);
         for (CopyLag lag : lags) {
-          out.println(lag.human());
+          lag.human().forEach(out::println);
         }
         if (server != null) {
           human(out, server, now);
@@ -122,41 +127,72 @@ final class StatusCommand implements Callable<Integer>, ExitCodes.Admin {
       }
     }
     out.flush();
-    return lags.stream().anyMatch(l -> l.error() != null) ? 3 : 0;
+    return lags.stream().mapToInt(CopyLag::exitCode).max().orElse(0);
   }
 
   /**
    * How far a copy lags behind the archive: the WAL files the archive holds that the copy lacks,
-   * and how long ago the oldest of them was archived; or why the copy could not be listed.
+   * and how long ago the oldest of them was archived, and the objects both hold that the copy holds
+   * damaged (or with other content); or why the copy could not be listed, or is not a copy of this
+   * archive ({@code foreign}).
    */
-  record CopyLag(String copy, long missing, long lagSeconds, String error) {
+  record CopyLag(
+      String copy,
+      long missing,
+      long lagSeconds,
+      List<ArchiveCopy.Refusal> differing,
+      String error,
+      boolean foreign) {
     static CopyLag of(WalArchive archive, WalArchive copy, Instant now) {
       String name = dev.walarchive.core.storage.ArchiveStorages.redact(copy.location());
       try {
         copy.requireManifest();
+        try {
+          ArchiveCopy.check(archive, copy);
+        } catch (ArchiveMismatchException | ArchiveConfigurationException e) {
+          return new CopyLag(name, -1, -1, List.of(), Errors.oneLine(e), true);
+        }
         ArchiveCopy.Plan plan = ArchiveCopy.plan(archive, copy);
         long lag =
             plan.oldestMissingWal().map(t -> Duration.between(t, now).getSeconds()).orElse(0L);
-        return new CopyLag(name, plan.missingWal().size(), Math.max(0, lag), null);
+        List<ArchiveCopy.Refusal> differing = ArchiveCopy.differing(archive, copy, plan);
+        return new CopyLag(
+            name, plan.missingWal().size(), Math.max(0, lag), differing, null, false);
       } catch (java.io.IOException e) {
-        return new CopyLag(name, -1, -1, Errors.oneLine(e));
+        return new CopyLag(name, -1, -1, List.of(), Errors.oneLine(e), false);
       }
     }
 
-    String human() {
+    /** 3 cannot be read, 2 not a copy of the archive, 1 damaged objects, else 0. */
+    int exitCode() {
+      return error != null ? (foreign ? 2 : 3) : differing.isEmpty() ? 0 : 1;
+    }
+
+    List<String> human() {
       if (error != null) {
-        return "copy " + copy + ": cannot be read: " + error;
+        return List.of(
+            "copy "
+                + copy
+                + (foreign ? ": not a copy of this archive: " : ": cannot be read: ")
+                + error);
       }
-      if (missing == 0) {
-        return "copy " + copy + ": level with the archive";
+      List<String> lines = new ArrayList<>();
+      if (missing > 0) {
+        lines.add(
+            "copy "
+                + copy
+                + ": lags "
+                + missing
+                + " WAL file(s) behind the archive, the oldest archived "
+                + OptionValues.formatRounded(Duration.ofSeconds(lagSeconds))
+                + " ago; run 'walarchive sync'");
+      } else if (differing.isEmpty()) {
+        lines.add("copy " + copy + ": level with the archive");
       }
-      return "copy "
-          + copy
-          + ": lags "
-          + missing
-          + " WAL file(s) behind the archive, the oldest archived "
-          + OptionValues.formatRounded(Duration.ofSeconds(lagSeconds))
-          + " ago; run 'walarchive sync'";
+      for (ArchiveCopy.Refusal r : differing) {
+        lines.add("copy " + copy + ": " + r.key() + " is not the archive's: " + r.reason());
+      }
+      return lines;
     }
 
     Map<String, Object> json() {
@@ -164,7 +200,21 @@ final class StatusCommand implements Callable<Integer>, ExitCodes.Admin {
       m.put("archive", copy);
       m.put("missingWalFiles", error == null ? missing : null);
       m.put("lagSeconds", error == null ? lagSeconds : null);
+      m.put(
+          "differingObjects",
+          error == null
+              ? differing.stream()
+                  .map(
+                      r -> {
+                        Map<String, Object> o = new LinkedHashMap<>();
+                        o.put("key", r.key());
+                        o.put("reason", r.reason());
+                        return (Object) o;
+                      })
+                  .toList()
+              : null);
       m.put("error", error);
+      m.put("foreign", foreign);
       return m;
     }
 
@@ -192,6 +242,15 @@ final class StatusCommand implements Callable<Integer>, ExitCodes.Admin {
       for (CopyLag l : lags) {
         sb.append("walarchive_copy_lag_seconds{").append(labels(archive, l)).append("} ");
         sb.append(l.lagSeconds).append('\n');
+      }
+      metric(
+          sb,
+          "walarchive_copy_differing_objects",
+          "gauge",
+          "Objects both hold that the copy holds damaged or with other content (-1: unknown).");
+      for (CopyLag l : lags) {
+        sb.append("walarchive_copy_differing_objects{").append(labels(archive, l)).append("} ");
+        sb.append(l.error == null ? l.differing.size() : -1).append('\n');
       }
       return sb.toString();
     }

@@ -144,15 +144,30 @@ final class ManifestAdmin {
     }
   }
 
-  private ArchiveConfigurationException cannotCreate(java.nio.file.FileSystemException e) {
+  /**
+   * Why the archive could not be created: a permission problem (named with the directory and the
+   * user, a storage error as for an existing archive, so that fixing the permission is enough), or
+   * a missing parent directory (a configuration error: the URL is probably wrong).
+   */
+  private IOException cannotCreate(java.nio.file.FileSystemException e) {
+    String what = "cannot create the archive at " + manifests.location() + ": ";
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      String reason =
+          e.getFile() == null
+              ? Messages.oneLine(e) // TemporaryFiles.cannotWrite: names the directory and the user
+              : "cannot write to "
+                  + e.getFile()
+                  + " as user "
+                  + System.getProperty("user.name")
+                  + "; give that user write permission or use another location";
+      java.nio.file.AccessDeniedException denied =
+          new java.nio.file.AccessDeniedException(null, null, what + reason);
+      denied.initCause(e);
+      return denied;
+    }
     String reason =
-        e instanceof java.nio.file.AccessDeniedException
-            ? "permission denied to user " + System.getProperty("user.name") + " on " + e.getFile()
-            : e.getReason() == null
-                ? "no such file " + e.getFile()
-                : e.getFile() + ": " + e.getReason();
-    return new ArchiveConfigurationException(
-        "cannot create the archive at " + manifests.location() + ": " + reason, e);
+        e.getReason() == null ? "no such file " + e.getFile() : e.getFile() + ": " + e.getReason();
+    return new ArchiveConfigurationException(what + reason, e);
   }
 
   /** The manifest, checked for writing base backups with this keyring. */

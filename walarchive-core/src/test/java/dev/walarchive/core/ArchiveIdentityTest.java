@@ -423,6 +423,78 @@ class ArchiveIdentityTest {
     assertThat(k1.archiveKeyCheck("k1", salt)).hasSize(64);
   }
 
+  /**
+   * A location the user may not write: the message names the directory and the user (never "on
+   * null"), and it is a permission (storage) failure as in an existing archive, not a configuration
+   * error.
+   */
+  @Test
+  void anArchiveThatCannotBeCreatedForWantOfPermissionNamesTheDirectory() throws Exception {
+    Path parent = dir.resolve("read-only");
+    ArchiveStorage inner = ArchiveStorages.memory();
+    ArchiveStorage denying =
+        new ArchiveStorage() {
+          @Override
+          public void create(String key, ObjectSource content, Map<String, String> metadata)
+              throws java.io.IOException {
+            // what FileArchiveStorage throws when it cannot create the archive directory
+            throw dev.walarchive.core.storage.spi.TemporaryFiles.cannotWrite(
+                parent, new java.nio.file.AccessDeniedException(parent.resolve("a").toString()));
+          }
+
+          @Override
+          public InputStream open(String key) throws java.io.IOException {
+            return inner.open(key);
+          }
+
+          @Override
+          public dev.walarchive.core.storage.ObjectStat stat(String key)
+              throws java.io.IOException {
+            return inner.stat(key);
+          }
+
+          @Override
+          public ObjectIterator list(String prefix) throws java.io.IOException {
+            return inner.list(prefix);
+          }
+
+          @Override
+          public void delete(java.util.Collection<String> keys) throws java.io.IOException {
+            inner.delete(keys);
+          }
+
+          @Override
+          public void close() throws java.io.IOException {
+            inner.close();
+          }
+
+          @Override
+          public String toString() {
+            return "file:" + parent.resolve("a");
+          }
+        };
+    Path file = segment(SYSID, 3);
+    try (WalArchive a = WalArchive.builder(denying).tempDirectory(dir).build()) {
+      assertThatThrownBy(() -> a.push(file))
+          .isInstanceOf(java.nio.file.AccessDeniedException.class)
+          .isNotInstanceOf(ArchiveConfigurationException.class)
+          .hasMessage(
+              "cannot create the archive at file:"
+                  + parent.resolve("a")
+                  + ": cannot write to directory "
+                  + parent
+                  + " as user "
+                  + System.getProperty("user.name")
+                  + "; give that user write permission or use another location");
+      assertThatThrownBy(() -> a.createArchive(SYSID, ONE_MB))
+          .hasMessageNotContaining("null")
+          .satisfies(
+              e ->
+                  assertThat(WalArchiveException.kindOf(e))
+                      .isEqualTo(WalArchiveException.Kind.PERMISSION));
+    }
+  }
+
   @Test
   void fileArchivesAreCreatedOnlyAsTheDirectoryBelowAnExistingParent() throws Exception {
     assertThatThrownBy(() -> ArchiveStorages.open("file:archive", Map.of()))

@@ -241,6 +241,106 @@ class WalArchiveCopiesTest {
         .isInstanceOf(java.nio.file.NoSuchFileException.class);
   }
 
+  @Test
+  void fetchNeverRestoresFromACopyOfAnotherCluster() throws Exception {
+    WalArchive archive = archive(WalArchive.CopyMode.STRICT);
+    alone(primary).push(segment(1));
+    // the copy is another cluster's archive, holding its own segment 2 that the archive lacks
+    Path foreign = Files.createDirectories(dir.resolve("foreign"));
+    alone(copy).push(SyntheticWal.writeSegment(foreign, SYSID + 1, 1, 2, ONE_MB, 2));
+    Path restored = dir.resolve("restored");
+    assertThatThrownBy(() -> archive.fetch("000000010000000000000002", restored))
+        .isInstanceOf(ArchiveMismatchException.class)
+        .hasMessageContaining("copy switchable-copy: not a copy of " + primary)
+        .hasMessageContaining(Long.toUnsignedString(SYSID + 1))
+        .hasMessageContaining(Long.toUnsignedString(SYSID));
+    assertThat(restored).doesNotExist();
+    // and what the copy commands refuse, a dry run's check refuses too, writing nothing
+    assertThatThrownBy(() -> ArchiveCopy.check(archive, archive.copies().get(0)))
+        .isInstanceOf(ArchiveMismatchException.class);
+  }
+
+  @Test
+  void checkOfAnEmptyDestinationWritesNothing() throws Exception {
+    WalArchive source = alone(primary);
+    source.push(segment(1));
+    ArchiveCopy.check(source, alone(copy));
+    assertThat(alone(copy).manifest()).isEmpty();
+  }
+
+  @Test
+  void aTruncatedObjectInTheDestinationWithIntactMetadataIsDamagedNotIdentical() throws Exception {
+    WalArchive source = alone(primary);
+    source.push(segment(1));
+    source.push(segment(2));
+    WalArchive target = alone(copy);
+    ArchiveCopy.copy(
+        source, target, ArchiveCopy.plan(source, target), 1, ArchiveCopy.Listener.NONE);
+    String key = "wal/" + segment(2).getFileName();
+    ObjectStat stat = copy.stat(key);
+    byte[] bytes;
+    try (InputStream in = copy.open(key)) {
+      bytes = in.readAllBytes();
+    }
+    copy.delete(List.of(key));
+    copy.create(
+        key,
+        ObjectSource.ofBytes(java.util.Arrays.copyOf(bytes, bytes.length - 100)),
+        stat.metadata());
+
+    ArchiveCopy.Plan plan = ArchiveCopy.plan(source, target);
+    assertThat(plan.toCompare()).extracting(ObjectEntry::key).containsExactly(key);
+    assertThat(ArchiveCopy.differing(source, target, plan))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.key()).isEqualTo(key);
+              assertThat(r.reason()).contains("is damaged").contains("Delete the damaged object");
+            });
+    ArchiveCopy.Result result =
+        ArchiveCopy.copy(source, target, plan, 2, ArchiveCopy.Listener.NONE);
+    assertThat(result.identical()).isEqualTo(1);
+    assertThat(result.refused()).extracting(ArchiveCopy.Refusal::key).containsExactly(key);
+    assertThat(copy.stat(key).size()).isEqualTo(stat.size() - 100); // never overwritten
+  }
+
+  @Test
+  void aSameDigestWithAnotherEncodingIsIdenticalAfterVerification() throws Exception {
+    WalArchive source = alone(primary);
+    Path file = segment(1);
+    source.push(file);
+    WalArchive target =
+        WalArchive.builder(copy)
+            .keyring(keyring)
+            .tempDirectory(dir)
+            .compression(dev.walarchive.core.format.Compression.none())
+            .build();
+    target.push(file);
+    ArchiveCopy.Plan plan = ArchiveCopy.plan(source, target);
+    assertThat(plan.toCompare()).hasSize(1);
+    assertThat(ArchiveCopy.differing(source, target, plan)).isEmpty();
+    ArchiveCopy.Result result =
+        ArchiveCopy.copy(source, target, plan, 1, ArchiveCopy.Listener.NONE);
+    assertThat(result.identical()).isEqualTo(1);
+    assertThat(result.refused()).isEmpty();
+  }
+
+  @Test
+  void aFetchThatFailsOnlyInTheCopyIsAVerificationFailureNamingEveryArchive() throws Exception {
+    WalArchive archive = archive(WalArchive.CopyMode.STRICT);
+    Path one = segment(1);
+    archive.push(one);
+    String key = "wal/" + one.getFileName();
+    primary.delete(List.of(key));
+    tamper(copy, key);
+    assertThatThrownBy(() -> archive.fetch(one.getFileName().toString(), dir.resolve("restored")))
+        .isInstanceOf(ObjectFormatException.class)
+        .hasMessageStartingWith(one.getFileName() + " could not be restored from any archive: ")
+        .hasMessageContaining(primary + " does not hold it")
+        .hasMessageContaining("copy switchable-copy: ")
+        .hasMessageContaining("corrupt");
+  }
+
   /**
    * The plan against a model: a key goes to exactly one of the three lists, by presence and size.
    */

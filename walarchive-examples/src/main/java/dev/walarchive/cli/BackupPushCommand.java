@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:the backup is complete",
       "1:the backup failed (storage or I/O error, the server failed or its WAL was not archived in time); it stays incomplete",
-      "2:usage or configuration error (also: a standby, archive_mode off, another cluster)",
+      "2:usage or configuration error (also: a standby, archive_mode off, another cluster, a data directory that is not the server's)",
       "3:cannot connect to PostgreSQL (or the connection failed)"
     })
 final class BackupPushCommand implements Callable<Integer>, ExitCodes {

@@ -15,9 +15,6 @@ import dev.walarchive.core.wal.Lsn;
 import dev.walarchive.core.wal.WalFileName;
 import dev.walarchive.core.wal.WalSegmentSize;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -48,9 +45,13 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>It runs on the database host: the data directory ({@code SHOW data_directory} unless {@link
- * Builder#dataDirectory} names it) must be readable, and its {@code global/pg_control} must belong
- * to the server connected to and to the archive's cluster. A failure anywhere leaves the backup
- * incomplete (and aborts it on the server); nothing that looks complete is written.
+ * Builder#dataDirectory} names it) must be readable and must be the server's own: its {@code
+ * global/pg_control} names the archive's cluster, it holds {@code postmaster.pid}, it is the
+ * directory the server's {@code data_directory} names (where the server shows it and the path
+ * exists here), and after {@code pg_backup_start} its {@code pg_control} shows the checkpoint the
+ * server's shows; a copy or clone of the cluster's data directory is refused before anything is
+ * written. A failure anywhere leaves the backup incomplete (and aborts it on the server); nothing
+ * that looks complete is written.
  */
 public final class BaseBackupPush {
   private static final Logger log = LoggerFactory.getLogger(BaseBackupPush.class);
@@ -83,7 +84,8 @@ public final class BaseBackupPush {
    *
    * @throws ArchiveMismatchException if the server or data directory belongs to another cluster
    * @throws ArchiveConfigurationException if the server is a standby, does not archive, or its WAL
-   *     does not arrive in this archive
+   *     does not arrive in this archive, or if the data directory is not the server's (a copy or a
+   *     clone of its cluster, or no server runs on it)
    * @throws SQLException if the connection fails
    * @throws IOException if copying or storing fails
    */
@@ -113,8 +115,8 @@ public final class BaseBackupPush {
               + Long.toUnsignedString(manifest.systemIdentifier())
               + "; use the archive of this cluster");
     }
-    Path dir = dataDirectory != null ? dataDirectory : Path.of(server.dataDirectory);
-    checkDataDirectory(dir, server.systemIdentifier);
+    Path dir = dataDirectory != null ? dataDirectory : serverDataDirectory(server);
+    checkDataDirectory(dir, server);
     boolean modern = server.version >= 150000;
     Lsn start;
     try (PreparedStatement s =
@@ -130,10 +132,11 @@ public final class BaseBackupPush {
       }
     }
     long timeline;
-    try (Statement s = connection.createStatement();
-        ResultSet r = s.executeQuery("SELECT timeline_id FROM pg_control_checkpoint()")) {
-      r.next();
-      timeline = r.getLong(1);
+    try {
+      timeline = checkCheckpoint(connection, dir, start);
+    } catch (IOException | SQLException | RuntimeException e) {
+      abort(connection, modern);
+      throw e;
     }
     BackupName name = BackupName.of(clock.instant(), start);
     log.info("base backup {} started at {}", name, start);
@@ -328,35 +331,102 @@ public final class BaseBackupPush {
     }
   }
 
-  /** The data directory's pg_control must name the server's cluster. */
-  private static void checkDataDirectory(Path dir, long systemIdentifier) throws IOException {
-    Path control = dir.resolve("global/pg_control");
-    byte[] head;
-    try (InputStream in = Files.newInputStream(control)) {
-      head = in.readNBytes(8);
-    } catch (NoSuchFileException e) {
+  /** The server's data directory, if it shows it to this user; else -D is needed. */
+  private static Path serverDataDirectory(Server server) throws IOException {
+    if (server.dataDirectory == null) {
       throw new ArchiveConfigurationException(
-          dir + " is not a PostgreSQL data directory (no global/pg_control); name it with -D");
-    } catch (java.nio.file.AccessDeniedException e) {
-      throw new ArchiveConfigurationException(
-          "cannot read "
-              + control
-              + " as user "
-              + System.getProperty("user.name")
-              + "; run backup-push as the user that owns the data directory");
+          "the server does not show its data_directory to this user (superuser or"
+              + " pg_read_all_settings only); name the data directory with -D");
     }
-    if (head.length < 8) {
-      throw new ArchiveConfigurationException(control + " is too short to be pg_control");
-    }
-    long id = ByteBuffer.wrap(head).order(ByteOrder.nativeOrder()).getLong();
-    if (id != systemIdentifier) {
+    return Path.of(server.dataDirectory);
+  }
+
+  /**
+   * Before the backup starts: {@code dir} must be a data directory of the server's cluster ({@code
+   * global/pg_control}), a server must run on it ({@code postmaster.pid}), and if the server shows
+   * its {@code data_directory} and that path exists on this host, it must be the same directory
+   * ({@link Files#isSameFile}: the same inode also through a bind mount or symbolic link).
+   */
+  private static void checkDataDirectory(Path dir, Server server) throws IOException {
+    PgControl control = PgControl.read(dir);
+    if (control.systemIdentifier() != server.systemIdentifier) {
       throw new ArchiveMismatchException(
           dir
               + " belongs to cluster "
-              + Long.toUnsignedString(id)
+              + Long.toUnsignedString(control.systemIdentifier())
               + ", not to the server connected to ("
-              + Long.toUnsignedString(systemIdentifier)
+              + Long.toUnsignedString(server.systemIdentifier)
               + "); name this server's data directory with -D");
+    }
+    if (!Files.exists(dir.resolve("postmaster.pid"))) {
+      throw new ArchiveConfigurationException(
+          dir
+              + " has no postmaster.pid, so no server runs on it: it is not the data directory of"
+              + " the server connected to (a copy or a stopped clone of the cluster?); name this"
+              + " server's data directory with -D");
+    }
+    if (server.dataDirectory != null) {
+      Path theirs = Path.of(server.dataDirectory);
+      if (Files.exists(theirs) && !Files.isSameFile(dir, theirs)) {
+        throw new ArchiveConfigurationException(
+            dir
+                + " is not the data directory of the server connected to (its data_directory is "
+                + theirs
+                + ", another directory on this host; a copy or a clone of the cluster?); name"
+                + " this server's data directory with -D");
+      }
+    }
+  }
+
+  /**
+   * After {@code pg_backup_start}: {@code dir/global/pg_control} must show the very checkpoint the
+   * server's own pg_control shows ({@code pg_control_checkpoint()}, read before and after it, and
+   * at or after the backup's start), on the server's timeline. A copy of the data directory taken
+   * before that checkpoint, or a clone (restored, promoted) of the same cluster, shows another one:
+   * its files are not the server's, and a backup of them would restore with data missing. Returns
+   * the server's timeline.
+   */
+  private static long checkCheckpoint(Connection connection, Path dir, Lsn start)
+      throws IOException, SQLException {
+    for (int attempt = 0; ; attempt++) {
+      Checkpoint before = Checkpoint.query(connection);
+      PgControl control = PgControl.read(dir);
+      Checkpoint after = Checkpoint.query(connection);
+      if (!before.equals(after) && attempt < 20) {
+        continue; // a checkpoint ended in between
+      }
+      if (control.checkpoint().equals(after.lsn)
+          && control.checkpointTimeline() == after.timeline
+          && control.checkpoint().compareTo(start) >= 0) {
+        return after.timeline;
+      }
+      throw new ArchiveConfigurationException(
+          dir
+              + " is not the data directory of the server connected to: its global/pg_control"
+              + " shows checkpoint "
+              + control.checkpoint()
+              + " on timeline "
+              + control.checkpointTimeline()
+              + ", the server's backup started at "
+              + start
+              + " after checkpoint "
+              + after.lsn
+              + " on timeline "
+              + after.timeline
+              + " (a stale copy or a clone of the cluster?); name this server's data directory"
+              + " with -D; nothing was backed up");
+    }
+  }
+
+  private record Checkpoint(Lsn lsn, long timeline) {
+    static Checkpoint query(Connection c) throws SQLException {
+      try (Statement s = c.createStatement();
+          ResultSet r =
+              s.executeQuery(
+                  "SELECT checkpoint_lsn::text, timeline_id FROM pg_control_checkpoint()")) {
+        r.next();
+        return new Checkpoint(Lsn.parse(r.getString(1)), r.getLong(2));
+      }
     }
   }
 
@@ -376,7 +446,8 @@ public final class BaseBackupPush {
           ResultSet r =
               s.executeQuery(
                   "SELECT current_setting('server_version_num')::int, pg_is_in_recovery(),"
-                      + " current_setting('archive_mode'), current_setting('data_directory'),"
+                      + " current_setting('archive_mode'),"
+                      + " (SELECT setting FROM pg_settings WHERE name = 'data_directory'),"
                       + " system_identifier::text, catalog_version_no FROM pg_control_system()")) {
         r.next();
         return new Server(

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:the backup is complete",
       "1:the backup failed (storage or I/O error, the server failed or its WAL was not archived in time); it stays incomplete",
-      "2:usage or configuration error (also: a standby, archive_mode off, another cluster, a data directory that is not the server's)",
+      "2:usage or configuration error (also: a standby, archive_mode off, another cluster, a data directory that is not the server's, an archive_command that archives elsewhere)",
       "3:cannot connect to PostgreSQL (or the connection failed)"
     })
 final class BackupPushCommand implements Callable<Integer>, ExitCodes {
@@ -86,7 +86,8 @@ final class BackupPushCommand implements Callable<Integer>, ExitCodes {
         BaseBackupPush.builder()
             .parallelism(parallel)
             .fastCheckpoint(!spread)
-            .walTimeout(Durations.parse(walTimeout, "--wal-timeout"));
+            .walTimeout(Durations.parse(walTimeout, "--wal-timeout"))
+            .archiveUrl(config.url());
     try {
       builder.label(label);
     } catch (IllegalArgumentException e) {

@@ -155,6 +155,19 @@ public final class ArchivingCheck {
     return run.figures();
   }
 
+  /**
+   * Only the judgement of {@code archive_mode} and {@code archive_command} (or {@code
+   * archive_library}) that {@link #run} makes, without touching the archive: for backup-push, which
+   * refuses to start when the server's WAL would not arrive in its archive.
+   */
+  List<CheckResult> archiveSettings(Connection connection, WalArchive archive) throws SQLException {
+    Run run = new Run(connection, archive);
+    run.readServer();
+    run.checkArchiveMode();
+    run.checkArchiveCommand();
+    return run.results;
+  }
+
   /** One setting as {@code pg_settings} shows it. */
   record Setting(
       String name,

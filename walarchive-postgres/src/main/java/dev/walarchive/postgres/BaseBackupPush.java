@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import dev.walarchive.core.WalArchive;
 import dev.walarchive.core.archive.ArchiveConfigurationException;
-import dev.walarchive.core.archive.ArchiveConflictException;
 import dev.walarchive.core.archive.ArchiveManifest;
 import dev.walarchive.core.archive.ArchiveMismatchException;
 import dev.walarchive.core.backup.BackupName;
@@ -63,6 +62,7 @@ public final class BaseBackupPush {
   private final Duration walTimeout;
   private final BackupUpload.Progress progress;
   private final Clock clock;
+  private final String archiveUrl;
 
   private BaseBackupPush(Builder b) {
     this.parallelism = b.parallelism;
@@ -72,6 +72,7 @@ public final class BaseBackupPush {
     this.walTimeout = b.walTimeout;
     this.progress = b.progress;
     this.clock = b.clock;
+    this.archiveUrl = b.archiveUrl;
   }
 
   /** Starts configuring a push. */
@@ -106,6 +107,23 @@ public final class BaseBackupPush {
       throw new ArchiveConfigurationException(
           "archive_mode is off, so the WAL this backup needs would never be archived; turn"
               + " archiving on (see 'walarchive check')");
+    }
+    if (archiveUrl != null) {
+      // the same judgement as 'walarchive check': a wrapper script or archive_library is only a
+      // warning there (the archive it uses cannot be told from the setting); the wait below for
+      // the WAL in this archive and for the archiver's own report still checks those
+      for (CheckResult r :
+          ArchivingCheck.builder()
+              .archiveUrl(archiveUrl)
+              .build()
+              .archiveSettings(connection, archive)) {
+        if (r.state() == CheckResult.State.FAILED) {
+          throw new ArchiveConfigurationException(
+              r.message()
+                  + ": the WAL this backup needs would not arrive in this archive; "
+                  + r.fix());
+        }
+      }
     }
     if (server.systemIdentifier != manifest.systemIdentifier()) {
       throw new ArchiveMismatchException(
@@ -188,7 +206,7 @@ public final class BaseBackupPush {
         snapshot = r.getString(1);
       }
       Lsn stop = Lsn.parse(lsn);
-      awaitWal(archive, dir, manifest.segmentSize(), name, labelFile, stop, deadline);
+      awaitWal(connection, archive, manifest.segmentSize(), name, labelFile, stop, deadline);
       return upload.complete(labelFile, mapFile, stop, snapshot);
     } finally {
       if (!stopped) {
@@ -200,25 +218,23 @@ public final class BaseBackupPush {
   /**
    * Waits until the backup history file and every segment from the start to the stop segment are in
    * this archive (what {@link BackupUpload#complete} checks), polling the storage from every 10 ms
-   * up to every 500 ms, until {@code deadline} ({@link System#nanoTime}). Each of them that
-   * PostgreSQL has marked ready to archive ({@code pg_wal/archive_status/NAME.ready}) is pushed
-   * from {@code pg_wal} at once, as its archiver will (an archive_command starts a process per
-   * file, and PostgreSQL looks only once a second whether they are done; the archiver's own push
-   * then finds it archived with identical content); if that push fails, the wait is for the
-   * archiver.
+   * up to every 500 ms, and until PostgreSQL's archiver reports the stop segment archived, until
+   * {@code deadline} ({@link System#nanoTime}). Nothing is pushed from {@code pg_wal} here: only
+   * the server's own archiving may bring them, so that a server that archives elsewhere, or fails
+   * to archive, never gets a complete backup.
    */
   private void awaitWal(
+      Connection connection,
       WalArchive archive,
-      Path dataDirectory,
       WalSegmentSize size,
       BackupName name,
       String labelFile,
       Lsn stop,
       long deadline)
-      throws IOException {
+      throws IOException, SQLException {
     WalFileName history =
         WalFileName.backupHistory(startTimeline(labelFile), name.startLsn(), size);
-    await(archive, dataDirectory, history, name, deadline);
+    await(archive, history, name, deadline);
     long stopTimeline =
         BackupHistory.parse(history, new String(archive.read(history), StandardCharsets.ISO_8859_1))
             .stopTimeline();
@@ -231,35 +247,77 @@ public final class BaseBackupPush {
             : WalFileName.ofEndLsn(stopTimeline, stop, size);
     if (startTimeline == stopTimeline) {
       for (long s = first.segmentNumber(size); s <= last.segmentNumber(size); s++) {
-        await(archive, dataDirectory, WalFileName.segment(stopTimeline, s, size), name, deadline);
+        await(archive, WalFileName.segment(stopTimeline, s, size), name, deadline);
       }
     } else {
-      await(archive, dataDirectory, first, name, deadline);
-      await(archive, dataDirectory, last, name, deadline);
+      await(archive, first, name, deadline);
+      await(archive, last, name, deadline);
     }
+    awaitArchiver(connection, last, name, deadline);
     log.info("the WAL of {} up to {} is archived", name, last);
   }
 
-  private void await(
-      WalArchive archive, Path dataDirectory, WalFileName file, BackupName name, long deadline)
+  /**
+   * Waits until PostgreSQL's archiver itself reports {@code last} archived ({@code
+   * pg_stat_archiver.last_archived_wal} at or after it: the archiver archives in name order, the
+   * backup history file before the stop segment), so that a backup is never complete while the
+   * server's archiving fails (the WAL after the backup would be missing).
+   */
+  private void awaitArchiver(
+      Connection connection, WalFileName last, BackupName name, long deadline)
+      throws IOException, SQLException {
+    long pause = 10;
+    while (true) {
+      String archived;
+      String failed;
+      long failures;
+      try (Statement s = connection.createStatement()) {
+        if (!connection.getAutoCommit()) {
+          s.execute("SELECT pg_stat_clear_snapshot()");
+        }
+        try (ResultSet r =
+            s.executeQuery(
+                "SELECT last_archived_wal, last_failed_wal, failed_count FROM pg_stat_archiver")) {
+          r.next();
+          archived = r.getString(1);
+          failed = r.getString(2);
+          failures = r.getLong(3);
+        }
+      }
+      if (archived != null && archived.compareTo(last.name()) >= 0) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (now - deadline >= 0) {
+        throw new IOException(
+            "PostgreSQL's archiver did not report "
+                + last
+                + ", which backup "
+                + name
+                + " needs, archived within "
+                + walTimeout
+                + " (pg_stat_archiver: last archived "
+                + archived
+                + ", "
+                + failures
+                + " failures, last failed "
+                + failed
+                + "): archiving is failing; run 'walarchive check'; the backup stays incomplete");
+      }
+      try {
+        Thread.sleep(Math.max(1, Math.min(pause, (deadline - now) / 1_000_000L)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException(
+            "interrupted while waiting for the WAL of backup " + name);
+      }
+      pause = Math.min(500, pause * 2);
+    }
+  }
+
+  private void await(WalArchive archive, WalFileName file, BackupName name, long deadline)
       throws IOException {
     String key = WalArchive.keyOf(file);
-    Path wal = dataDirectory.resolve("pg_wal");
-    if (Files.exists(wal.resolve("archive_status").resolve(file.name() + ".ready"))) {
-      try {
-        archive.push(wal.resolve(file.name()));
-        log.info("pushed {} for backup {}", file, name);
-      } catch (ArchiveConflictException | ArchiveMismatchException e) {
-        // other content under that name, or another cluster: never a backup on top of it
-        throw e;
-      } catch (IOException | RuntimeException e) {
-        log.info(
-            "could not push {} from {} ({}); waiting for PostgreSQL to archive it",
-            file,
-            wal,
-            e.toString());
-      }
-    }
     long pause = 10;
     long started = System.nanoTime();
     long warned = started;
@@ -470,8 +528,20 @@ public final class BaseBackupPush {
     private Duration walTimeout = Duration.ofMinutes(10);
     private BackupUpload.Progress progress = BackupUpload.Progress.NONE;
     private Clock clock = Clock.systemUTC();
+    private String archiveUrl;
 
     private Builder() {}
+
+    /**
+     * The URL the archive was opened with: before the backup starts, the server's {@code
+     * archive_mode} and {@code archive_command} are judged as {@code walarchive check} judges them
+     * against it, and a command that does not archive into it refuses the backup; default none (not
+     * judged; the wait for the WAL still fails if it does not arrive).
+     */
+    public Builder archiveUrl(String archiveUrl) {
+      this.archiveUrl = requireNonNull(archiveUrl, "archiveUrl is null");
+      return this;
+    }
 
     /** Objects encoded and uploaded at the same time, 1 to 64; default 3. */
     public Builder parallelism(int parallelism) {

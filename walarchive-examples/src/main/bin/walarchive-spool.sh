@@ -52,6 +52,57 @@ spool__read_config() {
   done <"$1"
 }
 
+# the duration $2 (the value of variable $1) in centiseconds, in spool__cs: whole seconds ("30"), or
+# a whole number with ms, s, m, h, d or w in any case ("500ms", "30s", "5m"); milliseconds round up.
+# With $3 = zero, 0 is accepted too. Anything else fails the call with the command's configuration
+# exit code (a shell's arithmetic error would exit 2, which wal-fetch must never do: PostgreSQL
+# reads it as "not in the archive" and ends recovery)
+spool__duration() {
+  d=$2
+  u=
+  case $d in
+    *[Mm][Ss]) u=ms; d=${d%??} ;;
+    *[Ss]) u=s; d=${d%?} ;;
+    *[Mm]) u=m; d=${d%?} ;;
+    *[Hh]) u=h; d=${d%?} ;;
+    *[Dd]) u=d; d=${d%?} ;;
+    *[Ww]) u=w; d=${d%?} ;;
+  esac
+  case $d in
+    '' | *[!0-9]* | ??????????*) d= ;;
+    *)
+      # no leading zeros (an octal number to some shells)
+      while [ "$d" != 0 ] && [ "${d#0}" != "$d" ]; do d=${d#0}; done
+      [ "$d" != 0 ] || [ "$3" = zero ] || d=
+      ;;
+  esac
+  if [ -z "$d" ]; then
+    [ "$3" = zero ] && zero=', or 0 for never' || zero=
+    spool__start_failed "$1=$2 is not a duration; write whole seconds (30) or a whole number with ms, s, m, h, d or w (500ms, 30s, 5m)$zero"
+  fi
+  case $u in
+    ms) spool__cs=$(((d + 9) / 10)) ;;
+    '' | s) spool__cs=$((d * 100)) ;;
+    m) spool__cs=$((d * 6000)) ;;
+    h) spool__cs=$((d * 360000)) ;;
+    d) spool__cs=$((d * 8640000)) ;;
+    w) spool__cs=$((d * 60480000)) ;;
+  esac
+}
+
+# the time since boot in centiseconds, in spool__now, from /proc/uptime (no process); status 1
+# without it
+spool__now() {
+  { IFS=' ' read -r up _ </proc/uptime; } 2>/dev/null || return 1
+  case $up in
+    *[!0-9.]* | .* | *.*.* | '') return 1 ;;
+    *.?) spool__now=${up%.*}${up#*.}0 ;;
+    *.??*) f=${up#*.}; f=${f%"${f#??}"}; spool__now=${up%.*}$f ;;
+    *) spool__now=${up}00 ;;
+  esac
+  while [ "$spool__now" != 0 ] && [ "${spool__now#0}" != "$spool__now" ]; do spool__now=${spool__now#0}; done
+}
+
 spool__quote() {
   printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
 }
@@ -121,7 +172,7 @@ spool__start_worker() {
     set -f # $crypto_jit holds '*' (a method pattern, not a file name)
     exec setsid flock -n "$K/lock" "$java_cmd" -XX:+UseSerialGC -Xshare:auto $cds $crypto_jit $WALARCHIVE_JAVA_OPTS \
       -cp "$app_home/lib/walarchive.jar" dev.walarchive.cli.Main agent --pgdata "$datadir" \
-      --state-dir "$K" --idle-exit "${WALARCHIVE_SPOOL_IDLE:-60}" "$@"
+      --state-dir "$K" --idle-exit "$idle_s" "$@"
   ) </dev/null >>"$K/worker.log" 2>&1 &
   worker_pid=$!
 }
@@ -139,11 +190,14 @@ spool__ask() {
     rm -f "$K/req/$tok"
     spool__fail "$fail_code" "cannot write a request to the spool $K (full or not writable); free space or fix permissions"
   fi
-  limit=$((${WALARCHIVE_SPOOL_TIMEOUT:-120} * 100))
+  # bounded by the time elapsed (each turn's sleep is a process: turns take longer than 10 ms),
+  # or by counting turns where /proc/uptime is missing
+  deadline=
+  if spool__now; then deadline=$((spool__now + timeout_cs)); fi
   i=0
   starts=0
   worker_pid=
-  while [ "$i" -lt "$limit" ]; do
+  while if [ -n "$deadline" ]; then spool__now && [ "$spool__now" -lt "$deadline" ]; else [ "$i" -lt "$timeout_cs" ]; fi; do
     if [ -f "$K/reply/$tok" ]; then
       IFS=' ' read -r reply_code reply_msg <"$K/reply/$tok"
       rm -f "$K/reply/$tok"
@@ -166,7 +220,7 @@ spool__ask() {
     i=$((i + 1))
   done
   rm -f "$K/req/$tok"
-  spool__fail "$fail_code" "the walarchive worker did not answer within ${WALARCHIVE_SPOOL_TIMEOUT:-120} s; see $K/worker.log"
+  spool__fail "$fail_code" "the walarchive worker did not answer within ${WALARCHIVE_SPOOL_TIMEOUT:-120}${timeout_unit}; see $K/worker.log"
 }
 
 # moves complete file $1 (in the spool) to $2: a rename when the worker found spool and pg_wal on
@@ -308,6 +362,15 @@ async_front_end() {
     wal-fetch) [ $n -eq 2 ] || return 0; dest=$p2; fail_code=129 ;;
     agent) [ $n -eq 0 ] && [ -n "$pgdata" ] || return 0 ;;
   esac
+  if [ "$spool_cmd" != agent ]; then
+    # checked before any use, and on every call (an answer from the spool as well)
+    spool__duration WALARCHIVE_SPOOL_TIMEOUT "${WALARCHIVE_SPOOL_TIMEOUT:-120}"
+    timeout_cs=$spool__cs
+    case ${WALARCHIVE_SPOOL_TIMEOUT:-120} in *[!0-9]*) timeout_unit= ;; *) timeout_unit=' s' ;; esac
+    spool__duration WALARCHIVE_SPOOL_IDLE "${WALARCHIVE_SPOOL_IDLE:-60}" zero
+    # whole seconds for the worker's --idle-exit, rounded up
+    idle_s=$(((spool__cs + 99) / 100))
+  fi
   if [ "$spool_cmd" = agent ]; then
     datadir=$(cd "$pgdata" 2>/dev/null && pwd -P) || return 0
   else

@@ -448,6 +448,46 @@ class AsyncSpoolCliTest {
   }
 
   @Test
+  void aSpoolTimeoutOrIdleTimeThatIsNotADurationIsAConfigurationError() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    String forms =
+        " is not a duration; write whole seconds (30) or a whole number with ms, s, m, h, d or w"
+            + " (500ms, 30s, 5m)";
+    for (String[] bad :
+        new String[][] {
+          {"WALARCHIVE_SPOOL_TIMEOUT", "1.5", ""},
+          {"WALARCHIVE_SPOOL_TIMEOUT", "0", ""},
+          {"WALARCHIVE_SPOOL_TIMEOUT", "5 m", ""},
+          {"WALARCHIVE_SPOOL_IDLE", "30sec", ", or 0 for never"}
+        }) {
+      Map<String, String> e = new HashMap<>(env);
+      e.put(bad[0], bad[1]);
+      String line = bad[0] + "=" + bad[1] + forms + bad[2];
+      // the configuration codes: PostgreSQL reads a wal-fetch exit 2 (a shell's arithmetic
+      // error) as "not in the archive" and ends recovery
+      Cli.Result p = inDataDir(e, "wal-push", "pg_wal/" + a);
+      assertThat(p.exitCode()).as(p.toString()).isEqualTo(2);
+      assertThat(p.stderrLines()).as(p.toString()).containsExactly("walarchive wal-push: " + line);
+      Cli.Result f = inDataDir(e, "wal-fetch", a, "pg_wal/RECOVERYXLOG");
+      assertThat(f.exitCode()).as(f.toString()).isEqualTo(126);
+      assertThat(f.stderrLines()).as(f.toString()).containsExactly("walarchive wal-fetch: " + line);
+    }
+    assertThat(spool).as("no request left, nothing started").doesNotExist();
+
+    env.put("WALARCHIVE_SPOOL_TIMEOUT", "30s");
+    env.put("WALARCHIVE_SPOOL_IDLE", "1m");
+    Cli.Result p = push(a);
+    assertThat(p.exitCode()).as(p.toString()).isZero();
+    assertThat(archived(a)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + a)));
+    assertThat(Spools.workers(spool))
+        .isNotEmpty()
+        .allSatisfy(
+            w ->
+                assertThat(w.info().commandLine().orElse(""))
+                    .containsPattern("--idle-exit 60( |$)"));
+  }
+
+  @Test
   void aSpoolDirectoryWhoseParentIsMissingIsAnErrorAndNoTreeIsCreated() throws Exception {
     String a = readySegment(SYSID, 1, 1);
     Path typo = base.resolve("no-such-parent").resolve("spool");

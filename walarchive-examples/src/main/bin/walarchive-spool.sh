@@ -162,7 +162,7 @@ spool__start_worker() {
     rm -f "$K/req/$tok"
     spool__start_failed "$launcher_error"
   fi
-  rm -f "$K/startup-error"
+  rm -f "$K/startup-error" "$K/worker-stopped"
   worker_flags=$(spool__flags "$@")
   # full JIT in the long-lived worker (no C1-only start-up flags); a new session so that signals
   # to PostgreSQL's archiver or startup process do not reach it
@@ -199,14 +199,32 @@ spool__ask() {
   worker_pid=
   while if [ -n "$deadline" ]; then spool__now && [ "$spool__now" -lt "$deadline" ]; else [ "$i" -lt "$timeout_cs" ]; fi; do
     if [ -f "$K/reply/$tok" ]; then
-      IFS=' ' read -r reply_code reply_msg <"$K/reply/$tok"
+      reply_code=
+      { IFS=' ' read -r reply_code reply_msg <"$K/reply/$tok"; } 2>/dev/null
       rm -f "$K/reply/$tok"
+      case $reply_code in
+        '' | *[!0-9]* | ????*)
+          spool__fail "$fail_code" "unreadable reply from the walarchive worker in the spool $K (full or not writable?); free space or fix permissions, see $K/worker.log"
+          ;;
+      esac
       return 0
+    fi
+    # the worker writes a reply before it removes the request: a request gone without a reply is
+    # one it could not answer (it could not write the reply); the reply is looked for once more
+    if [ ! -f "$K/req/$tok" ] && [ ! -f "$K/reply/$tok" ]; then
+      spool__fail "$fail_code" "the walarchive worker could not write its reply into the spool $K (full or not writable?); free space or fix permissions, see $K/worker.log"
     fi
     if [ $((i % 50)) -eq 0 ] && ! spool__worker_alive; then
       if [ -n "$worker_pid" ] && ! kill -0 "$worker_pid" 2>/dev/null && [ -f "$K/startup-error" ]; then
         rm -f "$K/req/$tok"
         spool__start_failed "the walarchive worker did not start: $(head -n 1 "$K/startup-error")"
+      fi
+      # a worker that failed while this call waited (not one killed: a new one is started then)
+      if [ "$K/worker-stopped" -nt "$K/req/$tok" ]; then
+        why=
+        { IFS= read -r why <"$K/worker-stopped"; } 2>/dev/null
+        rm -f "$K/req/$tok"
+        spool__fail "$fail_code" "the walarchive worker stopped: ${why:-no reason recorded}; see $K/worker.log"
       fi
       starts=$((starts + 1))
       if [ "$starts" -gt 5 ]; then

@@ -100,6 +100,7 @@ final class AgentCommand implements Callable<Integer>, ExitCodes {
     }
     Files.createDirectories(dir);
     Path startupError = dir.resolve("startup-error");
+    SpoolWorker worker = null;
     try (FileChannel lockFile =
             FileChannel.open(
                 dir.resolve("worker.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -113,20 +114,27 @@ final class AgentCommand implements Callable<Integer>, ExitCodes {
       try (WalArchive archive = config.openArchive()) {
         archive.manifest(); // fail now, with the startup error, if the archive cannot be read
         Files.deleteIfExists(startupError);
-        new SpoolWorker(
+        worker =
+            new SpoolWorker(
                 archive,
                 new SpoolState(dir),
                 dataDir,
                 parallelism,
                 prefetch,
                 Duration.ofSeconds(idleExit),
-                System.err)
-            .run();
+                System.err);
+        worker.run();
       }
       return 0;
     } catch (Exception e) {
+      // a failure before the worker served anything is its start's (the launcher reports "did not
+      // start", a configuration error); later, it stopped (the launcher reports that)
+      Path reason =
+          worker != null && worker.serving()
+              ? dir.resolve(SpoolState.WORKER_STOPPED)
+              : startupError;
       try {
-        Files.writeString(startupError, Errors.oneLine(e) + "\n");
+        Files.writeString(reason, Errors.oneLine(e) + "\n");
       } catch (IOException ignored) {
         // the spool itself is unwritable: the launcher reports the worker's log instead
       }

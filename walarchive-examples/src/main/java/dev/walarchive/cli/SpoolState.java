@@ -30,7 +30,11 @@ import java.util.concurrent.ThreadLocalRandom;
  *       before the manifest was read), so a marker older than it was confirmed by a check made
  *       after the marker was written
  *   <li>{@code req/<token>}: "push <name>", "fetch <name>" or "seen <name>" from the launcher
- *   <li>{@code reply/<token>}: "<exit code> <one-line message>" for a push or fetch request
+ *   <li>{@code reply/<token>}: "<exit code> <one-line message>" for a push or fetch request,
+ *       written before the request is removed: a request gone without a reply is one the worker
+ *       could not answer (its reply could not be written)
+ *   <li>{@code startup-error}, {@code worker-stopped}: the one-line reason a worker failed before
+ *       it began serving, or after
  *   <li>{@code prefetch/<name>}: complete, verified, fsynced files fetched ahead
  *   <li>{@code worker.pid}: "<pid> <start time> <boot id>" of the running worker (start time in
  *       clock ticks since boot, as field 22 of {@code /proc/<pid>/stat}), written once its new life
@@ -47,6 +51,13 @@ final class SpoolState {
   final Path reply;
   final Path prefetch;
   final Path tmp;
+
+  /**
+   * {@code worker-stopped}: the one-line reason a worker that had begun serving failed and ended
+   * (its start's failures go to {@code startup-error}); removed when the next worker begins
+   * serving, and by the launcher call that reports it.
+   */
+  static final String WORKER_STOPPED = "worker-stopped";
 
   /** {@code archive-verified}; see the class comment. */
   final Path verified;

@@ -60,7 +60,14 @@ final class SpoolWorker {
   private final Map<String, Fetch> fetches = new HashMap<>();
   private final Map<String, Instant> pushFailedAt = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Waiter> waiters = new HashMap<>();
+
+  /** Requests whose reply could not be written and whose file could not be removed either. */
+  private final java.util.Set<String> unanswered = new java.util.HashSet<>();
+
   private boolean pushAhead;
+
+  /** Set once the worker serves requests: a failure from then on is not one of its start. */
+  private volatile boolean serving;
 
   /** Whether a fetch was asked for yet (the first one starts the prefetch at backup_label). */
   private boolean recoveryStartSeen;
@@ -126,6 +133,11 @@ final class SpoolWorker {
     this.log = log;
   }
 
+  /** Whether the worker began serving requests (its start is over). */
+  boolean serving() {
+    return serving;
+  }
+
   void run() throws Exception {
     state.create();
     state.removeWorkerPid();
@@ -181,6 +193,8 @@ final class SpoolWorker {
       // the launcher answers from the spool only once this life began (its check of the archive
       // done): from here on
       state.writeWorkerPid();
+      Files.deleteIfExists(state.dir.resolve(SpoolState.WORKER_STOPPED));
+      serving = true;
       log("worker started for " + dataDir + " (parallelism " + parallelism + ")");
       while (true) {
         boolean newRequests = readRequests();
@@ -386,7 +400,7 @@ final class SpoolWorker {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.req)) {
       for (Path p : ds) {
         String token = p.getFileName().toString();
-        if (token.startsWith(".") || waiters.containsKey(token)) {
+        if (token.startsWith(".") || waiters.containsKey(token) || unanswered.contains(token)) {
           continue;
         }
         String text;
@@ -798,10 +812,36 @@ final class SpoolWorker {
         && f.future().join().status() == FetchOutcome.Status.NOT_FOUND;
   }
 
-  private void reply(String token, long arrivedNanos, int code, String message) throws IOException {
-    // no fsync: a reply matters only to the call waiting for it, which a crash ends as well
-    state.writeMarker(state.reply.resolve(token), code + " " + message);
-    Files.deleteIfExists(state.req.resolve(token));
+  /**
+   * Answers request {@code token}. A reply that cannot be written (a spool that is full or not
+   * writable) ends neither the worker nor the call's wait silently: it is logged, and the request
+   * is removed all the same, which the launcher reads as "the worker could not reply" (a request
+   * gone without a reply; the reply is always written before the request is removed).
+   */
+  private void reply(String token, long arrivedNanos, int code, String message) {
+    try {
+      // no fsync: a reply matters only to the call waiting for it, which a crash ends as well
+      state.writeMarker(state.reply.resolve(token), code + " " + message);
+    } catch (IOException | RuntimeException e) {
+      log(
+          "cannot write the reply to "
+              + token
+              + " ("
+              + code
+              + " "
+              + message
+              + ") into "
+              + state.reply
+              + ": "
+              + Errors.oneLine(e));
+    }
+    try {
+      Files.deleteIfExists(state.req.resolve(token));
+    } catch (IOException | RuntimeException e) {
+      // not read again (it would be answered again and again): the call times out
+      unanswered.add(token);
+      log("cannot remove the request " + token + ": " + Errors.oneLine(e));
+    }
   }
 
   /**
@@ -860,6 +900,7 @@ final class SpoolWorker {
       } catch (NoSuchFileException e) {
         // raced with the file's own clean-up
       }
+      unanswered.removeIf(t -> !Files.exists(state.req.resolve(t)));
       pushes.values().removeIf(p -> p.future().isDone() && !waitedFor(p));
       // a push-ahead result nobody asked for is dropped; its ack (if any) stays
       fetches.values().removeIf(f -> f.future().isDone());

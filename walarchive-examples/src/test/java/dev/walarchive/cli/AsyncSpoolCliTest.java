@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -485,6 +486,90 @@ class AsyncSpoolCliTest {
             w ->
                 assertThat(w.info().commandLine().orElse(""))
                     .containsPattern("--idle-exit 60( |$)"));
+  }
+
+  /** Segment {@code segno} in pg_wal without a .ready file: never pushed ahead, only on request. */
+  private String unreadySegment(long sysid, long segno, long seed) throws Exception {
+    Path f = SyntheticWal.writeSegment(dataDir.resolve("pg_wal"), sysid, 1, segno, SIZE, seed);
+    return f.getFileName().toString();
+  }
+
+  /** Replaces the state directory {@code sub} (a spool that cannot take writes there) by a file. */
+  private Path breakStateDir(String sub) throws Exception {
+    Path d = stateDir().resolve(sub);
+    try (Stream<Path> s = Files.list(d)) {
+      for (Path p : s.toList()) {
+        Files.delete(p);
+      }
+    }
+    Files.delete(d);
+    Files.writeString(d, "not a directory");
+    return d;
+  }
+
+  private void repairStateDir(Path d) throws Exception {
+    Files.delete(d);
+    Files.createDirectory(d);
+  }
+
+  @Test
+  void aReplyThatCannotBeWrittenFailsTheCallAndTheWorkerKeepsServing() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    String b = unreadySegment(SYSID, 2, 2);
+    Cli.Result first = push(a);
+    assertThat(first.exitCode()).as(first.toString()).isZero();
+    List<ProcessHandle> workers = Spools.workers(spool);
+    assertThat(workers).isNotEmpty();
+    Path k = stateDir();
+    Path replies = breakStateDir("reply");
+    String line =
+        "the walarchive worker could not write its reply into the spool "
+            + k
+            + " (full or not writable?); free space or fix permissions, see "
+            + k
+            + "/worker.log";
+    long started = System.nanoTime();
+    Cli.Result p = push(b);
+    assertThat(p.exitCode()).as(p.toString()).isEqualTo(1);
+    assertThat(p.stderrLines()).as(p.toString()).containsExactly("walarchive wal-push: " + line);
+    Cli.Result f = fetch(a);
+    assertThat(f.exitCode()).as(f.toString()).isEqualTo(129);
+    assertThat(f.stderrLines()).as(f.toString()).containsExactly("walarchive wal-fetch: " + line);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+    assertThat(Spools.workers(spool)).as("the same worker still serves").isEqualTo(workers);
+    assertThat(Files.readString(k.resolve("worker.log"))).contains("cannot write the reply to ");
+    assertThat(k.resolve("startup-error")).doesNotExist();
+
+    repairStateDir(replies);
+    Cli.Result again = push(b);
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    assertThat(archived(b)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + b)));
+    assertThat(Spools.workers(spool)).isEqualTo(workers);
+  }
+
+  @Test
+  void aWorkerThatFailsAfterItStartedIsReportedAsStoppedNotAsAStartFailure() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    String b = unreadySegment(SYSID, 2, 2);
+    Cli.Result first = push(a);
+    assertThat(first.exitCode()).as(first.toString()).isZero();
+    Path k = stateDir();
+    // the worker's next look at its markers fails (an injected fault) and ends it
+    Path acks = breakStateDir("ack");
+    Cli.Result p = push(b);
+    assertThat(p.exitCode()).as(p.toString()).isEqualTo(1);
+    assertThat(p.stderrLines()).as(p.toString()).hasSize(1);
+    assertThat(p.stderr())
+        .as(p.toString())
+        .startsWith("walarchive wal-push: the walarchive worker stopped: ")
+        .contains("Not a directory")
+        .contains("; see " + k + "/worker.log");
+    assertThat(k.resolve("startup-error")).doesNotExist();
+
+    repairStateDir(acks);
+    Cli.Result again = push(b);
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    assertThat(archived(b)).isEqualTo(Files.readAllBytes(dataDir.resolve("pg_wal/" + b)));
   }
 
   @Test

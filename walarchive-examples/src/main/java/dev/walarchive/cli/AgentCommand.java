@@ -122,7 +122,8 @@ final class AgentCommand implements Callable<Integer>, ExitCodes {
                 parallelism,
                 prefetch,
                 Duration.ofSeconds(idleExit),
-                System.err);
+                System.err,
+                config.settingsFiles());
         worker.run();
       }
       return 0;

@@ -630,6 +630,30 @@ final class CliConfig {
     }
   }
 
+  /**
+   * The files these settings were read from: the configuration file and the key and keyring files
+   * (those that are set). The async worker watches them: it must never serve with settings other
+   * than the ones a call would read.
+   */
+  java.util.List<Path> settingsFiles() throws IOException {
+    java.util.List<Path> files = new java.util.ArrayList<>();
+    if (configFile != null) {
+      files.add(configFile);
+    } else if (env.get(ENV_PREFIX + "CONFIG") != null) {
+      files.add(path(env.get(ENV_PREFIX + "CONFIG"), "WALARCHIVE_CONFIG"));
+    }
+    for (String f :
+        new String[] {
+          setting(keyringFile == null ? null : keyringFile.toString(), "keyring-file"),
+          setting(keyFile == null ? null : keyFile.toString(), "key-file")
+        }) {
+      if (f != null && !f.isBlank()) {
+        files.add(path(f, "key-file"));
+      }
+    }
+    return files;
+  }
+
   Compression compression() throws IOException {
     String spec = setting(compression, "compression");
     if (spec == null) {

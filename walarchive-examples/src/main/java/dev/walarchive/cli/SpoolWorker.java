@@ -56,6 +56,12 @@ final class SpoolWorker {
   private final Duration idleExit;
   private final PrintStream log;
 
+  /** The files its settings came from, and their identities when it started. */
+  private final Map<Path, String> settingsFiles = new java.util.LinkedHashMap<>();
+
+  /** Set when the settings changed: nothing more is acknowledged or confirmed. */
+  private volatile boolean stopping;
+
   private final Map<String, Push> pushes = new HashMap<>();
   private final Map<String, Fetch> fetches = new HashMap<>();
   private final Map<String, Instant> pushFailedAt = new java.util.concurrent.ConcurrentHashMap<>();
@@ -123,7 +129,8 @@ final class SpoolWorker {
       int parallelism,
       int prefetchCount,
       Duration idleExit,
-      PrintStream log) {
+      PrintStream log,
+      List<Path> settingsFiles) {
     this.archive = archive;
     this.state = state;
     this.dataDir = dataDir;
@@ -131,6 +138,30 @@ final class SpoolWorker {
     this.prefetchCount = prefetchCount;
     this.idleExit = idleExit;
     this.log = log;
+    for (Path f : settingsFiles) {
+      this.settingsFiles.put(f, identityOrAbsent(f));
+    }
+  }
+
+  private static String identityOrAbsent(Path f) {
+    try {
+      return SpoolState.identity(f);
+    } catch (IOException e) {
+      return "absent";
+    }
+  }
+
+  /**
+   * The first settings file (configuration, key or keyring file) that changed since the worker
+   * started, or null: a few stats, made before any request is taken.
+   */
+  private Path changedSettingsFile() {
+    for (Map.Entry<Path, String> e : settingsFiles.entrySet()) {
+      if (!identityOrAbsent(e.getKey()).equals(e.getValue())) {
+        return e.getKey();
+      }
+    }
+    return null;
   }
 
   /** Whether the worker began serving requests (its start is over). */
@@ -197,6 +228,19 @@ final class SpoolWorker {
       serving = true;
       log("worker started for " + dataDir + " (parallelism " + parallelism + ")");
       while (true) {
+        Path changed = changedSettingsFile();
+        if (changed != null) {
+          // fail closed: no answer with settings other than a call's own. Requests stay in req/:
+          // the calls waiting find no worker and start one with the current settings
+          stopping = true;
+          withdrawVerified();
+          state.removeWorkerPid();
+          log(
+              changed
+                  + " changed since the worker started: exiting (the next call starts a worker with"
+                  + " the new settings)");
+          return;
+        }
         boolean newRequests = readRequests();
         if (newRequests) {
           lastActivity = System.nanoTime();
@@ -258,6 +302,14 @@ final class SpoolWorker {
     withdrawVerified();
     deleteAll(state.prefetch);
     deleteAll(state.tmp);
+    // markers made with other settings (another endpoint or key) vouch for nothing now
+    Path settingsId = state.dir.resolve("settings-identity");
+    String settings = settingsFiles.toString();
+    String before = Files.exists(settingsId) ? Files.readString(settingsId).trim() : null;
+    if (!settings.equals(before)) {
+      deleteAll(state.ack);
+      state.writeAtomically(settingsId, settings);
+    }
     checkArchiveIdentity();
     recordSameFilesystem();
   }
@@ -352,6 +404,9 @@ final class SpoolWorker {
     }
     archiveId = id;
     lastVerifiedNanos = started;
+    if (stopping) {
+      return;
+    }
     Files.move(
         stamp, state.verified, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
@@ -552,6 +607,9 @@ final class SpoolWorker {
                   + archiveId
                   + "): not acknowledged, it is pushed again when PostgreSQL asks");
           return;
+        }
+        if (stopping) {
+          return; // pushed with settings that are no longer the configuration's
         }
         // under the lock of the identity checks: a check that drops the markers either runs
         // before (and the generation differs) or after (and removes this one)

@@ -573,6 +573,39 @@ class AsyncSpoolCliTest {
   }
 
   @Test
+  void aConfigurationFileChangedWhileTheWorkerRunsIsObeyedByTheNextCall() throws Exception {
+    String a = readySegment(SYSID, 1, 1);
+    String b = unreadySegment(SYSID, 2, 2);
+    Path config = base.resolve("walarchive.properties");
+    Files.writeString(
+        config,
+        "url="
+            + env.remove("WALARCHIVE_URL")
+            + "\nkey-file="
+            + env.remove("WALARCHIVE_KEY_FILE")
+            + "\n");
+    env.put("WALARCHIVE_CONFIG", config.toString());
+    Cli.Result first = push(a);
+    assertThat(first.exitCode()).as(first.toString()).isZero();
+    assertThat(Spools.workers(spool)).isNotEmpty();
+    // the operator switches to another key while the worker runs: the next push must use it
+    Path key2 = base.resolve("key2");
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    Files.writeString(key2, Base64.getEncoder().encodeToString(key), UTF_8);
+    Drills.restrictToOwner(key2);
+    Files.writeString(config, "url=file:" + base.resolve("archive") + "\nkey-file=" + key2 + "\n");
+    // (the archive refuses a new key under the old id: the call used the new settings, the old
+    // worker would have pushed with the old key and answered 0)
+    Cli.Result second = push(b);
+    assertThat(second.exitCode()).as(second.toString()).isEqualTo(2);
+    assertThat(second.stderrLines()).hasSize(1);
+    assertThat(second.stderr()).contains("is not the key the archive at file:");
+    assertThat(Files.readString(stateDir().resolve("worker.log")))
+        .contains(config + " changed since the worker started: exiting");
+  }
+
+  @Test
   void aSpoolDirectoryWhoseParentIsMissingIsAnErrorAndNoTreeIsCreated() throws Exception {
     String a = readySegment(SYSID, 1, 1);
     Path typo = base.resolve("no-such-parent").resolve("spool");

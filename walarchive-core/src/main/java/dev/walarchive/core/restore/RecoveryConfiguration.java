@@ -1,5 +1,6 @@
 package dev.walarchive.core.restore;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
@@ -8,19 +9,26 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The recovery settings of a restored data directory: the signal file ({@code recovery.signal}, or
  * {@code standby.signal} for a standby) and the lines appended to {@code postgresql.auto.conf}
  * ({@code restore_command}, {@code recovery_target_*}, {@code recovery_target_timeline}, {@code
- * recovery_target_action} and any extra settings), as {@code pg_basebackup -R} appends its own.
- * Immutable; made by {@link #builder(String)}.
+ * recovery_target_action} and any extra settings), as {@code pg_basebackup -R} appends its own. The
+ * recovery settings the backup's own {@code postgresql.auto.conf} holds (left there by an earlier
+ * recovery of the backed-up server) are commented out first: see {@link #writeTo(Path)}. Immutable;
+ * made by {@link #builder(String)}.
  *
  * <p>Values are quoted as PostgreSQL's {@code ALTER SYSTEM} quotes them (a quote and a backslash
  * doubled), so the server reads back exactly the value given; a value with a line break or NUL is
@@ -67,6 +75,56 @@ public final class RecoveryConfiguration {
 
   /** The signal file of a standby, which keeps fetching WAL. */
   public static final String STANDBY_SIGNAL = "standby.signal";
+
+  /**
+   * The prefix {@link #writeTo(Path)} puts before a line of {@code postgresql.auto.conf} that sets
+   * one of the {@link #DISABLED_SETTINGS}.
+   */
+  public static final String DISABLED_PREFIX = "# disabled by walarchive restore: ";
+
+  /**
+   * The settings an earlier recovery may have left in {@code postgresql.auto.conf} that {@link
+   * #writeTo(Path)} comments out before it appends its own: PostgreSQL's archive recovery and
+   * recovery target settings, and the standby's connection to a primary.
+   */
+  public static final Set<String> DISABLED_SETTINGS =
+      Set.of(
+          "restore_command",
+          "archive_cleanup_command",
+          "recovery_end_command",
+          "recovery_target",
+          "recovery_target_lsn",
+          "recovery_target_name",
+          "recovery_target_time",
+          "recovery_target_xid",
+          "recovery_target_inclusive",
+          "recovery_target_timeline",
+          "recovery_target_action",
+          "primary_conninfo",
+          "primary_slot_name");
+
+  /**
+   * PostgreSQL's recovery targets, at most one of which may be set; the ones a configuration does
+   * not set are written empty, so that none set in {@code postgresql.conf} adds a second.
+   */
+  private static final List<String> TARGET_SETTINGS =
+      List.of(
+          "recovery_target",
+          "recovery_target_lsn",
+          "recovery_target_name",
+          "recovery_target_time",
+          "recovery_target_xid");
+
+  /**
+   * The name a configuration file line sets, as PostgreSQL's guc-file.l reads it (an identifier at
+   * the start, not part of a qualified {@code ext.name}), in text read as ISO-8859-1 (bytes
+   * 0x80-0xFF are letters there).
+   */
+  private static final Pattern SETTING_LINE =
+      Pattern.compile(
+          "^[ \\t\\r\\f]*([A-Za-z_\\x80-\\xff][A-Za-z0-9_\\x80-\\xff]*)(?![A-Za-z0-9_.\\x80-\\xff])");
+
+  private static final String PARTIAL_SUFFIX = ".walarchive-partial";
 
   private static final Pattern SETTING_NAME = Pattern.compile("[a-z_][a-z0-9_.]*");
 
@@ -177,13 +235,27 @@ public final class RecoveryConfiguration {
 
   /**
    * Returns the settings in the order they are written, values unquoted: {@code restore_command},
-   * the target's setting, {@code recovery_target_timeline}, {@code recovery_target_action} (with a
-   * target only), then the extra settings in name order.
+   * every recovery target setting other than the target's own, empty ({@code recovery_target},
+   * {@code recovery_target_lsn}, {@code recovery_target_name}, {@code recovery_target_time}, {@code
+   * recovery_target_xid}: all of them for {@link RecoveryTarget#latest()}), the target's setting,
+   * {@code recovery_target_timeline}, {@code recovery_target_action} (with a target only), then the
+   * extra settings in name order.
+   *
+   * <p>The empty values come before the target because PostgreSQL refuses to start ("multiple
+   * recovery targets specified") if one is set while another is still set from an earlier line:
+   * written so, they override any target set in {@code postgresql.conf}, which PostgreSQL reads
+   * before {@code postgresql.auto.conf}.
    */
   public Map<String, String> settings() {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("restore_command", restoreCommand);
-    s.putAll(target.settings());
+    Map<String, String> own = target.settings();
+    for (String t : TARGET_SETTINGS) {
+      if (!own.containsKey(t)) {
+        s.put(t, "");
+      }
+    }
+    s.putAll(own);
     s.put("recovery_target_timeline", timeline.setting());
     if (target.kind() != RecoveryTarget.Kind.LATEST) {
       s.put("recovery_target_action", (action == null ? Action.PAUSE : action).setting());
@@ -206,45 +278,81 @@ public final class RecoveryConfiguration {
   }
 
   /**
-   * Writes this configuration into the data directory {@code dataDirectory}: appends {@link
-   * #autoConfText()} to {@code postgresql.auto.conf} (created with mode 0600 if missing; a newline
-   * is added first if the file does not end with one), creates the {@linkplain #signalFile() signal
-   * file}, removes the other signal file if the backup held one, and flushes all of it to disk.
-   * Later settings win in PostgreSQL, so earlier recovery settings in the file are overridden.
+   * Writes this configuration into the data directory {@code dataDirectory}: rewrites {@code
+   * postgresql.auto.conf} with every line that sets one of the {@link #DISABLED_SETTINGS} commented
+   * out (prefixed with {@value #DISABLED_PREFIX}; names in any case, other lines kept byte for
+   * byte) and {@link #autoConfText()} appended, creates the {@linkplain #signalFile() signal file},
+   * removes the other signal file if the backup held one, and flushes all of it to disk.
+   *
+   * <p>A backup of a server that was itself recovered (restored to a time, then promoted) holds
+   * that recovery's settings; left active, a {@code recovery_target_time} of the old recovery would
+   * still apply to this one where this configuration sets none, or make PostgreSQL refuse to start
+   * next to another target. The file is written under a temporary name in the data directory,
+   * flushed and renamed over the old one (keeping its owner and group permission bits, 0600 if it
+   * was missing), so that it is never half-written.
    *
    * @throws IOException if a file cannot be written
    */
   public void writeTo(Path dataDirectory) throws IOException {
     requireNonNull(dataDirectory, "dataDirectory is null");
     Path conf = dataDirectory.resolve(AUTO_CONF);
-    String text = autoConfText();
-    if (Files.exists(conf) && Files.size(conf) > 0) {
-      try (FileChannel ch = FileChannel.open(conf, StandardOpenOption.READ)) {
-        ByteBuffer last = ByteBuffer.allocate(1);
-        ch.read(last, ch.size() - 1);
-        if (last.get(0) != '\n') {
-          text = "\n" + text;
-        }
+    Set<PosixFilePermission> mode = Restores.permissions(0600);
+    String kept = "";
+    if (Files.exists(conf)) {
+      mode = EnumSet.copyOf(Files.getPosixFilePermissions(conf));
+      mode.retainAll(Restores.permissions(0660));
+      mode.addAll(Restores.permissions(0600));
+      kept = disableRecoverySettings(new String(Files.readAllBytes(conf), ISO_8859_1));
+      if (!kept.isEmpty() && !kept.endsWith("\n")) {
+        kept += "\n";
       }
     }
+    byte[] before = kept.getBytes(ISO_8859_1);
+    byte[] after = autoConfText().getBytes(UTF_8);
+    Path partial = dataDirectory.resolve(AUTO_CONF + PARTIAL_SUFFIX);
+    Files.deleteIfExists(partial);
     try (FileChannel ch =
         FileChannel.open(
-            conf,
-            java.util.Set.of(
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+            partial,
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
             Restores.filePermissions(0600))) {
-      ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(UTF_8));
+      ByteBuffer bytes = ByteBuffer.allocate(before.length + after.length);
+      bytes.put(before).put(after).flip();
       while (bytes.hasRemaining()) {
         ch.write(bytes);
       }
       ch.force(true);
     }
+    Files.setPosixFilePermissions(partial, mode);
+    Files.move(partial, conf, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     Files.deleteIfExists(dataDirectory.resolve(standby ? RECOVERY_SIGNAL : STANDBY_SIGNAL));
     Path signal = dataDirectory.resolve(signalFile());
     Files.deleteIfExists(signal);
     Files.createFile(signal, Restores.filePermissions(0600));
     Restores.fsync(signal, false);
     Restores.fsync(dataDirectory, true);
+  }
+
+  /**
+   * Returns {@code text}, the content of a {@code postgresql.auto.conf} read as ISO-8859-1, with
+   * each line that sets one of the {@link #DISABLED_SETTINGS} prefixed with {@value
+   * #DISABLED_PREFIX}; every other character is kept.
+   */
+  static String disableRecoverySettings(String text) {
+    StringBuilder out = new StringBuilder(text.length() + 256);
+    int start = 0;
+    while (start < text.length()) {
+      int end = text.indexOf('\n', start);
+      end = end < 0 ? text.length() : end + 1;
+      String line = text.substring(start, end);
+      Matcher m = SETTING_LINE.matcher(line);
+      if (m.find() && DISABLED_SETTINGS.contains(m.group(1).toLowerCase(Locale.ROOT))) {
+        out.append(DISABLED_PREFIX);
+      }
+      out.append(line);
+      start = end;
+    }
+    return out.toString();
   }
 
   /** Returns a short description, without the command's arguments. */

@@ -24,8 +24,11 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>finished before the target time ({@link RecoveryTarget.Kind#TIME}: its stop time is before
- *       the target), or stopped at or before the target position ({@link RecoveryTarget.Kind#LSN});
- *       for the other targets every backup qualifies, and
+ *       the target; a stop time of whole seconds, as the {@code STOP TIME} of a {@code .backup}
+ *       history file records it, stands for a stop anywhere in that second, so it must be at least
+ *       a second before the target: stop + 1 s &le; target), or stopped at or before the target
+ *       position ({@link RecoveryTarget.Kind#LSN}); for the other targets every backup qualifies,
+ *       and
  *   <li>can reach the target timeline: it is on that timeline, or the timeline's history shows the
  *       backup's timeline on its path from before the backup started until after it stopped (as
  *       PostgreSQL checks at the start of recovery: "requested timeline is not a child of this
@@ -59,7 +62,8 @@ public final class BackupSelector {
    * @param name the backup's name
    * @param startLsn where its WAL starts (the redo point of its starting checkpoint)
    * @param stopLsn where it stopped: recovery is consistent from here on
-   * @param stopTime when it stopped (never earlier than the moment PostgreSQL's backup stop ran)
+   * @param stopTime when it stopped (never earlier than the moment PostgreSQL's backup stop ran);
+   *     whole seconds mean the stop was recorded to the second (it lies within the second)
    * @param timeline the timeline it was taken on
    * @param complete whether every file and the manifest are stored and the WAL it needs to become
    *     consistent is archived
@@ -346,10 +350,26 @@ public final class BackupSelector {
   /** Whether {@code c} finished before the target, as far as the target tells. */
   private static boolean isBefore(Candidate c, RecoveryTarget target) {
     return switch (target.kind()) {
-      case TIME -> c.stopTime().isBefore(target.time().orElseThrow());
+      case TIME ->
+          latestStop(c.stopTime()).isBefore(target.time().orElseThrow())
+              || (wholeSecond(c.stopTime())
+                  && latestStop(c.stopTime()).equals(target.time().orElseThrow()));
       case LSN -> c.stopLsn().compareTo(target.lsn().orElseThrow()) <= 0;
       case LATEST, NAME, XID -> true;
     };
+  }
+
+  /**
+   * Whether a stop time is recorded to the second only: the {@code STOP TIME} of a {@code .backup}
+   * history file has whole seconds, so the backup really stopped somewhere in [stop, stop + 1 s).
+   */
+  private static boolean wholeSecond(Instant stop) {
+    return stop.getNano() == 0;
+  }
+
+  /** The latest moment a backup with this recorded stop time may really have stopped at. */
+  private static Instant latestStop(Instant stop) {
+    return wholeSecond(stop) ? stop.plusSeconds(1) : stop;
   }
 
   private static boolean isBounded(RecoveryTarget target) {
@@ -367,7 +387,11 @@ public final class BackupSelector {
   private static String stopped(Candidate c, RecoveryTarget target) {
     return target.kind() == RecoveryTarget.Kind.LSN
         ? "stopped at " + c.stopLsn()
-        : "finished at " + c.stopTime();
+        : "finished at "
+            + c.stopTime()
+            + (wholeSecond(c.stopTime())
+                ? " (recorded to the second: before " + latestStop(c.stopTime()) + ")"
+                : "");
   }
 
   /**

@@ -92,7 +92,11 @@ class BackupSelectorTest {
 
     boolean before(Candidate b) {
       return switch (target.kind()) {
-        case TIME -> b.stopTime().isBefore(target.time().get());
+        // a stop of whole seconds lies somewhere in that second
+        case TIME ->
+            b.stopTime().getNano() == 0
+                ? !b.stopTime().plusSeconds(1).isAfter(target.time().get())
+                : b.stopTime().isBefore(target.time().get());
         case LSN -> b.stopLsn().compareTo(target.lsn().get()) <= 0;
         default -> true;
       };
@@ -132,12 +136,33 @@ class BackupSelectorTest {
         boolean complete = integers().between(0, 9).generate(in) < 7;
         backups.add(
             new Candidate(
-                "b" + i, lsn(start), lsn(stop), T0.plusSeconds(stop).plusMillis(i), tl, complete));
+                "b" + i,
+                lsn(start),
+                lsn(stop),
+                // most stop times are a .backup file's STOP TIME, of whole seconds
+                T0.plusSeconds(stop).plusMillis(integers().between(0, 2).generate(in) == 0 ? i : 0),
+                tl,
+                complete));
       }
       RecoveryTarget target =
           switch (integers().between(0, 4).generate(in)) {
             case 0 -> RecoveryTarget.latest();
-            case 1 -> RecoveryTarget.time(T0.plusSeconds(integers().between(0, 900).generate(in)));
+            case 1 ->
+                RecoveryTarget.time(
+                    T0.plusSeconds(
+                            n > 0 && integers().between(0, 1).generate(in) == 0
+                                // within a second or two of a backup's stop
+                                ? backups
+                                        .get(integers().between(0, n - 1).generate(in))
+                                        .stopTime()
+                                        .getEpochSecond()
+                                    - T0.getEpochSecond()
+                                    + integers().between(-1, 1).generate(in)
+                                : integers().between(0, 900).generate(in))
+                        .plusMillis(
+                            integers().between(0, 3).generate(in) == 0
+                                ? integers().between(0, 999).generate(in)
+                                : 0));
             case 2 -> RecoveryTarget.lsn(lsn(integers().between(0, 900).generate(in)));
             case 3 -> RecoveryTarget.name("rp");
             default -> RecoveryTarget.xid("1234");
@@ -280,6 +305,68 @@ class BackupSelectorTest {
     return new Candidate(name, lsn(start), lsn(stop), T0.plusSeconds(stop), tl, complete);
   }
 
+  /**
+   * A stop time from a .backup file's STOP TIME (whole seconds): the backup may have stopped at any
+   * moment of that second, so a target within it is not after the stop (PostgreSQL would fail with
+   * "requested recovery stop point is before consistent recovery point").
+   */
+  @Test
+  void aStopRecordedToTheSecondCountsAsTheWholeSecond() throws Exception {
+    Instant stop = Instant.parse("2026-12-01T14:41:28Z");
+    List<Candidate> backups =
+        List.of(
+            new Candidate("b1", lsn(10), lsn(20), stop.minusSeconds(60), 1, true),
+            new Candidate("b2", lsn(100), lsn(110), stop, 1, true));
+    for (String target : List.of("14:41:28.001", "14:41:28.999999")) {
+      assertThat(
+              BackupSelector.choose(
+                      backups,
+                      Map.of(),
+                      Optional.empty(),
+                      RecoveryTarget.time(Instant.parse("2026-12-01T" + target + "Z")),
+                      RecoveryTimeline.latest())
+                  .backup()
+                  .name())
+          .as(target)
+          .isEqualTo("b1");
+    }
+    assertThat(
+            BackupSelector.choose(
+                    backups,
+                    Map.of(),
+                    Optional.empty(),
+                    RecoveryTarget.time(stop.plusSeconds(1)),
+                    RecoveryTimeline.latest())
+                .backup()
+                .name())
+        .isEqualTo("b2");
+    assertThatThrownBy(
+            () ->
+                BackupSelector.choose(
+                    backups,
+                    Map.of(),
+                    Optional.of("b2"),
+                    RecoveryTarget.time(stop.plusMillis(1)),
+                    RecoveryTimeline.latest()))
+        .isInstanceOf(NoSuitableBackupException.class)
+        .hasMessageContaining(
+            "finished at 2026-12-01T14:41:28Z (recorded to the second: before"
+                + " 2026-12-01T14:41:29Z)");
+    // a stop time with a fraction is exact
+    List<Candidate> exact =
+        List.of(new Candidate("b3", lsn(100), lsn(110), stop.plusMillis(900), 1, true));
+    assertThat(
+            BackupSelector.choose(
+                    exact,
+                    Map.of(),
+                    Optional.empty(),
+                    RecoveryTarget.time(stop.plusMillis(901)),
+                    RecoveryTimeline.latest())
+                .backup()
+                .name())
+        .isEqualTo("b3");
+  }
+
   @Test
   void theNewestBackupThatFinishedBeforeTheTargetTimeIsChosen() throws Exception {
     List<Candidate> backups =
@@ -335,7 +422,8 @@ class BackupSelectorTest {
                     RecoveryTimeline.latest()))
         .hasMessage(
             "no complete base backup finished before the target time 2026-12-01T00:00:50Z: the"
-                + " oldest, b1, finished at 2026-12-01T00:01:50Z (1 incomplete backup is never"
+                + " oldest, b1, finished at 2026-12-01T00:01:50Z (recorded to the second: before"
+                + " 2026-12-01T00:01:51Z) (1 incomplete backup is never"
                 + " restored); choose a later target");
     assertThatThrownBy(
             () ->

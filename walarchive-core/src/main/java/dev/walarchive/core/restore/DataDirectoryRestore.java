@@ -53,15 +53,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * <p><b>Nothing half-restored looks usable.</b> The data directory and each tablespace directory
- * must be absent (it is created, mode 0700; its parent must exist) or empty. First a marker file
- * {@value #INCOMPLETE_MARKER} is written; data objects are decoded in parallel, each once, and
- * their files written; {@code global/pg_control}, without which PostgreSQL refuses to start, is
- * written under a temporary name. Only after every file is verified and flushed to disk are {@code
- * backup_label}, {@code tablespace_map} and the recovery settings written, {@code pg_control}
- * renamed into place and the marker removed. If anything fails (a tampered or missing object, a
- * storage or disk error, an interruption), {@link #run()} removes everything it wrote, and the
- * directories it created, before it throws; if the process dies instead, the directory keeps the
- * marker and has no {@code pg_control}.
+ * must be absent (it is created, mode 0700; its parent must exist) or empty; a link to an empty
+ * directory stands for that directory, which is restored into (and the link left alone). First a
+ * marker file {@value #INCOMPLETE_MARKER} is written; data objects are decoded in parallel, each
+ * once, and their files written; {@code global/pg_control}, without which PostgreSQL refuses to
+ * start, is written under a temporary name. Only after every file is verified and flushed to disk
+ * are {@code backup_label}, {@code tablespace_map} and the recovery settings written, {@code
+ * pg_control} renamed into place and the marker removed. If anything fails (a tampered or missing
+ * object, a storage or disk error, an interruption), {@link #run()} removes everything it wrote,
+ * and the directories it created, before it throws; if the process dies instead, the directory
+ * keeps the marker and has no {@code pg_control}.
  *
  * <p>Memory is bounded by the number of parallel workers (each streams one object through a small
  * buffer), whatever the size of the backup.
@@ -90,7 +91,10 @@ public final class DataDirectoryRestore {
 
   private final BaseBackups backups;
   private final BackupName name;
-  private final Path dataDirectory;
+
+  /** As given; {@link #run()} replaces it by its real path if it exists (a link to a directory). */
+  private Path dataDirectory;
+
   private final Map<Long, Path> tablespaces;
   private final RecoveryConfiguration recovery;
   private final int parallelism;
@@ -171,6 +175,9 @@ public final class DataDirectoryRestore {
    *     written is removed first
    */
   public BackupManifest run() throws IOException {
+    // a link to a directory: work in the directory itself (walkFileTree does not follow a root
+    // that is a link, so the cleanup would delete the link and the final flush skip the tree)
+    dataDirectory = realPathIfExists(dataDirectory);
     BackupManifest manifest = backups.manifest(name);
     Map<Long, Path> destinations = destinations(manifest);
     checkEmptyOrAbsent(dataDirectory, "data directory");
@@ -221,7 +228,7 @@ public final class DataDirectoryRestore {
     }
   }
 
-  private Map<Long, Path> destinations(BackupManifest manifest) throws RestoreTargetException {
+  private Map<Long, Path> destinations(BackupManifest manifest) throws IOException {
     Map<Long, Path> result = new TreeMap<>();
     for (Long oid : tablespaces.keySet()) {
       if (!manifest.tablespaces().containsKey(oid)) {
@@ -240,7 +247,7 @@ public final class DataDirectoryRestore {
       if (dest == null) {
         dest = Path.of(t.getValue());
       }
-      dest = dest.toAbsolutePath().normalize();
+      dest = realPathIfExists(dest.toAbsolutePath().normalize());
       Path data = dataDirectory.toAbsolutePath().normalize();
       if (dest.startsWith(data) || data.startsWith(dest)) {
         throw new RestoreTargetException(
@@ -263,6 +270,11 @@ public final class DataDirectoryRestore {
       result.put(t.getKey(), dest);
     }
     return result;
+  }
+
+  /** {@code path}'s real path (links resolved) if it exists, else {@code path} as it is. */
+  private static Path realPathIfExists(Path path) throws IOException {
+    return Files.exists(path) ? path.toRealPath() : path;
   }
 
   /** Creates {@code dir} (mode 0700) or makes an empty one 0700; records what to undo. */

@@ -206,6 +206,52 @@ class DataDirectoryRestoreTest {
     assertThat(ts).isEmptyDirectory();
   }
 
+  /**
+   * DIR and the tablespace directory are links to empty directories: a failed restore leaves the
+   * links and the empty directories behind them (it deleted the link and left the half-restored
+   * tree with its marker behind it), and a restore that works fills the directories.
+   */
+  @Test
+  void linksToEmptyDirectoriesAreRestoredIntoAndLeftAsTheyWereOnFailure() throws Exception {
+    TestBackups.Spec spec = cluster(tmp.resolve("original-ts"));
+    backups.lieAbout("base/1/1259");
+    backups.write(spec, true, 64 * 1024, null);
+    Path real = Files.createDirectory(tmp.resolve("real"));
+    Path realTs = Files.createDirectory(tmp.resolve("real-ts"));
+    Path dir = Files.createSymbolicLink(tmp.resolve("restored"), real);
+    Path ts = Files.createSymbolicLink(tmp.resolve("ts"), realTs);
+    assertThatThrownBy(
+            () ->
+                DataDirectoryRestore.builder(archive.baseBackups(), spec.name(), dir)
+                    .tablespace(16384, ts)
+                    .recovery(recovery())
+                    .run())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("base/1/1259");
+    assertThat(Files.isSymbolicLink(dir)).isTrue();
+    assertThat(Files.isSymbolicLink(ts)).isTrue();
+    assertThat(real).isEmptyDirectory();
+    assertThat(realTs).isEmptyDirectory();
+  }
+
+  @Test
+  void aLinkToAnEmptyDirectoryIsRestoredInto() throws Exception {
+    TestBackups.Spec spec = cluster(tmp.resolve("original-ts"));
+    backups.write(spec, true, 64 * 1024, null);
+    Path real = Files.createDirectory(tmp.resolve("real"));
+    Path dir = Files.createSymbolicLink(tmp.resolve("restored"), real);
+    Path ts = tmp.resolve("ts");
+    DataDirectoryRestore.builder(archive.baseBackups(), spec.name(), dir)
+        .tablespace(16384, ts)
+        .recovery(recovery())
+        .run();
+    assertThat(Files.isSymbolicLink(dir)).isTrue();
+    assertThat(real.resolve("global/pg_control")).exists();
+    assertThat(real.resolve("base/1/1259")).hasSize(300_000);
+    assertThat(real.resolve(DataDirectoryRestore.INCOMPLETE_MARKER)).doesNotExist();
+    assertThat(Files.readSymbolicLink(real.resolve("pg_tblspc/16384"))).isEqualTo(ts);
+  }
+
   @Test
   void refusesANonEmptyDirectoryAndTouchesNothing() throws Exception {
     TestBackups.Spec spec = cluster(tmp.resolve("original-ts"));

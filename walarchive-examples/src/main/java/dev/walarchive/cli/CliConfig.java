@@ -703,15 +703,22 @@ final class CliConfig {
     if (variablesChecked) {
       return;
     }
-    Set<String> optionVariables = new HashSet<>();
-    for (String o : storageOptionNames()) {
-      optionVariables.add(envName(o));
-    }
+    // the backends' option names only if some variable needs them: loading their descriptions
+    // costs each wal-push and wal-fetch start-up, and most environments hold no such variable
+    Set<String> optionVariables = null;
     for (String name : new TreeSet<>(env.keySet())) {
       if (!name.startsWith(ENV_PREFIX)
           || CLI_VARIABLES.contains(name)
-          || optionVariables.contains(name)
           || name.startsWith(ENV_PREFIX + "COPY_")) {
+        continue;
+      }
+      if (optionVariables == null) {
+        optionVariables = new HashSet<>();
+        for (String o : storageOptionNames()) {
+          optionVariables.add(envName(o));
+        }
+      }
+      if (optionVariables.contains(name)) {
         continue;
       }
       // WALARCHIVE_KEYRING: the start of exactly one name; else the closest name
